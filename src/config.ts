@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import { ConfigError } from './errors';
+import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from './sandbox/credentials';
+
+export type SessionStoreKind = 'memory';
+
+export interface LastfmConfig {
+  apiKey: string;
+  sharedSecret: string;
+  /** Web service root, ending in `/`. */
+  apiUrl: string;
+  /** Browser-facing authorize page. */
+  authUrl: string;
+  timeoutMs: number;
+}
+
+export interface SessionConfig {
+  /** Newest first; express-session signs with the first and accepts all. */
+  secrets: string[];
+  /** True when no SESSION_SECRET was given and one was made up for this process. */
+  secretGenerated: boolean;
+  store: SessionStoreKind;
+  cookieName: string;
+  secureCookie: boolean;
+}
+
+export interface Config {
+  nodeEnv: string;
+  production: boolean;
+  port: number;
+  host: string | undefined;
+  /** Where people reach the app, always ending in `/`. */
+  publicUrl: URL;
+  /** The path part of publicUrl without its trailing slash: '' or e.g. '/lastfm'. */
+  basePath: string;
+  /** No Last.fm keys: the built-in stand-in plays Last.fm's part. */
+  sandbox: boolean;
+  lastfm: LastfmConfig;
+  session: SessionConfig;
+}
+
+type Env = Record<string, string | undefined>;
+
+const SESSION_STORES: readonly SessionStoreKind[] = ['memory'];
+
+/** Reads and checks every variable at once, so a bad setup is reported whole, one line. */
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const value = (name: string): string | undefined => {
+    const raw = env[name]?.trim();
+    return raw === undefined || raw === '' ? undefined : raw;
+  };
+
+  const nodeEnv = value('NODE_ENV') ?? 'development';
+  const production = nodeEnv === 'production';
+
+  const port = parsePort(value('PORT'), problems);
+  const host = value('HOST');
+
+  const publicUrl = parseHttpUrl('PUBLIC_URL', value('PUBLIC_URL') ?? `http://localhost:${port}/`, problems, true);
+  const basePath = publicUrl.pathname.replace(/\/+$/, '');
+
+  const apiKey = value('LASTFM_API_KEY');
+  const sharedSecret = value('LASTFM_SHARED_SECRET');
+  const apiUrlRaw = value('LASTFM_API_URL');
+  const authUrlRaw = value('LASTFM_AUTH_URL');
+  const sandbox = apiKey === undefined && sharedSecret === undefined && !production;
+
+  if (production) {
+    if (apiKey === undefined) problems.push('LASTFM_API_KEY is missing (your Last.fm API key; sandbox mode is off in production)');
+    if (sharedSecret === undefined) problems.push('LASTFM_SHARED_SECRET is missing (the shared secret that came with your API key)');
+  } else if ((apiKey === undefined) !== (sharedSecret === undefined)) {
+    problems.push(
+      apiKey === undefined
+        ? 'LASTFM_API_KEY is missing: LASTFM_SHARED_SECRET is set, and the two go together (set both, or neither for sandbox mode)'
+        : 'LASTFM_SHARED_SECRET is missing: LASTFM_API_KEY is set, and the two go together (set both, or neither for sandbox mode)',
+    );
+  }
+  if (sandbox && (apiUrlRaw !== undefined || authUrlRaw !== undefined)) {
+    problems.push('LASTFM_API_URL/LASTFM_AUTH_URL are set but LASTFM_API_KEY is not: give the key and secret of that server too, or unset them for sandbox mode');
+  }
+
+  let lastfm: LastfmConfig;
+  if (sandbox) {
+    lastfm = {
+      apiKey: SANDBOX_API_KEY,
+      sharedSecret: SANDBOX_SHARED_SECRET,
+      // Server-to-server calls to the built-in stand-in stay on this machine, whatever PUBLIC_URL says.
+      apiUrl: `http://${loopbackHost(host)}:${port}${basePath}/sandbox/2.0/`,
+      authUrl: new URL('sandbox/api/auth/', publicUrl).href,
+      timeoutMs: 10_000,
+    };
+  } else {
+    lastfm = {
+      apiKey: apiKey ?? '',
+      sharedSecret: sharedSecret ?? '',
+      apiUrl: parseHttpUrl('LASTFM_API_URL', apiUrlRaw ?? 'https://ws.audioscrobbler.com/2.0/', problems, true).href,
+      authUrl: parseHttpUrl('LASTFM_AUTH_URL', authUrlRaw ?? 'https://www.last.fm/api/auth/', problems, false).href,
+      timeoutMs: 10_000,
+    };
+  }
+
+  const secret = value('SESSION_SECRET');
+  let secrets: string[];
+  let secretGenerated = false;
+  if (secret === undefined) {
+    if (production) problems.push('SESSION_SECRET is missing (a random string of at least 32 characters that signs session cookies)');
+    secrets = [randomBytes(32).toString('base64url')];
+    secretGenerated = true;
+  } else {
+    if (secret.length < 32) problems.push('SESSION_SECRET is too short (use at least 32 random characters)');
+    secrets = [secret];
+  }
+
+  const storeRaw = value('SESSION_STORE') ?? 'memory';
+  const store = SESSION_STORES.find((kind) => kind === storeRaw);
+  if (store === undefined) problems.push(`SESSION_STORE must be one of ${SESSION_STORES.join(', ')} (got "${storeRaw}")`);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    nodeEnv,
+    production,
+    port,
+    host,
+    publicUrl,
+    basePath,
+    sandbox,
+    lastfm,
+    session: {
+      secrets,
+      secretGenerated,
+      store: store ?? 'memory',
+      cookieName: 'lastfm_signin.sid',
+      secureCookie: publicUrl.protocol === 'https:',
+    },
+  };
+}
+
+function parsePort(raw: string | undefined, problems: string[]): number {
+  if (raw === undefined) return 3000;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isInteger(port) || port > 65535) {
+    problems.push(`PORT must be a whole number from 0 to 65535 (got "${raw}")`);
+    return 3000;
+  }
+  return port;
+}
+
+/** Parses an http(s) URL; with `directory`, makes sure it ends in `/` so relative URLs resolve under it. */
+function parseHttpUrl(name: string, raw: string, problems: string[], directory: boolean): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    problems.push(`${name} must be an absolute http(s) URL (got "${raw}")`);
+    return new URL('http://localhost/');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    problems.push(`${name} must start with http:// or https:// (got "${raw}")`);
+  }
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    problems.push(`${name} must not carry credentials, a query or a fragment (got "${raw}")`);
+  }
+  if (directory && !url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
+}
+
+function loopbackHost(host: string | undefined): string {
+  if (host === undefined || host === '0.0.0.0' || host === '::' || host === 'localhost') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,89 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { HttpError, LastfmError, LastfmUnavailableError } from '../errors';
+import { kindOfCode } from '../lastfm/error-codes';
+import { lastfmFailure } from '../routes/lastfm-failures';
+import type { Logger } from '../logger';
+
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new HttpError(404, 'Page not found', `There is nothing at ${req.path}.`, { action: { href: '/', label: 'Back to the start page' } }));
+};
+
+/** Body-parser and similar errors carry a 4xx `status` and a safe `expose` flag. */
+interface ExposedError {
+  status: number;
+  expose: boolean;
+  type?: string;
+}
+
+function isExposedClientError(error: unknown): error is ExposedError {
+  if (typeof error !== 'object' || error === null) return false;
+  const { status, expose } = error as Partial<ExposedError>;
+  return typeof status === 'number' && status >= 400 && status < 500 && expose === true;
+}
+
+export function createErrorHandler(logger: Logger, basePath: string): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const httpError = toHttpError(error, logger);
+    if (httpError.status >= 500) {
+      logger.warn({ err: describe(error), status: httpError.status, path: req.path }, httpError.title);
+    }
+    send(res, httpError, basePath, req.accepts(['html', 'json']) === 'json');
+  };
+}
+
+function toHttpError(error: unknown, logger: Logger): HttpError {
+  if (error instanceof HttpError) {
+    logLastfmCause(error.cause, logger);
+    return error;
+  }
+  if (error instanceof LastfmError || error instanceof LastfmUnavailableError) {
+    logLastfmCause(error, logger);
+    return lastfmFailure(error, 'call');
+  }
+  if (isExposedClientError(error)) {
+    const tooLarge = error.status === 413;
+    return new HttpError(error.status, tooLarge ? 'That was too much to send' : 'The request could not be read', tooLarge ? 'The form or request body is larger than this app accepts.' : 'The request body was malformed or of an unsupported type.');
+  }
+  logger.error({ err: error }, 'unhandled error');
+  return new HttpError(500, 'Something went wrong', 'An unexpected error happened on our side. It has been logged; please try again.');
+}
+
+/** Operator problems get a loud line; a Last.fm bug-class error is logged so it can be fixed. */
+function logLastfmCause(cause: unknown, logger: Logger): void {
+  if (!(cause instanceof LastfmError)) return;
+  const kind = kindOfCode(cause.code);
+  if (kind === 'api-key') logger.error({ lastfm: { method: cause.method, code: cause.code } }, 'OPERATOR: Last.fm refused the API key (invalid or suspended): check LASTFM_API_KEY');
+  else if (kind === 'bug') logger.error({ lastfm: { method: cause.method, code: cause.code } }, 'Last.fm says the request was malformed or wrongly signed: check LASTFM_SHARED_SECRET and the request');
+}
+
+/** Only names, codes and messages: never a whole error object that might hold request data. */
+function describe(error: unknown): Record<string, unknown> {
+  if (error instanceof HttpError) return { type: error.name, message: error.message, cause: error.cause === undefined ? undefined : describe(error.cause) };
+  if (error instanceof LastfmError) return { type: error.name, code: error.code, method: error.method, httpStatus: error.httpStatus };
+  if (error instanceof LastfmUnavailableError) return { type: error.name, reason: error.reason, method: error.method, httpStatus: error.httpStatus };
+  if (error instanceof Error) return { type: error.name, message: error.message };
+  return { type: typeof error };
+}
+
+function send(res: Response, error: HttpError, basePath: string, json: boolean): void {
+  res.status(error.status);
+  const action = error.action && { label: error.action.label, href: error.action.href.startsWith('/') ? `${basePath}${error.action.href}` : error.action.href };
+  if (json) {
+    res.json({ error: { status: error.status, title: error.title, message: error.message, action } });
+    return;
+  }
+  // The failure may have happened before the locals middleware ran (a session store error, say).
+  res.locals.url ??= (path: string) => `${basePath}${path}`;
+  res.locals.sandbox ??= false;
+  res.render('error', { title: error.title, status: error.status, message: error.message, action }, (renderError: Error | null, html?: string) => {
+    if (renderError !== null || html === undefined) {
+      res.type('text/plain').send(`${error.title}\n\n${error.message}\n`);
+      return;
+    }
+    res.send(html);
+  });
+}

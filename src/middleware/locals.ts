@@ -1,0 +1,19 @@
+import type { RequestHandler } from 'express';
+import type { Config } from '../config';
+import { csrfToken } from './csrf';
+
+/** Locals every page can use, the sandbox's included: they need no session. */
+export function createSiteLocals(config: Config): RequestHandler {
+  return (_req, res, next) => {
+    res.locals.sandbox = config.sandbox;
+    res.locals.url = (path: string) => `${config.basePath}${path}`;
+    next();
+  };
+}
+
+/** Session-backed locals. Only the user's name reaches views, never the session key. */
+export const sessionLocals: RequestHandler = (req, res, next) => {
+  res.locals.user = req.session.user === undefined ? undefined : { name: req.session.user.name };
+  res.locals.csrfToken = () => csrfToken(req);
+  next();
+};

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { Router } from 'express';
+import type { Config } from '../config';
+import { HttpError, LastfmError, LastfmUnavailableError } from '../errors';
+import type { LastfmClient } from '../lastfm/client';
+import { destroySession, saveSession, startUserSession, type PendingSignIn } from '../session';
+import { optionalString, safeReturnTo } from './input';
+import { lastfmFailure } from './lastfm-failures';
+
+/** Last.fm tokens live an hour; a state older than that can only meet an expired token. */
+const STATE_LIFETIME_MS = 60 * 60 * 1000;
+/** A few sign-ins may be under way at once (several tabs); older ones are dropped. */
+const MAX_PENDING = 5;
+const STATE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+export interface AuthRoutesDeps {
+  config: Config;
+  lastfm: LastfmClient;
+  now: () => number;
+}
+
+const START_AGAIN = { href: '/auth/login', label: 'Start sign-in again' };
+
+export function createAuthRouter({ config, lastfm, now }: AuthRoutesDeps): Router {
+  const router = Router();
+
+  router.get('/auth/login', async (req, res) => {
+    const returnTo = safeReturnTo(req.query.returnTo);
+    const state = randomBytes(32).toString('base64url');
+    const pending = prunePending(req.session.pendingSignIns ?? {}, now());
+    pending[state] = { returnTo, createdAt: now() };
+    req.session.pendingSignIns = pending;
+    await saveSession(req);
+
+    const callback = new URL('auth/callback', config.publicUrl);
+    callback.searchParams.set('state', state);
+    res.redirect(303, lastfm.webAuthorizeUrl(callback.href).href);
+  });
+
+  router.get('/auth/callback', async (req, res) => {
+    const state = optionalString(req.query.state, 'state', 128);
+    if (state === undefined || state === '') {
+      throw new HttpError(400, 'This sign-in link is incomplete', 'The link Last.fm sent you back with has no state, so it cannot be matched to a sign-in you started here.', { action: START_AGAIN });
+    }
+    const pendingSignIns = req.session.pendingSignIns;
+    const pending = STATE_PATTERN.test(state) && pendingSignIns !== undefined && Object.hasOwn(pendingSignIns, state) ? pendingSignIns[state] : undefined;
+    if (pending === undefined || now() - pending.createdAt > STATE_LIFETIME_MS) {
+      throw new HttpError(400, 'This sign-in link is not valid here', 'It was already used, has expired, or was started in another browser. Start again from this page.', { action: START_AGAIN });
+    }
+    // Spent before Last.fm is asked, and saved, so a replay of this URL is refused even mid-flight.
+    delete pendingSignIns?.[state];
+    await saveSession(req);
+
+    const token = optionalString(req.query.token, 'token', 128);
+    if (token === undefined || token === '') {
+      throw new HttpError(403, 'Access was not allowed', 'Last.fm sent you back without a token, which means access was declined. If you meant to allow it, start again and choose "Yes, allow access".', { action: START_AGAIN });
+    }
+    if (!TOKEN_PATTERN.test(token)) {
+      throw new HttpError(400, 'This sign-in link is not valid', 'The token in the link is not one Last.fm would send. Start again.', { action: START_AGAIN });
+    }
+
+    let session;
+    try {
+      session = await lastfm.getSession(token);
+    } catch (error) {
+      if (error instanceof LastfmError || error instanceof LastfmUnavailableError) throw lastfmFailure(error, 'web-sign-in');
+      throw error;
+    }
+    await startUserSession(req, session, now());
+    res.redirect(303, `${config.basePath}${pending.returnTo}`);
+  });
+
+  router.post('/auth/logout', async (req, res) => {
+    await destroySession(req);
+    res.clearCookie(config.session.cookieName, { path: `${config.basePath}/`, httpOnly: true, sameSite: 'lax', secure: config.session.secureCookie });
+    res.redirect(303, `${config.basePath}/`);
+  });
+
+  return router;
+}
+
+function prunePending(pending: Record<string, PendingSignIn>, at: number): Record<string, PendingSignIn> {
+  const live = Object.entries(pending)
+    .filter(([, entry]) => at - entry.createdAt <= STATE_LIFETIME_MS)
+    .sort(([, a], [, b]) => b.createdAt - a.createdAt)
+    .slice(0, MAX_PENDING - 1);
+  return Object.fromEntries(live);
+}

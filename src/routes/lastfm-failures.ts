@@ -1,0 +1,40 @@
+import { HttpError, LastfmError, LastfmUnavailableError } from '../errors';
+import { kindOfCode } from '../lastfm/error-codes';
+
+/** Where a Last.fm failure happened, which decides what the person is offered next. */
+export type FailureContext = 'web-sign-in' | 'desktop-sign-in' | 'mobile-sign-in' | 'call';
+
+const START_AGAIN = { href: '/auth/login', label: 'Start sign-in again' };
+const HOME = { href: '/', label: 'Back to the start page' };
+
+/** The one place that turns a Last.fm failure into what the person reads. */
+export function lastfmFailure(error: LastfmError | LastfmUnavailableError, context: FailureContext): HttpError {
+  if (error instanceof LastfmUnavailableError) {
+    return new HttpError(503, 'Last.fm is not answering', 'Last.fm could not be reached or sent an answer we could not read. Nothing was changed. Please try again in a minute.', { action: HOME, cause: error });
+  }
+  const signingIn = context !== 'call';
+  const again = signingIn ? START_AGAIN : HOME;
+  switch (kindOfCode(error.code)) {
+    case 'auth-failed':
+      return new HttpError(signingIn ? 400 : 401, 'Last.fm did not accept this sign-in', signingIn ? 'The sign-in token was not valid (it may have been used already). Please start again.' : 'Last.fm refused the request. Please sign in again.', { action: START_AGAIN, cause: error });
+    case 'token-unauthorized':
+      return new HttpError(403, 'Access was not allowed', 'Last.fm says this app was not given access to your account. If you meant to allow it, start again and choose "Yes, allow access".', { action: again, cause: error });
+    case 'token-expired':
+      return new HttpError(400, 'This sign-in has expired', 'The Last.fm sign-in token is older than an hour or was already used. Please start again.', { action: START_AGAIN, cause: error });
+    case 'session-invalid':
+      return new HttpError(401, 'Last.fm access was revoked', 'Last.fm no longer accepts this app\'s access to your account. Please sign in again.', { action: START_AGAIN, cause: error });
+    case 'invalid-parameter':
+      return new HttpError(400, 'Last.fm could not do that', `Last.fm said: ${error.message.replace(/^Last\.fm \S+ failed with error \d+: /, '')}`, { action: HOME, cause: error });
+    case 'login-required':
+      return new HttpError(403, 'This profile is private', 'Last.fm only shows this to the profile\'s owner.', { action: HOME, cause: error });
+    case 'rate-limited':
+      return new HttpError(429, 'Too many requests to Last.fm', 'Last.fm asked us to slow down. Please try again in a minute.', { action: again, cause: error });
+    case 'temporary':
+    case 'operation-failed':
+      return new HttpError(503, 'Last.fm is having trouble', 'Last.fm could not do this just now. Nothing was changed. Please try again in a minute.', { action: again, cause: error });
+    case 'api-key':
+    case 'bug':
+    case 'unknown':
+      return new HttpError(502, 'Something went wrong talking to Last.fm', 'This is a problem with this app, not with anything you did. It has been logged for the operator.', { action: HOME, cause: error });
+  }
+}

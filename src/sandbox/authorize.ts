@@ -1,0 +1,96 @@
+import express, { Router } from 'express';
+import { DEMO_ACCOUNTS, SANDBOX_API_KEY } from './credentials';
+import type { SandboxState } from './state';
+
+/**
+ * The stand-in's authorize page, `/api/auth/`. With `cb` (web flow) it sends the person back to
+ * `cb` with a token, or without one when they decline; with `token` (desktop flow) it approves
+ * that token and tells the person to go back to the app.
+ */
+export function createAuthorizeRouter(state: SandboxState): Router {
+  const router = Router();
+  router.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
+
+  router.get('/api/auth/', (req, res) => {
+    const apiKey = single(req.query.api_key);
+    const cb = single(req.query.cb);
+    const token = single(req.query.token);
+    if (apiKey !== SANDBOX_API_KEY) {
+      message(res, 400, 'Invalid API key', 'This authorize link does not carry the sandbox API key, so no application can be identified.');
+      return;
+    }
+    if (token !== undefined) {
+      if (!state.isTokenOpen(token)) {
+        message(res, 400, 'Invalid or expired token', 'This token was never issued, has expired (tokens last 60 minutes) or was already used. Go back to the application and get a new one.');
+        return;
+      }
+      render(res, state.openAuthorization({ callback: undefined, token }), undefined);
+      return;
+    }
+    if (cb === undefined || !isHttpUrl(cb)) {
+      message(res, 400, 'No callback given', 'This authorize link has neither a `cb` (web flow) nor a `token` (desktop flow), so there is nowhere to send you afterwards.');
+      return;
+    }
+    render(res, state.openAuthorization({ callback: cb, token: undefined }), cb);
+  });
+
+  router.post('/api/auth/', (req, res) => {
+    const body = req.body as Record<string, unknown> | undefined;
+    const request = single(body?.request);
+    const pending = request === undefined ? undefined : state.takeAuthorization(request);
+    if (pending === undefined) {
+      message(res, 400, 'This page has expired', 'Each authorize page can be answered once, within 30 minutes. Go back to the application and start again.');
+      return;
+    }
+    const allowed = single(body?.decision) === 'allow';
+    const account = state.account(single(body?.user) ?? '');
+    if (allowed && account === undefined) {
+      message(res, 400, 'Pick a demo account', 'Choose which sandbox account allows access. Go back to the application and start again.');
+      return;
+    }
+
+    if (pending.callback !== undefined) {
+      if (!allowed || account === undefined) {
+        res.redirect(303, pending.callback);
+        return;
+      }
+      const token = state.issueToken(account.name);
+      const separator = pending.callback.includes('?') ? '&' : '?';
+      res.redirect(303, `${pending.callback}${separator}token=${encodeURIComponent(token)}`);
+      return;
+    }
+
+    if (!allowed || account === undefined || pending.token === undefined) {
+      message(res, 200, 'Access declined', 'You did not allow access. You can close this tab.');
+      return;
+    }
+    if (!state.approveToken(pending.token, account.name)) {
+      message(res, 400, 'Invalid or expired token', 'The token expired or was used while this page was open. Go back to the application and get a new one.');
+      return;
+    }
+    message(res, 200, 'Application authorized', `You allowed access as ${account.name}. Go back to the application to finish signing in; you can close this tab.`);
+  });
+
+  return router;
+}
+
+function render(res: express.Response, request: string, callback: string | undefined): void {
+  res.render('sandbox/authorize', { title: 'Authorize application', request, callback, accounts: DEMO_ACCOUNTS });
+}
+
+function message(res: express.Response, status: number, title: string, text: string): void {
+  res.status(status).render('sandbox/message', { title, text });
+}
+
+function single(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,25 @@
+import { Router } from 'express';
+import { createAuthorizeRouter } from './authorize';
+import { DEMO_ACCOUNTS, SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from './credentials';
+import { authMethods } from './methods/auth';
+import type { SandboxMethod } from './methods/types';
+import { SandboxState } from './state';
+import { createWebServiceRouter } from './web-service';
+
+export interface SandboxOptions {
+  state?: SandboxState;
+  /** Extra web service methods, by Last.fm method name. */
+  methods?: Record<string, SandboxMethod>;
+}
+
+/** The built-in Last.fm stand-in, mounted under `/sandbox` in sandbox mode only. */
+export function createSandboxRouter(options: SandboxOptions = {}): Router {
+  const state = options.state ?? new SandboxState();
+  const router = Router();
+  router.get('/', (_req, res) => {
+    res.render('sandbox/index', { title: 'Last.fm sandbox', apiKey: SANDBOX_API_KEY, sharedSecret: SANDBOX_SHARED_SECRET, accounts: DEMO_ACCOUNTS });
+  });
+  router.use(createWebServiceRouter(state, { ...authMethods, ...options.methods }));
+  router.use(createAuthorizeRouter(state));
+  return router;
+}

@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { DEMO_ACCOUNTS, type DemoAccount } from './credentials';
+
+export const TOKEN_LIFETIME_MS = 60 * 60 * 1000;
+/** How long an open authorize page stays usable. */
+const AUTHORIZATION_LIFETIME_MS = 30 * 60 * 1000;
+/** Bounds memory when something hammers auth.getToken. */
+const MAX_TOKENS = 50_000;
+
+export interface SandboxToken {
+  createdAt: number;
+  /** The demo user who allowed access, once they have. */
+  approvedBy: string | undefined;
+  consumed: boolean;
+}
+
+/** An authorize page that was shown and not yet answered; its id is single-use, which also makes the form CSRF-safe. */
+export interface PendingAuthorization {
+  createdAt: number;
+  callback: string | undefined;
+  token: string | undefined;
+}
+
+export type TokenCheck = { ok: true; user: string } | { ok: false; code: 4 | 14 | 15 };
+
+/** Everything the stand-in remembers, in memory; `now` is injectable so tests can age tokens. */
+export class SandboxState {
+  readonly tokens = new Map<string, SandboxToken>();
+  readonly sessionKeys = new Map<string, string>();
+  readonly authorizations = new Map<string, PendingAuthorization>();
+
+  constructor(readonly now: () => number = Date.now) {}
+
+  account(nameOrEmail: string): DemoAccount | undefined {
+    const wanted = nameOrEmail.toLowerCase();
+    return DEMO_ACCOUNTS.find((account) => account.name.toLowerCase() === wanted || account.email.toLowerCase() === wanted);
+  }
+
+  issueToken(approvedBy?: string): string {
+    this.pruneTokens();
+    const token = randomBytes(16).toString('hex');
+    this.tokens.set(token, { createdAt: this.now(), approvedBy, consumed: false });
+    return token;
+  }
+
+  /** A token that can still be shown on the authorize page. */
+  isTokenOpen(token: string): boolean {
+    const entry = this.tokens.get(token);
+    return entry !== undefined && !entry.consumed && !this.isExpired(entry);
+  }
+
+  approveToken(token: string, user: string): boolean {
+    const entry = this.tokens.get(token);
+    if (entry === undefined || entry.consumed || this.isExpired(entry)) return false;
+    entry.approvedBy = user;
+    return true;
+  }
+
+  /** auth.getSession's rules: unknown 4, expired or spent 15, not approved yet 14; success spends it. */
+  redeemToken(token: string): TokenCheck {
+    const entry = this.tokens.get(token);
+    if (entry === undefined) return { ok: false, code: 4 };
+    if (entry.consumed || this.isExpired(entry)) return { ok: false, code: 15 };
+    if (entry.approvedBy === undefined) return { ok: false, code: 14 };
+    entry.consumed = true;
+    return { ok: true, user: entry.approvedBy };
+  }
+
+  issueSessionKey(user: string): string {
+    const key = randomBytes(16).toString('hex');
+    this.sessionKeys.set(key, user);
+    return key;
+  }
+
+  openAuthorization(request: Omit<PendingAuthorization, 'createdAt'>): string {
+    for (const [id, pending] of this.authorizations) {
+      if (this.now() - pending.createdAt <= AUTHORIZATION_LIFETIME_MS) break;
+      this.authorizations.delete(id);
+    }
+    const id = randomBytes(24).toString('base64url');
+    this.authorizations.set(id, { ...request, createdAt: this.now() });
+    return id;
+  }
+
+  /** Single use: the entry is gone whether or not it was still fresh. */
+  takeAuthorization(id: string): PendingAuthorization | undefined {
+    const pending = this.authorizations.get(id);
+    this.authorizations.delete(id);
+    if (pending === undefined || this.now() - pending.createdAt > AUTHORIZATION_LIFETIME_MS) return undefined;
+    return pending;
+  }
+
+  private isExpired(entry: SandboxToken): boolean {
+    return this.now() - entry.createdAt > TOKEN_LIFETIME_MS;
+  }
+
+  /** Map order is creation order, so expired tokens sit at the front. */
+  private pruneTokens(): void {
+    for (const [token, entry] of this.tokens) {
+      if (!this.isExpired(entry) && this.tokens.size < MAX_TOKENS) break;
+      this.tokens.delete(token);
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import express, { Router, type Request, type Response } from 'express';
+import { createSigner } from '../lastfm/signature';
+import { SandboxApiError } from './api-error';
+import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from './credentials';
+import type { SandboxMethod } from './methods/types';
+import type { SandboxState } from './state';
+
+/**
+ * The stand-in's `/2.0/` endpoint. It applies Last.fm's rules in Last.fm's order: known method,
+ * known API key, valid signature, then the method's own checks, and always answers JSON.
+ */
+export function createWebServiceRouter(state: SandboxState, methods: Record<string, SandboxMethod>): Router {
+  const router = Router();
+  const signer = createSigner(SANDBOX_SHARED_SECRET);
+
+  router.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 1000 }));
+
+  router.all('/2.0/', (req, res) => {
+    try {
+      if (req.method !== 'GET' && req.method !== 'POST') throw new SandboxApiError(3, 'Invalid Method - Use GET or POST');
+      const params = readParams(req);
+      if (params.format !== undefined && params.format !== 'json') {
+        throw new SandboxApiError(6, 'This stand-in answers format=json only');
+      }
+      const name = params.method;
+      if (name === undefined || name === '') throw new SandboxApiError(3, 'Invalid Method - No method with that name in this package');
+      const method = Object.hasOwn(methods, name) ? methods[name] : undefined;
+      if (method === undefined) throw new SandboxApiError(3, 'Invalid Method - No method with that name in this package');
+      if (params.api_key !== SANDBOX_API_KEY) throw new SandboxApiError(10, 'Invalid API key - You must be granted a valid key by last.fm');
+      if (method.signed && !signer.verify(params)) throw new SandboxApiError(13, 'Invalid method signature supplied');
+      if (method.postOnly === true && req.method !== 'POST') throw new SandboxApiError(4, 'Authentication Failed - This method must be called with POST over HTTPS');
+      const answer = method.handle({ params, httpMethod: req.method, state });
+      res.json(answer);
+    } catch (error) {
+      sendError(res, error);
+    }
+  });
+
+  return router;
+}
+
+/** Query and body together, each name once: Last.fm clients must never send a parameter twice. */
+function readParams(req: Request): Record<string, string> {
+  const params: Record<string, string> = {};
+  const body: unknown = req.method === 'POST' ? req.body : undefined;
+  const sources: unknown[] = [req.query, body];
+  for (const source of sources) {
+    if (typeof source !== 'object' || source === null) continue;
+    for (const [name, value] of Object.entries(source)) {
+      if (typeof value !== 'string' || Object.hasOwn(params, name)) {
+        throw new SandboxApiError(6, `Invalid parameters - ${name} was sent more than once`);
+      }
+      params[name] = value;
+    }
+  }
+  return params;
+}
+
+function sendError(res: Response, error: unknown): void {
+  if (error instanceof SandboxApiError) {
+    res.status(error.httpStatus).json({ error: error.code, message: error.message });
+    return;
+  }
+  res.status(500).json({ error: 16, message: 'There was a temporary error processing your request. Please try again' });
+}

@@ -1,0 +1,78 @@
+import session, { type Store } from 'express-session';
+import type { RequestHandler } from 'express';
+import type { Config } from './config';
+
+/** Who is signed in. `key` is the Last.fm session key: it lives in the session store only. */
+export interface SessionUser {
+  name: string;
+  key: string;
+  subscriber: boolean;
+  signedInAt: number;
+}
+
+/** A web sign-in under way: the state travels inside `cb` and must come back exactly once. */
+export interface PendingSignIn {
+  returnTo: string;
+  createdAt: number;
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    user: SessionUser;
+    csrfToken: string;
+    /** Keyed by state. */
+    pendingSignIns: Record<string, PendingSignIn>;
+  }
+}
+
+export function createSessionMiddleware(config: Config, store: Store): RequestHandler {
+  return session({
+    name: config.session.cookieName,
+    secret: config.session.secrets,
+    store,
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    proxy: undefined,
+    cookie: {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: config.session.secureCookie,
+      path: `${config.basePath}/`,
+      maxAge: 30 * 24 * 60 * 60 * 1000,
+    },
+  });
+}
+
+/** Promise forms of express-session's callback methods, so failures reach the error handler. */
+export function regenerateSession(req: Express.Request): Promise<void> {
+  return new Promise((resolve, reject) => {
+    req.session.regenerate((error: unknown) => (error ? reject(toError(error)) : resolve()));
+  });
+}
+
+export function saveSession(req: Express.Request): Promise<void> {
+  return new Promise((resolve, reject) => {
+    req.session.save((error: unknown) => (error ? reject(toError(error)) : resolve()));
+  });
+}
+
+export function destroySession(req: Express.Request): Promise<void> {
+  return new Promise((resolve, reject) => {
+    req.session.destroy((error: unknown) => (error ? reject(toError(error)) : resolve()));
+  });
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * Signs the person in on a fresh session id (so an id planted before sign-in is worthless) and
+ * keeps the Last.fm session key on the server only.
+ */
+export async function startUserSession(req: Express.Request, user: Omit<SessionUser, 'signedInAt'>, now: number): Promise<void> {
+  await regenerateSession(req);
+  req.session.user = { ...user, signedInAt: now };
+  await saveSession(req);
+}

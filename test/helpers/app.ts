@@ -1,0 +1,79 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import type { Express } from 'express';
+import request from 'supertest';
+import { createApp, type AppDeps } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { FAKE_API_KEY, FAKE_SECRET, type FakeLastfm } from './fake-lastfm';
+
+export const TEST_SESSION_SECRET = 'test-session-secret-0123456789abcdefghij';
+
+/** Config for an app that talks to the given fake Last.fm. */
+export function fakeConfig(fake: FakeLastfm, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    PUBLIC_URL: 'http://127.0.0.1:3999/',
+    LASTFM_API_KEY: FAKE_API_KEY,
+    LASTFM_SHARED_SECRET: FAKE_SECRET,
+    LASTFM_API_URL: fake.apiUrl,
+    LASTFM_AUTH_URL: fake.authUrl,
+    SESSION_SECRET: TEST_SESSION_SECRET,
+    ...env,
+  });
+}
+
+/** Collects log lines so tests can assert on (and search) what the app logged. */
+export class LogCapture {
+  readonly lines: string[] = [];
+  readonly stream = new Writable({
+    write: (chunk: Buffer, _encoding, done) => {
+      this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  get text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+export function buildApp(config: Config, deps: AppDeps = {}): { app: Express; logs: LogCapture } {
+  const logs = new LogCapture();
+  const app = createApp(config, { logger: createLogger({ level: 'debug', destination: logs.stream }), ...deps });
+  return { app, logs };
+}
+
+/** The hidden `_csrf` value of the first form in a page. */
+export function csrfFrom(html: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (match?.[1] === undefined) throw new Error('no CSRF field in the page');
+  return match[1];
+}
+
+/** The session cookie's id, from a response's Set-Cookie header. */
+export function sessionCookie(response: request.Response, name: string): string | undefined {
+  const raw = response.headers['set-cookie'] as unknown;
+  const cookies = Array.isArray(raw) ? (raw as string[]) : typeof raw === 'string' ? [raw] : [];
+  const cookie = cookies.find((c) => c.startsWith(`${name}=`));
+  return cookie?.split(';')[0]?.slice(name.length + 1);
+}
+
+/** Runs the whole app on a real loopback port, in sandbox mode, as `npm start` would. */
+export async function startSandboxServer(env: Record<string, string> = {}, deps: AppDeps = {}): Promise<{ baseUrl: string; config: Config; logs: LogCapture; close: () => Promise<void> }> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}/`, ...env });
+  const { app, logs } = buildApp(config, deps);
+  server.on('request', app);
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    config,
+    logs,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import { loadConfig } from '../../src/config';
+import { ConfigError } from '../../src/errors';
+import { SANDBOX_API_KEY } from '../../src/sandbox/credentials';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('runs in sandbox mode with no keys, pointing Last.fm URLs at the built-in stand-in', () => {
+    const config = loadConfig({});
+    expect(config.sandbox).toBe(true);
+    expect(config.port).toBe(3000);
+    expect(config.publicUrl.href).toBe('http://localhost:3000/');
+    expect(config.lastfm.apiKey).toBe(SANDBOX_API_KEY);
+    expect(config.lastfm.apiUrl).toBe('http://127.0.0.1:3000/sandbox/2.0/');
+    expect(config.lastfm.authUrl).toBe('http://localhost:3000/sandbox/api/auth/');
+    expect(config.session.secretGenerated).toBe(true);
+    expect(config.session.secureCookie).toBe(false);
+  });
+
+  it('uses the real Last.fm endpoints when keys are given', () => {
+    const config = loadConfig({ LASTFM_API_KEY: 'k', LASTFM_SHARED_SECRET: 's' });
+    expect(config.sandbox).toBe(false);
+    expect(config.lastfm.apiUrl).toBe('https://ws.audioscrobbler.com/2.0/');
+    expect(config.lastfm.authUrl).toBe('https://www.last.fm/api/auth/');
+  });
+
+  it('derives PUBLIC_URL from PORT and keeps a sub-path with one trailing slash', () => {
+    expect(loadConfig({ PORT: '8080' }).publicUrl.href).toBe('http://localhost:8080/');
+    const sub = loadConfig({ PUBLIC_URL: 'https://example.com/lastfm' });
+    expect(sub.publicUrl.href).toBe('https://example.com/lastfm/');
+    expect(sub.basePath).toBe('/lastfm');
+    expect(sub.session.secureCookie).toBe(true);
+  });
+
+  it('in production names every missing variable in one error', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    expect(problems).toHaveLength(3);
+    expect(problems.join('\n')).toMatch(/LASTFM_API_KEY is missing/);
+    expect(problems.join('\n')).toMatch(/LASTFM_SHARED_SECRET is missing/);
+    expect(problems.join('\n')).toMatch(/SESSION_SECRET is missing/);
+  });
+
+  it('refuses a key without a secret, and a secret without a key, in every mode', () => {
+    expect(problemsOf({ LASTFM_API_KEY: 'k' })).toEqual([expect.stringMatching(/^LASTFM_SHARED_SECRET is missing/)]);
+    expect(problemsOf({ LASTFM_SHARED_SECRET: 's' })).toEqual([expect.stringMatching(/^LASTFM_API_KEY is missing/)]);
+  });
+
+  it('names bad values and what they should be', () => {
+    const problems = problemsOf({ PORT: 'eighty', PUBLIC_URL: 'ftp://x', SESSION_STORE: 'mongo', SESSION_SECRET: 'short' });
+    expect(problems).toEqual([
+      expect.stringMatching(/^PORT must be a whole number/),
+      expect.stringMatching(/^PUBLIC_URL must start with http/),
+      expect.stringMatching(/^SESSION_SECRET is too short/),
+      expect.stringMatching(/^SESSION_STORE must be one of memory \(got "mongo"\)/),
+    ]);
+  });
+
+  it('never echoes a secret in its messages', () => {
+    const error = (() => {
+      try {
+        loadConfig({ SESSION_SECRET: 'tiny-secret-value', LASTFM_SHARED_SECRET: 'the-shared-secret' });
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(error.message).not.toContain('tiny-secret-value');
+    expect(error.message).not.toContain('the-shared-secret');
+  });
+
+  it('refuses Last.fm URLs without a key instead of silently ignoring them', () => {
+    expect(problemsOf({ LASTFM_API_URL: 'http://127.0.0.1:1/2.0/' })).toEqual([expect.stringMatching(/LASTFM_API_URL/)]);
+  });
+});
