@@ -71,6 +71,18 @@ describe('GET /auth/callback', () => {
     expect(home.text).toContain('Sign out');
   });
 
+  it('completes sign-in against another Last.fm stand-in by following its redirects', async () => {
+    const { agent, location } = await startSignIn();
+    // The fake's authorize page approves and redirects to cb with ?/&token=, as Last.fm does.
+    const authorize = await fetch(location, { redirect: 'manual' });
+    expect(authorize.status).toBe(302);
+    const back = new URL(authorize.headers.get('location') ?? '');
+    expect(back.searchParams.get('token')).toMatch(/^faketoken\d+$/);
+    await agent.get(`${back.pathname}${back.search}`).expect(303);
+    expect((await agent.get('/')).text).toContain('Hello, fake-user');
+    expect(fake.calls('auth.getSession').every((call) => call.signatureValid)).toBe(true);
+  });
+
   it('gives the person a new session id at sign-in (no fixation)', async () => {
     const started = await startSignIn();
     const before = sessionCookie(started.res, config.session.cookieName);
