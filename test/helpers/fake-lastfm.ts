@@ -25,6 +25,9 @@ export interface CannedReply {
   contentType?: string;
 }
 
+/** Answers one web service method: [HTTP status, JSON body]. */
+export type MethodHandler = (params: Record<string, string>, request: RecordedRequest) => [number, unknown];
+
 export const FAKE_API_KEY = 'fake-api-key-for-tests';
 export const FAKE_SECRET = 'fake-secret-for-tests';
 
@@ -42,6 +45,7 @@ export class FakeLastfm {
   readonly approvedTokens = new Map<string, string>();
   readonly sessionKeys = new Map<string, string>();
   private readonly canned: CannedReply[] = [];
+  private readonly handlers = new Map<string, MethodHandler>();
   private server: http.Server | undefined;
   private tokenCounter = 0;
   userForNextAuthorize = 'fake-user';
@@ -70,6 +74,11 @@ export class FakeLastfm {
     const token = `faketoken${this.tokenCounter}`;
     this.approvedTokens.set(token, user);
     return token;
+  }
+
+  /** Teaches the fake a web service method (signed calls only reach it with a valid api_sig). */
+  onMethod(method: string, handler: MethodHandler): void {
+    this.handlers.set(method, handler);
   }
 
   calls(method: string): RecordedRequest[] {
@@ -121,22 +130,29 @@ export class FakeLastfm {
       res.writeHead(canned.status, { 'Content-Type': canned.contentType ?? 'application/json' }).end(canned.body);
       return;
     }
-    const [status, answer] = this.answer(params, signatureValid);
+    const [status, answer] = this.answer(params, signatureValid, this.requests[this.requests.length - 1] as RecordedRequest);
     res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(answer));
   }
 
-  private answer(params: Record<string, string>, signatureValid: boolean): [number, unknown] {
+  private answer(params: Record<string, string>, signatureValid: boolean, recorded: RecordedRequest): [number, unknown] {
     if (params.api_key !== FAKE_API_KEY) return [403, { error: 10, message: 'Invalid API key' }];
     if (!signatureValid) return [403, { error: 13, message: 'Invalid method signature supplied' }];
+    const custom = this.handlers.get(params.method ?? '');
+    if (custom !== undefined) return custom(params, recorded);
     if (params.method === 'auth.getSession') {
       const user = this.approvedTokens.get(params.token ?? '');
       if (user === undefined) return [403, { error: 4, message: 'Invalid authentication token supplied' }];
       this.approvedTokens.delete(params.token ?? '');
-      const key = `fake-sk-${user}-${this.sessionKeys.size + 1}`;
-      this.sessionKeys.set(key, user);
-      return [200, { session: { name: user, key, subscriber: '0' } }];
+      return [200, { session: { name: user, key: this.issueSessionKey(user), subscriber: '0' } }];
     }
     return [400, { error: 3, message: 'Invalid Method - No method with that name in this package' }];
+  }
+
+  /** A fresh session key for `user`, remembered so tests can check it never leaks. */
+  issueSessionKey(user: string): string {
+    const key = `fake-sk-${user}-${this.sessionKeys.size + 1}`;
+    this.sessionKeys.set(key, user);
+    return key;
   }
 }
 
