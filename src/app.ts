@@ -49,6 +49,8 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   app.set('view engine', 'ejs');
   app.set('views', path.join(ROOT, 'views'));
   app.set('query parser', 'simple');
+  // Express caches compiled templates only when NODE_ENV=production; development keeps edits live.
+  app.set('view cache', config.nodeEnv !== 'development');
 
   app.use(
     helmet({

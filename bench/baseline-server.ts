@@ -1,0 +1,39 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import session, { MemoryStore } from 'express-session';
+import { serveParent } from './child';
+
+/**
+ * The yardstick: bare Express 5 with express-session configured like the app's (same store kind,
+ * rolling cookie), serving a page of the same size to a signed-in session, and nothing else.
+ */
+async function main(): Promise<void> {
+  const pageBytes = Number(process.argv[2] ?? '4000');
+  const page = `<!doctype html><html><body>${'x'.repeat(Math.max(0, pageBytes - 40))}</body></html>`;
+  const app = express();
+  app.use(
+    session({
+      name: 'baseline.sid',
+      secret: 'benchmark-session-secret-0123456789abcdef',
+      store: new MemoryStore(),
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      cookie: { httpOnly: true, sameSite: 'lax', maxAge: 30 * 24 * 60 * 60 * 1000 },
+    }),
+  );
+  app.get('/login', (req, res) => {
+    req.session.user = { name: 'baseline', key: 'k', subscriber: false, signedInAt: Date.now() };
+    res.send('ok');
+  });
+  app.get('/', (req, res) => {
+    res.type('html').send(req.session.user === undefined ? 'signed out' : page);
+  });
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  serveParent((server.address() as AddressInfo).port);
+}
+
+void main();

@@ -1,0 +1,52 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export interface ChildServer {
+  port: number;
+  process: ChildProcess;
+  /** Asks the child for its resident set size, in bytes. */
+  rss(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+type Message = { type: 'ready'; port: number } | { type: 'rss'; rss: number } | { type: 'error'; message: string };
+
+/** Runs a server in its own process, so the load generator does not share its event loop. */
+export async function startChild(script: string, args: string[], env: Record<string, string> = {}): Promise<ChildServer> {
+  const child = fork(path.join(__dirname, script), args, { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (message: Message) => {
+      if (message.type === 'ready') resolve(message.port);
+      else reject(new Error(message.type === 'error' ? message.message : 'unexpected message'));
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${String(code)} before it was ready`)));
+  });
+  return {
+    port,
+    process: child,
+    rss: () =>
+      new Promise<number>((resolve) => {
+        child.once('message', (message: Message) => {
+          if (message.type === 'rss') resolve(message.rss);
+        });
+        child.send({ type: 'rss' });
+      }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** For the child side: answers RSS requests and reports readiness. */
+export function serveParent(port: number): void {
+  process.on('message', (message: { type: string }) => {
+    if (message.type === 'rss') {
+      global.gc?.();
+      process.send?.({ type: 'rss', rss: process.memoryUsage().rss });
+    }
+  });
+  process.on('SIGTERM', () => process.exit(0));
+  process.send?.({ type: 'ready', port });
+}
