@@ -17,7 +17,7 @@ export function lastfmFailure(error: LastfmError | LastfmUnavailableError, conte
   const signingIn = context !== 'call';
   const flow = flowFailure(error, context);
   if (flow !== undefined) return flow;
-  const again = signingIn ? START_AGAIN : HOME;
+  const again = context === 'desktop-sign-in' ? NEW_TOKEN : context === 'mobile-sign-in' ? PASSWORD_AGAIN : signingIn ? START_AGAIN : HOME;
   switch (kindOfCode(error.code)) {
     case 'auth-failed':
       return new HttpError(signingIn ? 400 : 401, 'Last.fm did not accept this sign-in', signingIn ? 'The sign-in token was not valid (it may have been used already). Please start again.' : 'Last.fm refused the request. Please sign in again.', { action: START_AGAIN, cause: error });
