@@ -282,3 +282,15 @@ describe('secrets', () => {
     expect(logs.text).not.toContain(token);
   });
 });
+
+describe('start page', () => {
+  it('keeps the web sign-in button first and links to the desktop and password flows, one line each', async () => {
+    const res = await request(app).get('/').expect(200);
+    const web = res.text.indexOf('class="button" href="/auth/login"');
+    expect(web).toBeGreaterThan(-1);
+    expect(res.text.indexOf('href="/desktop"')).toBeGreaterThan(web);
+    expect(res.text.indexOf('href="/auth/mobile"')).toBeGreaterThan(web);
+    expect(res.text).toContain('When Last.fm cannot send this browser back here');
+    expect(res.text).toContain('Only when you cannot open Last.fm');
+  });
+});
