@@ -119,14 +119,15 @@ describe('POST /auth/desktop/token', () => {
   });
 
   it.each([
-    [11, 503],
-    [10, 502],
-    [29, 429],
-  ])('shows a %i from auth.getToken as a %i page and lists nothing', async (code, status) => {
+    [11, 503, '/desktop'],
+    [10, 502, '/'],
+    [29, 429, '/desktop'],
+  ])('shows a %i from auth.getToken as a %i page leading to %s, and lists nothing', async (code, status, next) => {
     const agent = request.agent(app);
     const page = await agent.get('/desktop');
     fake.replyNextError(code, 'nope');
     const res = await agent.post('/auth/desktop/token').type('form').send({ _csrf: csrfFrom(page.text) }).expect(status);
+    expect(res.text).toContain(`class="button" href="${next}"`);
     expect(tokenIds((await agent.get('/desktop')).text)).toEqual([]);
   });
 });
