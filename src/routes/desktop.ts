@@ -79,12 +79,14 @@ export function createDesktopRouter({ config, lastfm, now }: DesktopRoutesDeps):
         // Not approved yet is the normal first answer: keep the token and show the list again.
         entry.status = 'sent';
         await saveSession(req);
+        if (wantsJson(req)) throw failure;
         renderList(req, res, failure.status, failure);
         return;
       }
       if (error instanceof LastfmError && kindOfCode(error.code) === 'token-expired') {
         entry.status = 'expired';
         await saveSession(req);
+        if (wantsJson(req)) throw failure;
         renderList(req, res, failure.status, failure);
         return;
       }
@@ -116,4 +118,9 @@ export function createDesktopRouter({ config, lastfm, now }: DesktopRoutesDeps):
   }
 
   return router;
+}
+
+/** JSON clients get the error handler's JSON instead of the page. */
+function wantsJson(req: Request): boolean {
+  return req.accepts(['html', 'json']) === 'json';
 }

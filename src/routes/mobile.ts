@@ -1,4 +1,4 @@
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { AttemptLimiter, type AttemptLimit } from '../attempt-limiter';
 import type { Config } from '../config';
 import { HttpError, LastfmError, LastfmUnavailableError } from '../errors';
@@ -45,12 +45,19 @@ export function createMobileRouter({ config, lastfm, now, limits = DEFAULT_MOBIL
     res.status(status).render('mobile', { title: 'Sign in with your Last.fm password', refusal, username: form.username, problem: form.problem });
   };
 
+  /** The form again with what went wrong; JSON clients get the error handler's JSON instead. */
+  const renderProblem = (req: Request, res: Response, problem: HttpError, username: string): void => {
+    if (req.accepts(['html', 'json']) === 'json') throw problem;
+    renderForm(res, problem.status, { username, problem: { title: problem.title, message: problem.message } });
+  };
+
   router.get('/auth/mobile', (_req, res) => {
     renderForm(res, refusal === undefined ? 200 : 403, { username: '' });
   });
 
   router.post('/auth/mobile', async (req, res) => {
     if (refusal !== undefined) {
+      if (req.accepts(['html', 'json']) === 'json') throw new HttpError(403, 'Password sign-in is switched off here', refusal, { action: { href: '/auth/login', label: 'Sign in with Last.fm instead' } });
       renderForm(res, 403, { username: '' });
       return;
     }
@@ -58,7 +65,7 @@ export function createMobileRouter({ config, lastfm, now, limits = DEFAULT_MOBIL
     const username = (optionalString(body?.username, 'username', 256) ?? '').trim();
     const password = optionalString(body?.password, 'password', 1024) ?? '';
     if (username === '' || password === '') {
-      renderForm(res, 400, { username, problem: { title: 'Something is missing', message: 'Enter your Last.fm user name (or email) and your password.' } });
+      renderProblem(req, res, new HttpError(400, 'Something is missing', 'Enter your Last.fm user name (or email) and your password.'), username);
       return;
     }
 
@@ -83,7 +90,7 @@ export function createMobileRouter({ config, lastfm, now, limits = DEFAULT_MOBIL
       if (!(error instanceof LastfmError || error instanceof LastfmUnavailableError)) throw error;
       const failure = lastfmFailure(error, 'mobile-sign-in');
       if (error instanceof LastfmError && kindOfCode(error.code) === 'auth-failed') {
-        renderForm(res, failure.status, { username, problem: { title: failure.title, message: failure.message } });
+        renderProblem(req, res, failure, username);
         return;
       }
       throw failure;

@@ -255,6 +255,14 @@ describe('POST /auth/desktop/session', () => {
     expect((await agent.get('/')).text).not.toContain('Hello,');
   });
 
+  it('answers JSON clients with JSON for "not approved yet" and still keeps the token', async () => {
+    const { agent, id, token, csrf } = await createToken();
+    const res = await agent.post('/auth/desktop/session').set('Accept', 'application/json').send({ _csrf: csrf, token: id }).expect(409);
+    expect((res.body as { error: { message: string } }).error.message).toContain('not approved yet');
+    approve(token);
+    await agent.post('/auth/desktop/session').set('Accept', 'application/json').send({ _csrf: csrf, token: id }).expect(303);
+  });
+
   it('refuses without the CSRF token', async () => {
     const { agent, id, token } = await createToken();
     approve(token);
@@ -293,5 +301,30 @@ describe('start page', () => {
     expect(res.text.indexOf('href="/auth/mobile"')).toBeGreaterThan(web);
     expect(res.text).toContain('When Last.fm cannot send this browser back here');
     expect(res.text).toContain('Only when you cannot open Last.fm');
+  });
+});
+
+describe('under a sub-path', () => {
+  it('keeps every link, form and redirect of both flows under PUBLIC_URL\'s path', async () => {
+    ({ app } = buildApp(fakeConfig(fake, { PUBLIC_URL: 'http://127.0.0.1:3999/lastfm/' }), { now: () => clock }));
+    const agent = request.agent(app);
+    const page = await agent.get('/lastfm/desktop').expect(200);
+    expect(page.text).toContain('action="/lastfm/auth/desktop/token"');
+    const created = await agent.post('/lastfm/auth/desktop/token').type('form').send({ _csrf: csrfFrom(page.text) }).expect(303);
+    expect(created.headers.location).toBe('/lastfm/desktop');
+    const list = await agent.get('/lastfm/desktop').expect(200);
+    const id = tokenIds(list.text)[0] ?? '';
+    expect(list.text).toContain(`href="/lastfm/auth/desktop/authorize/${id}"`);
+    expect(list.text).toContain('action="/lastfm/auth/desktop/session"');
+    approve([...issued.keys()][0] ?? '');
+    const done = await agent.post('/lastfm/auth/desktop/session').type('form').send({ _csrf: csrfFrom(list.text), token: id }).expect(303);
+    expect(done.headers.location).toBe('/lastfm/');
+
+    const mobile = await request(app).get('/lastfm/auth/mobile').expect(200);
+    expect(mobile.text).toContain('action="/lastfm/auth/mobile"');
+    expect(mobile.text).toContain('href="/lastfm/auth/login"');
+    const home = await request(app).get('/lastfm/').expect(200);
+    expect(home.text).toContain('href="/lastfm/desktop"');
+    expect(home.text).toContain('href="/lastfm/auth/mobile"');
   });
 });

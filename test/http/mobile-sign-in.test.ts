@@ -250,3 +250,19 @@ describe('secrets', () => {
     expect(logs.text).not.toContain(key);
   });
 });
+
+describe('JSON clients', () => {
+  it('get JSON errors for wrong credentials, missing fields and the https refusal', async () => {
+    const { agent, csrf } = await openForm();
+    const wrong = await agent.post('/auth/mobile').set('Accept', 'application/json').send({ _csrf: csrf, username: 'rj', password: 'nope' }).expect(401);
+    expect((wrong.body as { error: { title: string } }).error.title).toBe('Wrong user name or password');
+    const missing = await agent.post('/auth/mobile').set('Accept', 'application/json').send({ _csrf: csrf, username: 'rj' }).expect(400);
+    expect((missing.body as { error: { title: string } }).error.title).toBe('Something is missing');
+
+    build({ LASTFM_API_URL: 'http://ws.example.net/2.0/' });
+    const other = request.agent(app);
+    const token = csrfFrom((await other.get('/desktop')).text);
+    const refused = await other.post('/auth/mobile').set('Accept', 'application/json').send({ _csrf: token, username: 'rj', password: 'x' }).expect(403);
+    expect((refused.body as { error: { message: string } }).error.message).toContain('not https');
+  });
+});
