@@ -11,8 +11,10 @@ import { verifyCsrf } from './middleware/csrf';
 import { createErrorHandler, notFound } from './middleware/errors';
 import { createSiteLocals, sessionLocals } from './middleware/locals';
 import { createAuthRouter } from './routes/auth';
+import { createDesktopRouter } from './routes/desktop';
 import { createHealthRouter } from './routes/health';
 import { createHomeRouter } from './routes/home';
+import { createMobileRouter, type MobileLimits } from './routes/mobile';
 import { createSandboxRouter } from './sandbox/router';
 import type { SandboxState } from './sandbox/state';
 import { createSessionMiddleware } from './session';
@@ -24,6 +26,8 @@ export interface AppDeps {
   /** The sandbox's memory, so tests can look at or age it. */
   sandboxState?: SandboxState;
   now?: () => number;
+  /** Password sign-in attempt limits (tests shrink or widen them). */
+  mobileLimits?: MobileLimits;
 }
 
 const ROOT = path.join(__dirname, '..');
@@ -87,6 +91,8 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   site.use(verifyCsrf);
   site.use(createHomeRouter());
   site.use(createAuthRouter({ config, lastfm, now }));
+  site.use(createDesktopRouter({ config, lastfm, now }));
+  site.use(createMobileRouter({ config, lastfm, now, limits: deps.mobileLimits }));
 
   app.use(config.basePath === '' ? '/' : config.basePath, site);
   app.use(notFound);

@@ -6,6 +6,8 @@ export type FailureContext = 'web-sign-in' | 'desktop-sign-in' | 'mobile-sign-in
 
 const START_AGAIN = { href: '/auth/login', label: 'Start sign-in again' };
 const HOME = { href: '/', label: 'Back to the start page' };
+const NEW_TOKEN = { href: '/desktop', label: 'Back to your tokens' };
+const PASSWORD_AGAIN = { href: '/auth/mobile', label: 'Try the password sign-in again' };
 
 /** The one place that turns a Last.fm failure into what the person reads. */
 export function lastfmFailure(error: LastfmError | LastfmUnavailableError, context: FailureContext): HttpError {
@@ -13,7 +15,9 @@ export function lastfmFailure(error: LastfmError | LastfmUnavailableError, conte
     return new HttpError(503, 'Last.fm is not answering', 'Last.fm could not be reached or sent an answer we could not read. Nothing was changed. Please try again in a minute.', { action: HOME, cause: error });
   }
   const signingIn = context !== 'call';
-  const again = signingIn ? START_AGAIN : HOME;
+  const flow = flowFailure(error, context);
+  if (flow !== undefined) return flow;
+  const again = context === 'desktop-sign-in' ? NEW_TOKEN : context === 'mobile-sign-in' ? PASSWORD_AGAIN : signingIn ? START_AGAIN : HOME;
   switch (kindOfCode(error.code)) {
     case 'auth-failed':
       return new HttpError(signingIn ? 400 : 401, 'Last.fm did not accept this sign-in', signingIn ? 'The sign-in token was not valid (it may have been used already). Please start again.' : 'Last.fm refused the request. Please sign in again.', { action: START_AGAIN, cause: error });
@@ -37,4 +41,23 @@ export function lastfmFailure(error: LastfmError | LastfmUnavailableError, conte
     case 'unknown':
       return new HttpError(502, 'Something went wrong talking to Last.fm', 'This is a problem with this app, not with anything you did. It has been logged for the operator.', { action: HOME, cause: error });
   }
+}
+
+/** Where the desktop and password flows part from the web flow: what the codes mean there and where to go next. */
+function flowFailure(error: LastfmError, context: FailureContext): HttpError | undefined {
+  const kind = kindOfCode(error.code);
+  if (context === 'desktop-sign-in') {
+    if (kind === 'token-unauthorized') return new HttpError(409, 'Not approved yet', 'This token is not approved yet: approve it on Last.fm, then try again.', { action: NEW_TOKEN, cause: error });
+    if (kind === 'token-expired') return new HttpError(400, 'This token has expired', 'Last.fm says this token is older than an hour or was already used. Create a new token and approve that one.', { action: NEW_TOKEN, cause: error });
+    if (kind === 'auth-failed') return new HttpError(400, 'Last.fm did not accept this token', 'Last.fm does not know this token. Create a new token and approve that one.', { action: NEW_TOKEN, cause: error });
+  }
+  if (context === 'mobile-sign-in' && kind === 'auth-failed') {
+    return new HttpError(
+      401,
+      'Wrong user name or password',
+      'Last.fm did not accept this user name (or email) and password. Check them and try again. If they are right, this app\'s API key may not be allowed to use password sign-in (Last.fm allows it for some keys only): use "Sign in with Last.fm" instead.',
+      { action: PASSWORD_AGAIN, cause: error },
+    );
+  }
+  return undefined;
 }

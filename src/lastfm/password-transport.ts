@@ -1,0 +1,26 @@
+import { isIP } from 'node:net';
+
+/**
+ * Why a password must not be sent to this web service root, or undefined when it may. Last.fm
+ * itself refuses auth.getMobileSession over plain HTTP; a password on the open network is the
+ * real harm, so plain HTTP is allowed only to the built-in sandbox and to this machine.
+ */
+export function passwordRefusalReason(apiUrl: string, sandbox: boolean): string | undefined {
+  if (sandbox) return undefined;
+  let url: URL;
+  try {
+    url = new URL(apiUrl);
+  } catch {
+    return 'The Last.fm web service address (LASTFM_API_URL) is not a valid URL.';
+  }
+  if (url.protocol === 'https:' || isLoopback(url.hostname)) return undefined;
+  return `The Last.fm web service address (LASTFM_API_URL) is ${url.protocol.replace(':', '')}, not https, so a password sent there could be read on the way. This app only sends passwords over https (or to this machine). Use "Sign in with Last.fm" instead, or ask the operator to fix LASTFM_API_URL.`;
+}
+
+/** localhost, 127.0.0.0/8 and ::1, as URL.hostname spells them. */
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  if (host === 'localhost') return true;
+  if (host === '[::1]' || host === '::1') return true;
+  return isIP(host) === 4 && host.startsWith('127.');
+}

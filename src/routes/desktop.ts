@@ -1,0 +1,126 @@
+import { Router, type Request, type Response } from 'express';
+import type { Config } from '../config';
+import { addDesktopToken, currentStatus, findDesktopToken, newDesktopToken, type DesktopToken } from '../desktop-tokens';
+import { HttpError, LastfmError, LastfmUnavailableError } from '../errors';
+import type { LastfmClient } from '../lastfm/client';
+import { kindOfCode } from '../lastfm/error-codes';
+import { saveSession, startUserSession } from '../session';
+import { optionalString } from './input';
+import { lastfmFailure } from './lastfm-failures';
+
+export interface DesktopRoutesDeps {
+  config: Config;
+  lastfm: LastfmClient;
+  now: () => number;
+}
+
+const TO_LIST = { href: '/desktop', label: 'Back to your tokens' };
+
+/** How a token is shown on the page; never the Last.fm token itself. */
+interface TokenRow {
+  id: string;
+  createdAt: string;
+  status: ReturnType<typeof currentStatus>;
+}
+
+/** The desktop (token-first) flow: get a token, approve it on Last.fm in another tab, then exchange it. */
+export function createDesktopRouter({ config, lastfm, now }: DesktopRoutesDeps): Router {
+  const router = Router();
+
+  const renderList = (req: Request, res: Response, status = 200, notice?: HttpError): void => {
+    const at = now();
+    const tokens: TokenRow[] = (req.session.desktopTokens ?? []).map((entry) => ({
+      id: entry.id,
+      createdAt: new Date(entry.createdAt).toISOString().slice(11, 19),
+      status: currentStatus(entry, at),
+    }));
+    res.status(status).render('desktop', { title: 'Sign in with a desktop token', tokens, notice: notice && { title: notice.title, message: notice.message } });
+  };
+
+  router.get('/desktop', (req, res) => {
+    renderList(req, res);
+  });
+
+  router.post('/auth/desktop/token', async (req, res) => {
+    let token: string;
+    try {
+      token = await lastfm.getToken();
+    } catch (error) {
+      if (error instanceof LastfmError || error instanceof LastfmUnavailableError) throw lastfmFailure(error, 'desktop-sign-in');
+      throw error;
+    }
+    req.session.desktopTokens = addDesktopToken(req.session.desktopTokens ?? [], newDesktopToken(token, now()));
+    await saveSession(req);
+    res.redirect(303, `${config.basePath}/desktop`);
+  });
+
+  router.get('/auth/desktop/authorize/:token', async (req, res) => {
+    const entry = usableToken(req, req.params.token);
+    entry.status = 'sent';
+    await saveSession(req);
+    res.redirect(303, lastfm.desktopAuthorizeUrl(entry.token).href);
+  });
+
+  router.post('/auth/desktop/session', async (req, res) => {
+    const body = req.body as Record<string, unknown> | undefined;
+    const id = optionalString(body?.token, 'token', 64);
+    if (id === undefined || id === '') {
+      throw new HttpError(400, 'No token chosen', 'Choose the token to get a session for from the list.', { action: TO_LIST });
+    }
+    const entry = usableToken(req, id);
+
+    let session;
+    try {
+      session = await lastfm.getSession(entry.token);
+    } catch (error) {
+      if (!(error instanceof LastfmError || error instanceof LastfmUnavailableError)) throw error;
+      const failure = lastfmFailure(error, 'desktop-sign-in');
+      if (error instanceof LastfmError && kindOfCode(error.code) === 'token-unauthorized') {
+        // Not approved yet is the normal first answer: keep the token and show the list again.
+        entry.status = 'sent';
+        await saveSession(req);
+        if (wantsJson(req)) throw failure;
+        renderList(req, res, failure.status, failure);
+        return;
+      }
+      if (error instanceof LastfmError && kindOfCode(error.code) === 'token-expired') {
+        entry.status = 'expired';
+        await saveSession(req);
+        if (wantsJson(req)) throw failure;
+        renderList(req, res, failure.status, failure);
+        return;
+      }
+      throw failure;
+    }
+
+    const list: DesktopToken[] = (req.session.desktopTokens ?? []).map((item) => (item.id === entry.id ? { ...item, status: 'used' } : item));
+    await startUserSession(req, session, now());
+    // The new session starts empty; the list comes along so the spent token shows as used.
+    req.session.desktopTokens = list;
+    await saveSession(req);
+    res.redirect(303, `${config.basePath}/`);
+  });
+
+  /** A token of this session that can still be approved or exchanged; anything else is refused before Last.fm is asked. */
+  function usableToken(req: Request, id: string): DesktopToken {
+    const entry = findDesktopToken(req.session.desktopTokens, id);
+    if (entry === undefined) {
+      throw new HttpError(404, 'No such token here', 'This token is not in this browser\'s list. Tokens belong to the browser that created them; create a new one.', { action: TO_LIST });
+    }
+    const status = currentStatus(entry, now());
+    if (status === 'used') {
+      throw new HttpError(400, 'This token was already used', 'A token gives one session and this one already did. Create a new token to sign in again.', { action: TO_LIST });
+    }
+    if (status === 'expired') {
+      throw new HttpError(400, 'This token has expired', 'Tokens last 60 minutes, and Last.fm will not accept this one any more. Create a new token.', { action: TO_LIST });
+    }
+    return entry;
+  }
+
+  return router;
+}
+
+/** JSON clients get the error handler's JSON instead of the page. */
+function wantsJson(req: Request): boolean {
+  return req.accepts(['html', 'json']) === 'json';
+}

@@ -1,0 +1,103 @@
+import { Router, type Request, type Response } from 'express';
+import { AttemptLimiter, type AttemptLimit } from '../attempt-limiter';
+import type { Config } from '../config';
+import { HttpError, LastfmError, LastfmUnavailableError } from '../errors';
+import type { LastfmClient } from '../lastfm/client';
+import { kindOfCode } from '../lastfm/error-codes';
+import { passwordRefusalReason } from '../lastfm/password-transport';
+import { startUserSession } from '../session';
+import { optionalString } from './input';
+import { lastfmFailure } from './lastfm-failures';
+
+export interface MobileLimits {
+  perClient: AttemptLimit;
+  perUser: AttemptLimit;
+}
+
+export const DEFAULT_MOBILE_LIMITS: MobileLimits = {
+  perClient: { max: 5, windowMs: 15 * 60 * 1000 },
+  perUser: { max: 5, windowMs: 15 * 60 * 1000 },
+};
+
+export interface MobileRoutesDeps {
+  config: Config;
+  lastfm: LastfmClient;
+  now: () => number;
+  limits?: MobileLimits;
+}
+
+interface FormState {
+  username: string;
+  problem?: { title: string; message: string };
+}
+
+/**
+ * The password flow. The password is read from the form body, passed to the Last.fm client and
+ * dropped: it is never stored, logged, put back into the form or into a URL.
+ */
+export function createMobileRouter({ config, lastfm, now, limits = DEFAULT_MOBILE_LIMITS }: MobileRoutesDeps): Router {
+  const router = Router();
+  const refusal = passwordRefusalReason(config.lastfm.apiUrl, config.sandbox);
+  const perClient = new AttemptLimiter(limits.perClient, now);
+  const perUser = new AttemptLimiter(limits.perUser, now);
+
+  const renderForm = (res: Response, status: number, form: FormState): void => {
+    res.status(status).render('mobile', { title: 'Sign in with your Last.fm password', refusal, username: form.username, problem: form.problem });
+  };
+
+  /** The form again with what went wrong; JSON clients get the error handler's JSON instead. */
+  const renderProblem = (req: Request, res: Response, problem: HttpError, username: string): void => {
+    if (req.accepts(['html', 'json']) === 'json') throw problem;
+    renderForm(res, problem.status, { username, problem: { title: problem.title, message: problem.message } });
+  };
+
+  router.get('/auth/mobile', (_req, res) => {
+    renderForm(res, refusal === undefined ? 200 : 403, { username: '' });
+  });
+
+  router.post('/auth/mobile', async (req, res) => {
+    if (refusal !== undefined) {
+      if (req.accepts(['html', 'json']) === 'json') throw new HttpError(403, 'Password sign-in is switched off here', refusal, { action: { href: '/auth/login', label: 'Sign in with Last.fm instead' } });
+      renderForm(res, 403, { username: '' });
+      return;
+    }
+    const body = req.body as Record<string, unknown> | undefined;
+    const username = (optionalString(body?.username, 'username', 256) ?? '').trim();
+    const password = optionalString(body?.password, 'password', 1024) ?? '';
+    if (username === '' || password === '') {
+      renderProblem(req, res, new HttpError(400, 'Something is missing', 'Enter your Last.fm user name (or email) and your password.'), username);
+      return;
+    }
+
+    // The client's budget is checked first, so someone already over it cannot use up a user name's.
+    const clientWait = perClient.take(req.ip ?? 'unknown');
+    const wait = clientWait > 0 ? clientWait : perUser.take(username.toLowerCase());
+    if (wait > 0) {
+      const minutes = Math.ceil(wait / 60_000);
+      res.set('Retry-After', String(Math.ceil(wait / 1000)));
+      throw new HttpError(
+        429,
+        'Too many sign-in attempts',
+        `There have been too many password sign-in attempts from your network or for this user name. Wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again, or sign in on Last.fm's own page instead.`,
+        { action: { href: '/auth/login', label: 'Sign in with Last.fm instead' } },
+      );
+    }
+
+    let session;
+    try {
+      session = await lastfm.getMobileSession(username, password);
+    } catch (error) {
+      if (!(error instanceof LastfmError || error instanceof LastfmUnavailableError)) throw error;
+      const failure = lastfmFailure(error, 'mobile-sign-in');
+      if (error instanceof LastfmError && kindOfCode(error.code) === 'auth-failed') {
+        renderProblem(req, res, failure, username);
+        return;
+      }
+      throw failure;
+    }
+    await startUserSession(req, session, now());
+    res.redirect(303, `${config.basePath}/`);
+  });
+
+  return router;
+}

@@ -1,0 +1,127 @@
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from '../helpers/browser';
+import { startSandboxServer } from '../helpers/app';
+import { SandboxState } from '../../src/sandbox/state';
+
+jest.setTimeout(60_000);
+
+let browser: Browser;
+let server: Awaited<ReturnType<typeof startSandboxServer>>;
+const sandboxState = new SandboxState();
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  server = await startSandboxServer({}, { sandboxState });
+});
+
+afterAll(async () => {
+  await browser.close();
+  await server.close();
+});
+
+/**
+ * Console errors other than Chromium's note about a page answered with the given 4xx status
+ * (the "not approved yet" and "wrong password" pages are 409 and 401 on purpose).
+ */
+function collectConsoleErrors(page: Page, expectedStatus: number): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    if (message.text() === `Failed to load resource: the server responded with a status of ${expectedStatus} (${expectedStatus === 409 ? 'Conflict' : 'Unauthorized'})`) return;
+    errors.push(message.text());
+  });
+  return errors;
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env.SCREENSHOT_DIR !== undefined) await page.screenshot({ path: `${process.env.SCREENSHOT_DIR}/${name}.png`, fullPage: true });
+}
+
+describe('desktop and password sign-in in a real browser, against the sandbox', () => {
+  it('desktop: creates a token, approves it on the stand-in in a new tab, then gets the session', async () => {
+    const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
+    const page = await context.newPage();
+    const consoleErrors = collectConsoleErrors(page, 409);
+
+    await page.goto(`${server.baseUrl}/`);
+    await page.getByRole('link', { name: 'Sign in with a desktop token' }).click();
+    await page.waitForURL(`${server.baseUrl}/desktop`);
+    await page.getByRole('button', { name: 'Create a token' }).click();
+    await page.waitForURL(`${server.baseUrl}/desktop`);
+    await expect(page.getByTestId('token-status').allTextContents()).resolves.toEqual(['New']);
+
+    // Asking before approving is the common mistake: the token stays and the page says what to do.
+    await page.getByRole('button', { name: 'Get session' }).click();
+    await expect(page.getByTestId('notice').textContent()).resolves.toContain('not approved yet: approve it on Last.fm, then try again');
+    await expect(page.getByTestId('token-status').allTextContents()).resolves.toEqual(['Sent for approval']);
+    await screenshot(page, 'desktop-not-approved');
+
+    const [authorizeTab] = await Promise.all([context.waitForEvent('page'), page.getByRole('link', { name: 'Authorize on Last.fm' }).click()]);
+    await authorizeTab.waitForURL(/\/sandbox\/api\/auth\/\?api_key=[^&]+&token=/);
+    await authorizeTab.selectOption('select[name=user]', 'sandbox-ada');
+    await authorizeTab.getByRole('button', { name: 'Yes, allow access' }).click();
+    await expect(authorizeTab.locator('h1').textContent()).resolves.toBe('Application authorized');
+    await authorizeTab.close();
+
+    await page.getByRole('button', { name: 'Get session' }).click();
+    await page.waitForURL(`${server.baseUrl}/`);
+    await expect(page.locator('h1').textContent()).resolves.toBe('Hello, sandbox-ada');
+
+    await page.goto(`${server.baseUrl}/desktop`);
+    await expect(page.getByTestId('token-status').allTextContents()).resolves.toEqual(['Used']);
+    await expect(page.getByRole('button', { name: 'Get session' }).count()).resolves.toBe(0);
+    await screenshot(page, 'desktop-used');
+
+    const keys = [...sandboxState.sessionKeys.keys()];
+    expect(keys.length).toBeGreaterThan(0);
+    const cookies = JSON.stringify(await context.cookies());
+    const html = await page.content();
+    for (const key of keys) {
+      expect(cookies).not.toContain(key);
+      expect(html).not.toContain(key);
+    }
+    expect(consoleErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('password: a wrong password keeps the user name and clears the password; the right one signs in', async () => {
+    const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
+    const page = await context.newPage();
+    const consoleErrors = collectConsoleErrors(page, 401);
+
+    await page.goto(`${server.baseUrl}/`);
+    await page.getByRole('link', { name: 'Sign in with your password' }).click();
+    await page.waitForURL(`${server.baseUrl}/auth/mobile`);
+    await page.getByLabel('Last.fm user name or email').fill('ada@sandbox.invalid');
+    await page.getByLabel('Password').fill('not-her-password');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+
+    await expect(page.getByTestId('problem').textContent()).resolves.toContain('Wrong user name or password');
+    await expect(page.getByLabel('Last.fm user name or email').inputValue()).resolves.toBe('ada@sandbox.invalid');
+    await expect(page.getByLabel('Password').inputValue()).resolves.toBe('');
+    expect(page.url()).toBe(`${server.baseUrl}/auth/mobile`);
+    expect(await page.content()).not.toContain('not-her-password');
+    await screenshot(page, 'mobile-wrong-password');
+
+    await page.getByLabel('Password').fill('ada-listens');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL(`${server.baseUrl}/`);
+    // The name Last.fm answered with, not the email typed.
+    await expect(page.locator('h1').textContent()).resolves.toBe('Hello, sandbox-ada');
+    expect(server.logs.text).not.toContain('ada-listens');
+    expect(server.logs.text).not.toContain('not-her-password');
+    expect(consoleErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('the start page offers all three ways to sign in', async () => {
+    const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${server.baseUrl}/`);
+    await expect(page.getByRole('link', { name: 'Sign in with Last.fm' }).getAttribute('href')).resolves.toBe('/auth/login');
+    await expect(page.getByRole('link', { name: 'Sign in with a desktop token' }).isVisible()).resolves.toBe(true);
+    await expect(page.getByRole('link', { name: 'Sign in with your password' }).isVisible()).resolves.toBe(true);
+    await screenshot(page, 'home-three-ways');
+    await context.close();
+  });
+});
