@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import { MemoryStore, type Store } from 'express-session';
@@ -30,7 +30,18 @@ export interface AppDeps {
   mobileLimits?: MobileLimits;
 }
 
-const ROOT = path.join(__dirname, '..');
+/** The folder with package.json, views/ and public/, wherever the compiled file sits (dist/, build/src/, src/). */
+function findProjectRoot(start: string): string {
+  let dir = start;
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`No package.json above ${start}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+const ROOT = findProjectRoot(__dirname);
 const packageJson = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 
 export function createApp(config: Config, deps: AppDeps = {}): Express {

@@ -1,0 +1,118 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { startChild, type ChildServer } from './child';
+import { runLoad, type LoadResult } from './load';
+import { Browser, measureSignIns, signInOnce, type RoundTripResult } from './sign-in';
+
+/**
+ * `npm run bench`: every number in bench/README.md comes from here. Servers run in child
+ * processes; the load generator runs in this one. BENCH_SECONDS sets the length of each run.
+ */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? '5');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? '3');
+const CONNECTIONS = [1, 10, 100];
+
+interface HomeRow {
+  connections: number;
+  baseline: LoadResult;
+  app: LoadResult;
+  ratio: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/** The median run by requests/s, so one noisy run does not decide the result. */
+function medianRun(runs: LoadResult[]): LoadResult {
+  const target = median(runs.map((r) => r.requestsPerSecond));
+  return runs.find((r) => r.requestsPerSecond === target) ?? (runs[0] as LoadResult);
+}
+
+async function signedInCookie(port: number): Promise<{ cookie: string; pageBytes: number }> {
+  const agent = new http.Agent({ keepAlive: true });
+  const browser = new Browser(agent, `http://127.0.0.1:${port}`);
+  await signInOnce(browser);
+  const home = await browser.request('GET', '/');
+  if (!home.text.includes('sandbox-ada')) throw new Error('signed-in home did not show the user');
+  agent.destroy();
+  return { cookie: browser.cookieHeader(), pageBytes: Buffer.byteLength(home.text) };
+}
+
+async function baselineCookie(port: number): Promise<string> {
+  const agent = new http.Agent({ keepAlive: true });
+  const browser = new Browser(agent, `http://127.0.0.1:${port}`);
+  await browser.request('GET', '/login');
+  agent.destroy();
+  return browser.cookieHeader();
+}
+
+async function homeVersusBaseline(app: ChildServer): Promise<HomeRow[]> {
+  const { cookie, pageBytes } = await signedInCookie(app.port);
+  const baseline = await startChild('baseline-server.js', [String(pageBytes)]);
+  const baseCookie = await baselineCookie(baseline.port);
+  const rows: HomeRow[] = [];
+  try {
+    for (const connections of CONNECTIONS) {
+      const baseRuns: LoadResult[] = [];
+      const appRuns: LoadResult[] = [];
+      // Alternating runs cancel slow drift of the machine (thermal, other load).
+      for (let round = 0; round < ROUNDS; round += 1) {
+        baseRuns.push(await runLoad({ url: `http://127.0.0.1:${baseline.port}/`, connections, durationSeconds: SECONDS, headers: { cookie: baseCookie } }));
+        appRuns.push(await runLoad({ url: `http://127.0.0.1:${app.port}/`, connections, durationSeconds: SECONDS, headers: { cookie } }));
+      }
+      const base = medianRun(baseRuns);
+      const mine = medianRun(appRuns);
+      rows.push({ connections, baseline: base, app: mine, ratio: mine.requestsPerSecond / base.requestsPerSecond });
+      console.log(`home @${connections}: app ${mine.requestsPerSecond.toFixed(0)} req/s vs baseline ${base.requestsPerSecond.toFixed(0)} (${(mine.requestsPerSecond / base.requestsPerSecond).toFixed(2)}x)`);
+    }
+  } finally {
+    await baseline.stop();
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const app = await startChild('app-server.js', []);
+  let home: HomeRow[];
+  let signIn: RoundTripResult;
+  try {
+    home = await homeVersusBaseline(app);
+    signIn = await measureSignIns(`http://127.0.0.1:${app.port}`, 16, SECONDS * 2);
+    console.log(`sign-in round trip: ${signIn.signInsPerSecond.toFixed(0)}/s, p99 ${signIn.p99Ms.toFixed(1)} ms, ${signIn.failed} failed`);
+  } finally {
+    await app.stop();
+  }
+
+  const results = {
+    startedAt: started.toISOString(),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryBytes: os.totalmem(), node: process.version },
+    settings: { secondsPerRun: SECONDS, rounds: ROUNDS },
+    signedInHome: home,
+    signInRoundTrip: signIn,
+  };
+  printTable(results.signedInHome, signIn);
+  const dir = path.join(__dirname, '..', '..', 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwritten to bench/results/latest.json`);
+}
+
+function printTable(home: HomeRow[], signIn: RoundTripResult): void {
+  console.log('\n| measure | connections | req/s | p50 ms | p99 ms | vs baseline | target |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const row of home) {
+    console.log(`| baseline page | ${row.connections} | ${row.baseline.requestsPerSecond.toFixed(0)} | ${row.baseline.p50Ms} | ${row.baseline.p99Ms} | 1.00x | |`);
+    console.log(`| signed-in home | ${row.connections} | ${row.app.requestsPerSecond.toFixed(0)} | ${row.app.p50Ms} | ${row.app.p99Ms} | ${row.ratio.toFixed(2)}x | >= 0.70x ${row.ratio >= 0.7 ? 'met' : 'MISSED'} |`);
+  }
+  console.log(`| sign-in round trip | 16 browsers | ${signIn.signInsPerSecond.toFixed(0)} sign-ins/s | ${signIn.p50Ms.toFixed(1)} | ${signIn.p99Ms.toFixed(1)} | | >= 500/s ${signIn.signInsPerSecond >= 500 ? 'met' : 'MISSED'} |`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
