@@ -90,7 +90,11 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   );
 
   const site = express.Router();
-  site.use(express.static(path.join(ROOT, 'public'), { index: false, maxAge: config.production ? '1h' : 0 }));
+  // Only asset paths reach the static handler: at the root it would stat public/ and build a
+  // 404 error object for every page view before falling through (about a tenth of a page's CPU).
+  for (const folder of ['css', 'js', 'images']) {
+    site.use(`/${folder}`, express.static(path.join(ROOT, 'public', folder), { index: false, fallthrough: false, maxAge: config.production ? '1h' : 0 }));
+  }
   site.use(createSiteLocals(config));
   site.use(createHealthRouter());
   if (config.sandbox) site.use('/sandbox', createSandboxRouter(deps.sandboxState === undefined ? {} : { state: deps.sandboxState }));

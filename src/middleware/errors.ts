@@ -45,6 +45,7 @@ function toHttpError(error: unknown, logger: Logger): HttpError {
     return lastfmFailure(error, 'call');
   }
   if (isExposedClientError(error)) {
+    if (error.status === 404) return new HttpError(404, 'Page not found', 'There is no such file here.', { action: { href: '/', label: 'Back to the start page' } });
     const tooLarge = error.status === 413;
     return new HttpError(error.status, tooLarge ? 'That was too much to send' : 'The request could not be read', tooLarge ? 'The form or request body is larger than this app accepts.' : 'The request body was malformed or of an unsupported type.');
   }

@@ -25,6 +25,13 @@ describe('basics', () => {
     expect((json.body as { error: { title: string } }).error.title).toBe('Page not found');
   });
 
+  it('serves assets from their folders and answers a missing one with a 404 page', async () => {
+    await request(app).get('/css/app.css').expect(200).expect('Content-Type', /css/);
+    await request(app).get('/images/favicon.svg').expect(200).expect('Content-Type', /svg/);
+    const missing = await request(app).get('/css/nope.css').expect(404);
+    expect(missing.text).toContain('Page not found');
+  });
+
   it('sends a CSP that allows no inline script or style', async () => {
     const res = await request(app).get('/');
     const csp = res.headers['content-security-policy'] as string;
