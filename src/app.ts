@@ -8,11 +8,14 @@ import { LastfmClient } from './lastfm/client';
 import { createSigner } from './lastfm/signature';
 import { createLogger, type Logger } from './logger';
 import { verifyCsrf } from './middleware/csrf';
+import { restoreBasePath } from './middleware/base-path';
 import { createErrorHandler, notFound } from './middleware/errors';
 import { createSiteLocals, sessionLocals } from './middleware/locals';
+import { createRequestLogger } from './middleware/request-log';
 import { createAuthRouter } from './routes/auth';
 import { createHealthRouter } from './routes/health';
 import { createHomeRouter } from './routes/home';
+import { createSetupRouter } from './routes/setup';
 import { createSandboxRouter } from './sandbox/router';
 import type { SandboxState } from './sandbox/state';
 import { createSessionMiddleware } from './session';
@@ -41,6 +44,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       signer: createSigner(config.lastfm.sharedSecret),
       userAgent: `${packageJson.name}/${packageJson.version} (+${config.publicUrl.href})`,
       timeoutMs: config.lastfm.timeoutMs,
+      onCall: (event) => logger[event.outcome === 'ok' ? 'info' : 'warn']({ lastfm: event }, `Last.fm ${event.method} ${event.outcome}`),
     });
   const store = deps.sessionStore ?? new MemoryStore();
 
@@ -49,6 +53,9 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   app.set('view engine', 'ejs');
   app.set('views', path.join(ROOT, 'views'));
   app.set('query parser', 'simple');
+  app.set('trust proxy', config.trustProxy);
+  app.use(createRequestLogger(logger));
+  app.use(restoreBasePath(config.basePath));
 
   app.use(
     helmet({
@@ -76,6 +83,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   site.use(express.static(path.join(ROOT, 'public'), { index: false, maxAge: config.production ? '1h' : 0 }));
   site.use(createSiteLocals(config));
   site.use(createHealthRouter());
+  if (config.setupPage) site.use(createSetupRouter(config));
   if (config.sandbox) site.use('/sandbox', createSandboxRouter(deps.sandboxState === undefined ? {} : { state: deps.sandboxState }));
 
   site.use(createSessionMiddleware(config, store));
