@@ -4,43 +4,7 @@ import { loadConfig } from '../../src/config';
 import { SandboxState } from '../../src/sandbox/state';
 import type { SetupReport } from '../../src/setup-check';
 import { buildApp, csrfFrom, TEST_SESSION_SECRET } from '../helpers/app';
-
-/** What nginx's `location /sub/ { proxy_pass http://app/sub/; }` (or `…/;`, stripping) does, in a few lines. */
-function startProxy(target: number, stripPrefix: boolean): Promise<http.Server> {
-  const proxy = http.createServer((req, res) => {
-    const path = req.url ?? '/';
-    if (!path.startsWith('/sub/')) {
-      res.writeHead(404).end('not proxied');
-      return;
-    }
-    const upstream = http.request(
-      {
-        host: '127.0.0.1',
-        port: target,
-        method: req.method,
-        path: stripPrefix ? path.slice('/sub'.length) : path,
-        headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '', 'x-forwarded-proto': 'http', 'x-forwarded-host': req.headers.host ?? '' },
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.writeHead(502).end('bad gateway'));
-    req.pipe(upstream);
-  });
-  return new Promise((resolve) => proxy.listen(0, '127.0.0.1', () => resolve(proxy)));
-}
-
-async function listen(server: http.Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
-
-async function close(server: http.Server): Promise<void> {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-}
+import { closeServer, listenOnLoopback, startProxy } from '../helpers/reverse-proxy';
 
 /** A browser's worth of cookie handling: remembers name=value and each cookie's attributes. */
 class Client {
@@ -79,7 +43,7 @@ describe.each([
 
   beforeAll(async () => {
     appServer = http.createServer();
-    const appPort = await listen(appServer);
+    const appPort = await listenOnLoopback(appServer);
     proxy = await startProxy(appPort, stripPrefix);
     origin = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
     const config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(appPort), PUBLIC_URL: `${origin}/sub/`, TRUST_PROXY: 'loopback', SESSION_SECRET: TEST_SESSION_SECRET });
@@ -87,8 +51,8 @@ describe.each([
   });
 
   afterAll(async () => {
-    await close(proxy);
-    await close(appServer);
+    await closeServer(proxy);
+    await closeServer(appServer);
   });
 
   it('completes sign-in through the sandbox authorize page and signs out, every URL under /sub/', async () => {
