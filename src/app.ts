@@ -11,7 +11,7 @@ import { verifyCsrf } from './middleware/csrf';
 import { restoreBasePath } from './middleware/base-path';
 import { createErrorHandler, notFound } from './middleware/errors';
 import { createSiteLocals, sessionLocals } from './middleware/locals';
-import { createRequestLogger } from './middleware/request-log';
+import { createRequestLogger, currentRequestId } from './middleware/request-log';
 import { createAuthRouter } from './routes/auth';
 import { createHealthRouter } from './routes/health';
 import { createHomeRouter } from './routes/home';
@@ -44,7 +44,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       signer: createSigner(config.lastfm.sharedSecret),
       userAgent: `${packageJson.name}/${packageJson.version} (+${config.publicUrl.href})`,
       timeoutMs: config.lastfm.timeoutMs,
-      onCall: (event) => logger[event.outcome === 'ok' ? 'info' : 'warn']({ lastfm: event }, `Last.fm ${event.method} ${event.outcome}`),
+      onCall: (event) => logger[event.outcome === 'ok' ? 'info' : 'warn']({ reqId: currentRequestId(), lastfm: event }, `Last.fm ${event.method} ${event.outcome}`),
     });
   const store = deps.sessionStore ?? new MemoryStore();
 

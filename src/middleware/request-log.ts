@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, RequestHandler } from 'express';
@@ -7,6 +8,13 @@ import { maskUrl } from '../log-safe-url';
 
 /** An id a proxy or client may hand us: short, and nothing that could forge a log line or header. */
 const INCOMING_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** The id of the request being handled, so lines logged deep inside (Last.fm calls) carry it too. */
+const currentRequest = new AsyncLocalStorage<string>();
+
+export function currentRequestId(): string | undefined {
+  return currentRequest.getStore();
+}
 
 /** A request id for this request: the incoming `X-Request-Id` when it is a safe token, else a fresh UUID. */
 export function requestIdFor(incoming: string | string[] | undefined): string {
@@ -19,7 +27,7 @@ export function requestIdFor(incoming: string | string[] | undefined): string {
  * slip in), and the URL with secret-bearing query values masked.
  */
 export function createRequestLogger(logger: Logger): RequestHandler {
-  return pinoHttp({
+  const httpLogger = pinoHttp({
     logger,
     quietReqLogger: true,
     wrapSerializers: false,
@@ -38,4 +46,9 @@ export function createRequestLogger(logger: Logger): RequestHandler {
     customSuccessMessage: (req, res) => `${req.method ?? ''} ${res.statusCode}`,
     customErrorMessage: (req, res) => `${req.method ?? ''} ${res.statusCode}`,
   });
+  return (req, res, next) => {
+    httpLogger(req, res, () => {
+      currentRequest.run(typeof req.id === 'string' ? req.id : '', next);
+    });
+  };
 }

@@ -76,8 +76,12 @@ describe('request ids', () => {
     const id = failed.headers['x-request-id'] as string;
     expect(failed.text).toContain(id);
     const lines = parse(logs.lines).filter((line) => line.reqId === id);
-    expect(lines.map((line) => line.level)).toEqual([40, 50]);
-    expect(lines[1]?.res?.statusCode).toBe(503);
+    // The failed Last.fm call, the error handler's line and the request's own line, all with one id.
+    expect(lines.map((line) => [line.level, line.lastfm?.outcome, line.res?.statusCode])).toEqual([
+      [40, 'unavailable', undefined],
+      [40, undefined, undefined],
+      [50, undefined, 503],
+    ]);
   });
 });
 
@@ -110,12 +114,13 @@ describe('Last.fm call log lines', () => {
 
   const lastfmLines = (lines: string[]) => parse(lines).flatMap((line) => (line.lastfm === undefined ? [] : [line.lastfm]));
 
-  it('logs method, duration and outcome of a successful call', async () => {
+  it('logs method, duration and outcome of a successful call, with the id of the request that made it', async () => {
     const { app, logs } = buildApp(fakeConfig(fake));
-    await callback(app);
+    const res = await callback(app);
     const [line] = lastfmLines(logs.lines);
     expect(line).toMatchObject({ method: 'auth.getSession', outcome: 'ok' });
     expect(line?.durationMs).toBeGreaterThanOrEqual(0);
+    expect(parse(logs.lines).find((entry) => entry.lastfm !== undefined)?.reqId).toBe(res.headers['x-request-id']);
   });
 
   it('logs Last.fm\'s error code when it refuses, as a warning', async () => {
