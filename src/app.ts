@@ -8,13 +8,16 @@ import { LastfmClient } from './lastfm/client';
 import { createSigner } from './lastfm/signature';
 import { createLogger, type Logger } from './logger';
 import { verifyCsrf } from './middleware/csrf';
+import { restoreBasePath } from './middleware/base-path';
 import { createErrorHandler, notFound } from './middleware/errors';
 import { createSiteLocals, sessionLocals } from './middleware/locals';
+import { createRequestLogger, currentRequestId } from './middleware/request-log';
 import { createAuthRouter } from './routes/auth';
 import { createDesktopRouter } from './routes/desktop';
 import { createHealthRouter } from './routes/health';
 import { createHomeRouter } from './routes/home';
 import { createMobileRouter, type MobileLimits } from './routes/mobile';
+import { createSetupRouter } from './routes/setup';
 import { createSandboxRouter } from './sandbox/router';
 import type { SandboxState } from './sandbox/state';
 import { createSessionMiddleware } from './session';
@@ -56,6 +59,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       signer: createSigner(config.lastfm.sharedSecret),
       userAgent: `${packageJson.name}/${packageJson.version} (+${config.publicUrl.href})`,
       timeoutMs: config.lastfm.timeoutMs,
+      onCall: (event) => logger[event.outcome === 'ok' ? 'info' : 'warn']({ reqId: currentRequestId(), lastfm: event }, `Last.fm ${event.method} ${event.outcome}`),
     });
   const store = deps.sessionStore ?? new MemoryStore();
 
@@ -66,6 +70,9 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   app.set('query parser', 'simple');
   // Express caches compiled templates only when NODE_ENV=production; development keeps edits live.
   app.set('view cache', config.nodeEnv !== 'development');
+  app.set('trust proxy', config.trustProxy);
+  app.use(createRequestLogger(logger));
+  app.use(restoreBasePath(config.basePath));
 
   app.use(
     helmet({
@@ -97,6 +104,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   }
   site.use(createSiteLocals(config));
   site.use(createHealthRouter());
+  if (config.setupPage) site.use(createSetupRouter(config));
   if (config.sandbox) site.use('/sandbox', createSandboxRouter(deps.sandboxState === undefined ? {} : { state: deps.sandboxState }));
 
   site.use(createSessionMiddleware(config, store));

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { ConfigError } from './errors';
 import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from './sandbox/credentials';
 
@@ -37,7 +38,13 @@ export interface Config {
   sandbox: boolean;
   lastfm: LastfmConfig;
   session: SessionConfig;
+  /** Express's 'trust proxy': false, true, a hop count, or addresses/subnets/named ranges. */
+  trustProxy: TrustProxy;
+  /** Whether GET /setup is served (always outside production; in production only with SETUP_PAGE=on). */
+  setupPage: boolean;
 }
+
+export type TrustProxy = boolean | number | string[];
 
 type Env = Record<string, string | undefined>;
 
@@ -116,6 +123,9 @@ export function loadConfig(env: Env): Config {
   const store = SESSION_STORES.find((kind) => kind === storeRaw);
   if (store === undefined) problems.push(`SESSION_STORE must be one of ${SESSION_STORES.join(', ')} (got "${storeRaw}")`);
 
+  const trustProxy = parseTrustProxy(value('TRUST_PROXY'), problems);
+  const setupPage = parseSetupPage(value('SETUP_PAGE'), production, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -134,7 +144,47 @@ export function loadConfig(env: Env): Config {
       cookieName: 'lastfm_signin.sid',
       secureCookie: publicUrl.protocol === 'https:',
     },
+    trustProxy,
+    setupPage,
   };
+}
+
+/** proxy-addr's names for common ranges, accepted in TRUST_PROXY lists. */
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function parseTrustProxy(raw: string | undefined, problems: string[]): TrustProxy {
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops <= 100) return hops;
+  }
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const bad = entries.filter((entry) => !NAMED_RANGES.has(entry) && !isAddressOrSubnet(entry));
+  if (bad.length > 0) {
+    problems.push(
+      `TRUST_PROXY must be true, false, a hop count (0-100), or a comma list of IP addresses, subnets (10.0.0.0/8) or loopback/linklocal/uniquelocal (got "${raw}"; not understood: ${bad.map((entry) => `"${entry}"`).join(', ')})`,
+    );
+    return false;
+  }
+  return entries;
+}
+
+function isAddressOrSubnet(entry: string): boolean {
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+function parseSetupPage(raw: string | undefined, production: boolean, problems: string[]): boolean {
+  if (raw === undefined) return !production;
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  problems.push(`SETUP_PAGE must be on or off (got "${raw}")`);
+  return !production;
 }
 
 function parsePort(raw: string | undefined, problems: string[]): number {

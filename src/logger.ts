@@ -18,6 +18,13 @@ export const REDACTED_PATHS = [
   '*.sharedSecret',
   '*.secret',
   '*.secrets',
+  '*.sessionKey',
+  '*.shared_secret',
+  '*.csrfToken',
+  '*._csrf',
+  '*.cookie',
+  '*.authorization',
+  'req.headers["x-csrf-token"]',
 ];
 
 export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): Logger {

@@ -29,6 +29,10 @@ function main(): void {
       config.sandbox ? `Sandbox: not connected to Last.fm. Open ${config.publicUrl.href}` : `Listening; open ${config.publicUrl.href}`,
     );
     if (config.session.secretGenerated) logger.warn('SESSION_SECRET is not set: a random one is used, so sessions end when the app restarts');
+    if (config.publicUrl.protocol === 'https:' && config.trustProxy === false) {
+      logger.warn('PUBLIC_URL is https but TRUST_PROXY is not set: behind a TLS-terminating proxy the app sees http and never sets the Secure session cookie. Set TRUST_PROXY');
+    }
+    if (config.setupPage) logger.info(`Setup check: ${new URL('setup', config.publicUrl).href}`);
   });
   server.on('error', (error) => {
     process.stderr.write(`Cannot start: ${error.message}\n`);

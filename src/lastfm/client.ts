@@ -22,6 +22,20 @@ export interface LastfmClientOptions {
   timeoutMs: number;
   /** Overrides the keep-alive axios instance (tests). */
   http?: AxiosInstance;
+  /** Told about every web service call once it ends (for logs); never given the parameters. */
+  onCall?: (event: LastfmCallEvent) => void;
+}
+
+/** What a finished call looked like: no parameters, so nothing secret. */
+export interface LastfmCallEvent {
+  method: string;
+  durationMs: number;
+  outcome: 'ok' | 'lastfm-error' | 'unavailable';
+  /** Last.fm's error number, for `lastfm-error`. */
+  code?: number;
+  /** Why no usable answer came, for `unavailable`. */
+  reason?: string;
+  httpStatus?: number;
 }
 
 type HttpMethod = 'GET' | 'POST';
@@ -38,8 +52,10 @@ export class LastfmClient {
   private readonly authUrl: string;
   private readonly signer: Signer;
   private readonly http: AxiosInstance;
+  private readonly onCall: ((event: LastfmCallEvent) => void) | undefined;
 
   constructor(options: LastfmClientOptions) {
+    this.onCall = options.onCall;
     this.apiKey = options.apiKey;
     this.apiUrl = options.apiUrl;
     this.authUrl = options.authUrl;
@@ -94,11 +110,29 @@ export class LastfmClient {
     return parseSession(body, 'auth.getMobileSession');
   }
 
+  /** One web service call, timed and reported to `onCall`. */
+  protected async call(method: string, params: Params, options: CallOptions): Promise<JsonObject> {
+    if (this.onCall === undefined) return this.send(method, params, options);
+    const started = performance.now();
+    const report = (event: Omit<LastfmCallEvent, 'method' | 'durationMs'>) => {
+      this.onCall?.({ method, durationMs: Math.round(performance.now() - started), ...event });
+    };
+    try {
+      const body = await this.send(method, params, options);
+      report({ outcome: 'ok' });
+      return body;
+    } catch (error) {
+      if (error instanceof LastfmError) report({ outcome: 'lastfm-error', code: error.code, httpStatus: error.httpStatus });
+      else if (error instanceof LastfmUnavailableError) report({ outcome: 'unavailable', reason: error.reason, ...(error.httpStatus === undefined ? {} : { httpStatus: error.httpStatus }) });
+      throw error;
+    }
+  }
+
   /**
-   * One web service call. Anything carrying a session key or password goes in a POST body so it
+   * Sends one web service call. Anything carrying a session key or password goes in a POST body so it
    * never appears in a URL (and so in no proxy or server log).
    */
-  protected async call(method: string, params: Params, options: CallOptions): Promise<JsonObject> {
+  private async send(method: string, params: Params, options: CallOptions): Promise<JsonObject> {
     const base = cleanParams({ ...params, method, api_key: this.apiKey });
     const signed = options.signed ? this.signer.sign(base) : base;
     const all = { ...signed, format: 'json' };

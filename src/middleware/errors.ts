@@ -27,11 +27,13 @@ export function createErrorHandler(logger: Logger, basePath: string): ErrorReque
       next(error);
       return;
     }
-    const httpError = toHttpError(error, logger);
+    // The request id ties these lines to the request's own log line and to the id on the page.
+    const log = logger.child({ reqId: req.id });
+    const httpError = toHttpError(error, log);
     if (httpError.status >= 500) {
-      logger.warn({ err: describe(error), status: httpError.status, path: req.path }, httpError.title);
+      log.warn({ err: describe(error), status: httpError.status, path: req.path }, httpError.title);
     }
-    send(res, httpError, basePath, req.accepts(['html', 'json']) === 'json');
+    send(res, httpError, basePath, req.accepts(['html', 'json']) === 'json', typeof req.id === 'string' ? req.id : '');
   };
 }
 
@@ -70,19 +72,19 @@ function describe(error: unknown): Record<string, unknown> {
   return { type: typeof error };
 }
 
-function send(res: Response, error: HttpError, basePath: string, json: boolean): void {
+function send(res: Response, error: HttpError, basePath: string, json: boolean, requestId: string): void {
   res.status(error.status);
   const action = error.action && { label: error.action.label, href: error.action.href.startsWith('/') ? `${basePath}${error.action.href}` : error.action.href };
   if (json) {
-    res.json({ error: { status: error.status, title: error.title, message: error.message, action } });
+    res.json({ error: { status: error.status, title: error.title, message: error.message, action, requestId } });
     return;
   }
   // The failure may have happened before the locals middleware ran (a session store error, say).
   res.locals.url ??= (path: string) => `${basePath}${path}`;
   res.locals.sandbox ??= false;
-  res.render('error', { title: error.title, status: error.status, message: error.message, action }, (renderError: Error | null, html?: string) => {
+  res.render('error', { title: error.title, status: error.status, message: error.message, action, requestId }, (renderError: Error | null, html?: string) => {
     if (renderError !== null || html === undefined) {
-      res.type('text/plain').send(`${error.title}\n\n${error.message}\n`);
+      res.type('text/plain').send(`${error.title}\n\n${error.message}\n\nRequest id: ${requestId}\n`);
       return;
     }
     res.send(html);

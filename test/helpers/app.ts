@@ -6,9 +6,14 @@ import request from 'supertest';
 import { createApp, type AppDeps } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
+import { DEMO_ACCOUNTS, SANDBOX_SHARED_SECRET } from '../../src/sandbox/credentials';
+import { SandboxState } from '../../src/sandbox/state';
 import { FAKE_API_KEY, FAKE_SECRET, type FakeLastfm } from './fake-lastfm';
+import { recordFixedSecrets, recordLogLines, watchSandbox } from './log-audit';
 
 export const TEST_SESSION_SECRET = 'test-session-secret-0123456789abcdefghij';
+
+recordFixedSecrets([TEST_SESSION_SECRET, FAKE_SECRET, SANDBOX_SHARED_SECRET, ...DEMO_ACCOUNTS.map((account) => account.password)]);
 
 /** Config for an app that talks to the given fake Last.fm. */
 export function fakeConfig(fake: FakeLastfm, env: Record<string, string> = {}): Config {
@@ -29,7 +34,9 @@ export class LogCapture {
   readonly lines: string[] = [];
   readonly stream = new Writable({
     write: (chunk: Buffer, _encoding, done) => {
-      this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      const lines = chunk.toString('utf8').split('\n').filter(Boolean);
+      this.lines.push(...lines);
+      recordLogLines(lines);
       done();
     },
   });
@@ -40,9 +47,12 @@ export class LogCapture {
 
 export function buildApp(config: Config, deps: AppDeps = {}): { app: Express; logs: LogCapture } {
   const logs = new LogCapture();
-  const app = createApp(config, { logger: createLogger({ level: 'debug', destination: logs.stream }), ...deps });
+  const sandboxState = config.sandbox ? (deps.sandboxState ?? new SandboxState()) : undefined;
+  if (sandboxState !== undefined) watchSandbox(sandboxState);
+  const app = createApp(config, { logger: createLogger({ level: 'debug', destination: logs.stream }), ...deps, ...(sandboxState === undefined ? {} : { sandboxState }) });
   return { app, logs };
 }
+
 
 /** The hidden `_csrf` value of the first form in a page. */
 export function csrfFrom(html: string): string {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { recordSecrets } from './log-audit';
 
 /**
  * A second, independent Last.fm stand-in for tests. It checks api_sig with its own MD5 code (not
@@ -73,6 +74,7 @@ export class FakeLastfm {
     this.tokenCounter += 1;
     const token = `faketoken${this.tokenCounter}`;
     this.approvedTokens.set(token, user);
+    recordSecrets([token]);
     return token;
   }
 
@@ -152,6 +154,7 @@ export class FakeLastfm {
   issueSessionKey(user: string): string {
     const key = `fake-sk-${user}-${this.sessionKeys.size + 1}`;
     this.sessionKeys.set(key, user);
+    recordSecrets([key]);
     return key;
   }
 }
