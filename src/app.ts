@@ -5,14 +5,20 @@ import { MemoryStore, type Store } from 'express-session';
 import helmet from 'helmet';
 import type { Config } from './config';
 import { LastfmClient } from './lastfm/client';
+import type { Clock } from './lastfm/clock';
 import { createSigner } from './lastfm/signature';
 import { createLogger, type Logger } from './logger';
 import { verifyCsrf } from './middleware/csrf';
 import { createErrorHandler, notFound } from './middleware/errors';
 import { createSiteLocals, sessionLocals } from './middleware/locals';
+import { UserReadCache } from './lastfm/read-cache';
+import { signedInOnly } from './routes/account';
+import { createAccountHomeRouter } from './routes/account-home';
 import { createAuthRouter } from './routes/auth';
 import { createHealthRouter } from './routes/health';
 import { createHomeRouter } from './routes/home';
+import { createTagsRouter } from './routes/tags';
+import { createTracksRouter } from './routes/tracks';
 import { createSandboxRouter } from './sandbox/router';
 import type { SandboxState } from './sandbox/state';
 import { createSessionMiddleware } from './session';
@@ -24,6 +30,8 @@ export interface AppDeps {
   /** The sandbox's memory, so tests can look at or age it. */
   sandboxState?: SandboxState;
   now?: () => number;
+  /** Time for the Last.fm client's backoff and throttle, so tests can skip the waiting. */
+  clock?: Clock;
 }
 
 const ROOT = path.join(__dirname, '..');
@@ -41,8 +49,11 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       signer: createSigner(config.lastfm.sharedSecret),
       userAgent: `${packageJson.name}/${packageJson.version} (+${config.publicUrl.href})`,
       timeoutMs: config.lastfm.timeoutMs,
+      rateLimitPerSecond: config.lastfm.rateLimitPerSecond,
+      ...(deps.clock === undefined ? {} : { clock: deps.clock }),
     });
   const store = deps.sessionStore ?? new MemoryStore();
+  const readCache = new UserReadCache(now);
 
   const app = express();
   app.disable('x-powered-by');
@@ -58,7 +69,8 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
           'default-src': ["'self'"],
           'script-src': ["'self'"],
           'style-src': ["'self'"],
-          'img-src': ["'self'", 'data:'],
+          // Avatars and album art: Last.fm's image host; the sandbox's images are served from 'self'.
+          'img-src': ["'self'", 'data:', 'https://lastfm.freetls.fastly.net'],
           'font-src': ["'self'"],
           'connect-src': ["'self'"],
           'form-action': ["'self'"],
@@ -82,9 +94,13 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   site.use(sessionLocals);
   site.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100 }));
   site.use(express.json({ limit: '32kb' }));
+  site.use(['/track', '/tags'], signedInOnly);
   site.use(verifyCsrf);
+  site.use(createAccountHomeRouter({ config, lastfm, cache: readCache, now }));
   site.use(createHomeRouter());
   site.use(createAuthRouter({ config, lastfm, now }));
+  site.use(createTracksRouter({ config, lastfm, cache: readCache, now }));
+  site.use(createTagsRouter({ config, lastfm, cache: readCache }));
 
   app.use(config.basePath === '' ? '/' : config.basePath, site);
   app.use(notFound);
