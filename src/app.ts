@@ -88,7 +88,11 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   site.use(express.static(path.join(ROOT, 'public'), { index: false, maxAge: config.production ? '1h' : 0 }));
   site.use(createSiteLocals(config));
   site.use(createHealthRouter());
-  if (config.sandbox) site.use('/sandbox', createSandboxRouter(deps.sandboxState === undefined ? {} : { state: deps.sandboxState }));
+  if (config.sandbox) {
+    // Images are served from this app's own origin, so the CSP's 'self' covers them.
+    const imageBaseUrl = new URL('images/sandbox/', config.publicUrl).href;
+    site.use('/sandbox', createSandboxRouter(deps.sandboxState === undefined ? { imageBaseUrl } : { state: deps.sandboxState, imageBaseUrl }));
+  }
 
   site.use(createSessionMiddleware(config, store));
   site.use(sessionLocals);

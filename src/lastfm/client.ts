@@ -12,11 +12,13 @@ import {
   parseProfile,
   parseRecentTracks,
   parseScrobbleResult,
+  parseTopTags,
   type NowPlayingResult,
   type Profile,
   type RecentTrack,
   type ScrobbleItem,
   type ScrobbleResult,
+  type TopTag,
 } from './user-data';
 
 export interface LastfmSession {
@@ -212,6 +214,12 @@ export class LastfmClient {
   async getRecentTracks(user: string, limit = 10): Promise<RecentTrack[]> {
     const body = await this.retrying('safe', () => this.call('user.getRecentTracks', { user, limit, extended: 1 }, { httpMethod: 'GET', signed: false }));
     return parseRecentTracks(body);
+  }
+
+  /** The tags this person has used most, with how many items carry each. */
+  async getTopTags(user: string, limit = 20): Promise<TopTag[]> {
+    const body = await this.retrying('safe', () => this.call('user.getTopTags', { user, limit }, { httpMethod: 'GET', signed: false }));
+    return parseTopTags(body);
   }
 
   async love(sessionKey: string, artist: string, track: string): Promise<void> {

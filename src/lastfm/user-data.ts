@@ -91,7 +91,8 @@ export function parseProfile(body: JsonObject): Profile {
     name,
     realName: nonEmpty(text(field(user, 'realname'))),
     url: nonEmpty(text(field(user, 'url'))),
-    country: nonEmpty(text(field(user, 'country'))),
+    // Last.fm writes "None" when the person gave no country.
+    country: nonEmpty(text(field(user, 'country'))?.replace(/^None$/, '')),
     playCount: integer(field(user, 'playcount')) ?? 0,
     avatarUrl: largestImage(field(user, 'image')),
     // `registered` is {"unixtime": "…", "#text": …} or, in some answers, a bare number.
@@ -148,4 +149,18 @@ export function parseNowPlaying(body: JsonObject): NowPlayingResult {
   if (!isObject(body.nowplaying)) throw new LastfmUnavailableError('unexpected-shape', 'track.updateNowPlaying', { detail: 'no nowplaying' });
   const code = integer(field(body.nowplaying.ignoredMessage, 'code')) ?? 0;
   return { ignored: code !== 0, ignoredReason: ignoredReason(code) };
+}
+
+export interface TopTag {
+  name: string;
+  count: number;
+}
+
+export function parseTopTags(body: JsonObject): TopTag[] {
+  const tags: TopTag[] = [];
+  for (const item of asList(field(body.toptags, 'tag'))) {
+    const name = nonEmpty(text(field(item, 'name')));
+    if (name !== undefined) tags.push({ name, count: integer(field(item, 'count')) ?? 0 });
+  }
+  return tags;
 }

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { HttpError } from '../errors';
 import type { LastfmClient } from '../lastfm/client';
-import type { Profile, RecentTrack } from '../lastfm/user-data';
+import type { Profile, RecentTrack, TopTag } from '../lastfm/user-data';
 import { forAccount, type AccountDeps } from './account';
 import { takeFlash } from './flash';
 import { calendarDate, relativeTime } from './relative-time';
@@ -38,11 +38,17 @@ export function createAccountHomeRouter(deps: AccountHomeDeps): Router {
     const flash = takeFlash(req);
     let profile: ProfileView | undefined;
     let tracks: TrackView[] = [];
+    let tags: TopTag[] = [];
     let loadError: string | undefined;
     try {
-      const [info, recent] = await forAccount(req, res, deps, () =>
-        Promise.all([cache.get(user.name, 'profile', () => lastfm.getProfile(user.name)), cache.get(user.name, 'recent', () => lastfm.getRecentTracks(user.name, RECENT_TRACKS))]),
+      const [info, recent, topTags] = await forAccount(req, res, deps, () =>
+        Promise.all([
+          cache.get(user.name, 'profile', () => lastfm.getProfile(user.name)),
+          cache.get(user.name, 'recent', () => lastfm.getRecentTracks(user.name, RECENT_TRACKS)),
+          cache.get(user.name, 'tags', () => lastfm.getTopTags(user.name)),
+        ]),
       );
+      tags = topTags;
       const nowSeconds = Math.floor(deps.now() / 1000);
       profile = { ...info, memberSince: info.registeredAt === undefined ? undefined : calendarDate(info.registeredAt) };
       tracks = recent.map((track) => ({
@@ -57,7 +63,7 @@ export function createAccountHomeRouter(deps: AccountHomeDeps): Router {
     }
     // A form whose input was refused shows again with what the person typed.
     const typed = (form: string, name: string): string => (flash?.form === form ? (flash.values?.[name] ?? '') : '');
-    res.render('home', { title: 'Your Last.fm', profile, tracks, loadError, flash, typed });
+    res.render('home', { title: 'Your Last.fm', profile, tracks, tags, loadError, flash, typed });
   });
 
   return router;
