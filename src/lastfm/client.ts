@@ -206,19 +206,19 @@ export class LastfmClient {
 
   /** Public profile data; a read, so unsigned and without the session key. */
   async getProfile(user: string): Promise<Profile> {
-    const body = await this.retrying('safe', () => this.call('user.getInfo', { user }, { httpMethod: 'GET', signed: false }));
+    const body = await this.retrying('safe', () => this.call('user.getInfo', { user }, { httpMethod: 'GET', signed: true }));
     return parseProfile(body);
   }
 
   /** Newest first; a track playing now comes first and has no time. */
   async getRecentTracks(user: string, limit = 10): Promise<RecentTrack[]> {
-    const body = await this.retrying('safe', () => this.call('user.getRecentTracks', { user, limit, extended: 1 }, { httpMethod: 'GET', signed: false }));
+    const body = await this.retrying('safe', () => this.call('user.getRecentTracks', { user, limit, extended: 1 }, { httpMethod: 'GET', signed: true }));
     return parseRecentTracks(body);
   }
 
   /** The tags this person has used most, with how many items carry each. */
   async getTopTags(user: string, limit = 20): Promise<TopTag[]> {
-    const body = await this.retrying('safe', () => this.call('user.getTopTags', { user, limit }, { httpMethod: 'GET', signed: false }));
+    const body = await this.retrying('safe', () => this.call('user.getTopTags', { user, limit }, { httpMethod: 'GET', signed: true }));
     return parseTopTags(body);
   }
 

@@ -65,7 +65,13 @@ export function readPlayedAt(body: Body, nowSeconds: number): number {
  * without a time are spread back from now, a few minutes apart, in the order given.
  */
 export function readBatch(body: Body, nowSeconds: number): ScrobbleItem[] {
-  const text = optionalString(body.lines, 'lines', 30_000);
+  const raw = body.lines;
+  if (raw !== undefined && typeof raw !== 'string') throw badInput('lines', 'must be given once, as text');
+  if (raw !== undefined && raw.length > 30_000) throw badInput('lines', 'is too long (at most 30000 characters)');
+  // Line breaks and tabs belong in a textarea; other control characters do not.
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
+  if (raw !== undefined && /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(raw)) throw badInput('lines', 'contains control characters');
+  const text = raw;
   const lines = (text ?? '').split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
   if (lines.length === 0) throw badInput('lines', 'is required (one "Artist - Track" per line)');
   if (lines.length > MAX_SCROBBLES_PER_CALL) throw badInput('lines', `has ${lines.length} lines; at most ${MAX_SCROBBLES_PER_CALL} can be sent at once`);

@@ -75,7 +75,7 @@ describe('what a signed-in person does, in a real browser, against the sandbox',
     await expect(page.getByTestId('top-tags').textContent()).resolves.toContain('icelandic');
 
     // Album art and the avatar load under the page's CSP.
-    const imagesLoaded = await page.evaluate(() => [...document.images].every((image) => image.complete && image.naturalWidth > 0));
+    const imagesLoaded = await page.evaluate(() => Array.from(document.images).every((image) => image.complete && image.naturalWidth > 0));
     expect(imagesLoaded).toBe(true);
 
     await page.screenshot({ path: `${process.env.SCREENSHOT_DIR ?? '/tmp'}/signed-in-home.png`, fullPage: true });
