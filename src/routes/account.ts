@@ -43,6 +43,8 @@ async function signOut(req: Request, res: Response, deps: AccountDeps): Promise<
   const name = req.session.user?.name;
   if (name !== undefined) deps.cache.invalidate(name);
   await destroySession(req);
+  // The page that follows must not show anyone as signed in.
+  res.locals.user = undefined;
   const { config } = deps;
   res.clearCookie(config.session.cookieName, { path: `${config.basePath}/`, httpOnly: true, sameSite: 'lax', secure: config.session.secureCookie });
 }
