@@ -12,7 +12,7 @@ beforeEach(async () => {
   fake = await new FakeLastfm().start();
   teachAccountMethods(fake);
   clock = instantClock();
-  ({ app, logs } = buildApp(config(), { clock, now: clock.now }));
+  ({ app, logs } = buildApp(config(), { clock, now: () => clock.now() }));
 });
 
 afterEach(async () => {
