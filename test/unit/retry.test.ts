@@ -3,7 +3,7 @@ import { instantClock } from '../helpers/account';
 
 const policy: RetryPolicy = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 500, budgetMs: 10_000 };
 
-function failing(times: number, error: unknown = new Error('temporary')) {
+function failing(times: number, error: Error = new Error('temporary')) {
   let calls = 0;
   const work = () => {
     calls += 1;
