@@ -10,7 +10,8 @@ export interface RetryPolicy {
   budgetMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 300, maxDelayMs: 2000, budgetMs: 6000 };
+/** The budget leaves room to retry once after a call that hit the 10 s timeout. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 300, maxDelayMs: 2000, budgetMs: 12_000 };
 
 export interface RetryOptions {
   policy: RetryPolicy;
