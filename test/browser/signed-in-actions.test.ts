@@ -98,4 +98,30 @@ describe('what a signed-in person does, in a real browser, against the sandbox',
     await expect(form(page, 'Add tags').getByLabel('Artist', { exact: true }).inputValue()).resolves.toBe('Björk');
     await context.close();
   });
+
+  it('shows a revoked key as a sign-out with a one-click sign-in, and an outage as nothing changed', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page);
+    const scrobble = form(page, 'Scrobble a track');
+    await scrobble.getByLabel('Artist', { exact: true }).fill('Björk');
+    await scrobble.getByLabel('Track').fill('Jóga');
+
+    sandboxState.faults.plan({ kind: 'error', code: 11 }, 3);
+    await scrobble.getByRole('button', { name: 'Scrobble' }).click();
+    await expect(page.locator('h1').textContent()).resolves.toBe('Last.fm is unavailable');
+    await expect(page.locator('main').textContent()).resolves.toContain('nothing was changed');
+    expect(sandboxState.library.of('sandbox-ada').scrobbles.some((s) => s.track === 'Jóga')).toBe(false);
+
+    await page.goBack();
+    for (const [key, user] of sandboxState.sessionKeys) if (user === 'sandbox-ada') sandboxState.sessionKeys.delete(key);
+    await form(page, 'Now playing').getByLabel('Artist', { exact: true }).fill('Björk');
+    await form(page, 'Now playing').getByLabel('Track').fill('Jóga');
+    await form(page, 'Now playing').getByRole('button', { name: 'Update now playing' }).click();
+    await expect(page.locator('h1').textContent()).resolves.toBe('Last.fm access was revoked; sign in again');
+    await expect(page.locator('.site-header').textContent()).resolves.not.toContain('Signed in as');
+    await page.getByRole('link', { name: 'Sign in with Last.fm again' }).click();
+    await page.waitForURL(/\/sandbox\/api\/auth\//);
+    await context.close();
+  });
 });
