@@ -68,7 +68,7 @@ function accountFailure(error: LastfmError | LastfmUnavailableError): HttpError 
     case 'operation-failed':
       return unavailable();
     case 'rate-limited':
-      return new HttpError(429, 'Too many requests to Last.fm', 'Last.fm asked this app to slow down, so nothing was sent. Please try again in a minute.', { action: HOME, cause: error });
+      return new HttpError(429, 'Too many requests to Last.fm', 'Last.fm asked this app to slow down, and nothing was changed. Please try again in a minute.', { action: HOME, cause: error });
     default:
       return undefined;
   }
