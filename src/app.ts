@@ -5,6 +5,7 @@ import { MemoryStore, type Store } from 'express-session';
 import helmet from 'helmet';
 import type { Config } from './config';
 import { LastfmClient } from './lastfm/client';
+import type { Clock } from './lastfm/clock';
 import { createSigner } from './lastfm/signature';
 import { createLogger, type Logger } from './logger';
 import { verifyCsrf } from './middleware/csrf';
@@ -12,12 +13,17 @@ import { restoreBasePath } from './middleware/base-path';
 import { createErrorHandler, notFound } from './middleware/errors';
 import { createSiteLocals, sessionLocals } from './middleware/locals';
 import { createRequestLogger, currentRequestId } from './middleware/request-log';
+import { UserReadCache } from './lastfm/read-cache';
+import { signedInOnly } from './routes/account';
+import { createAccountHomeRouter } from './routes/account-home';
 import { createAuthRouter } from './routes/auth';
 import { createDesktopRouter } from './routes/desktop';
 import { createHealthRouter } from './routes/health';
 import { createHomeRouter } from './routes/home';
 import { createMobileRouter, type MobileLimits } from './routes/mobile';
 import { createSetupRouter } from './routes/setup';
+import { createTagsRouter } from './routes/tags';
+import { createTracksRouter } from './routes/tracks';
 import { createSandboxRouter } from './sandbox/router';
 import type { SandboxState } from './sandbox/state';
 import { createSessionMiddleware } from './session';
@@ -31,6 +37,8 @@ export interface AppDeps {
   now?: () => number;
   /** Password sign-in attempt limits (tests shrink or widen them). */
   mobileLimits?: MobileLimits;
+  /** Time for the Last.fm client's backoff and throttle, so tests can skip the waiting. */
+  clock?: Clock;
 }
 
 /** The folder with package.json, views/ and public/, wherever the compiled file sits (dist/, build/src/, src/). */
@@ -60,8 +68,11 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       userAgent: `${packageJson.name}/${packageJson.version} (+${config.publicUrl.href})`,
       timeoutMs: config.lastfm.timeoutMs,
       onCall: (event) => logger[event.outcome === 'ok' ? 'info' : 'warn']({ reqId: currentRequestId(), lastfm: event }, `Last.fm ${event.method} ${event.outcome}`),
+      rateLimitPerSecond: config.lastfm.rateLimitPerSecond,
+      ...(deps.clock === undefined ? {} : { clock: deps.clock }),
     });
   const store = deps.sessionStore ?? new MemoryStore();
+  const readCache = new UserReadCache(now);
 
   const app = express();
   app.disable('x-powered-by');
@@ -82,7 +93,8 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
           'default-src': ["'self'"],
           'script-src': ["'self'"],
           'style-src': ["'self'"],
-          'img-src': ["'self'", 'data:'],
+          // Avatars and album art: Last.fm's image host; the sandbox's images are served from 'self'.
+          'img-src': ["'self'", 'data:', 'https://lastfm.freetls.fastly.net'],
           'font-src': ["'self'"],
           'connect-src': ["'self'"],
           'form-action': ["'self'"],
@@ -105,17 +117,25 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   site.use(createSiteLocals(config));
   site.use(createHealthRouter());
   if (config.setupPage) site.use(createSetupRouter(config));
-  if (config.sandbox) site.use('/sandbox', createSandboxRouter(deps.sandboxState === undefined ? {} : { state: deps.sandboxState }));
+  if (config.sandbox) {
+    // Images are served from this app's own origin, so the CSP's 'self' covers them.
+    const imageBaseUrl = new URL('images/sandbox/', config.publicUrl).href;
+    site.use('/sandbox', createSandboxRouter(deps.sandboxState === undefined ? { imageBaseUrl } : { state: deps.sandboxState, imageBaseUrl }));
+  }
 
   site.use(createSessionMiddleware(config, store));
   site.use(sessionLocals);
   site.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100 }));
   site.use(express.json({ limit: '32kb' }));
+  site.use(['/track', '/tags'], signedInOnly);
   site.use(verifyCsrf);
+  site.use(createAccountHomeRouter({ config, lastfm, cache: readCache, now }));
   site.use(createHomeRouter());
   site.use(createAuthRouter({ config, lastfm, now }));
   site.use(createDesktopRouter({ config, lastfm, now }));
   site.use(createMobileRouter({ config, lastfm, now, limits: deps.mobileLimits }));
+  site.use(createTracksRouter({ config, lastfm, cache: readCache, now }));
+  site.use(createTagsRouter({ config, lastfm, cache: readCache }));
 
   app.use(config.basePath === '' ? '/' : config.basePath, site);
   app.use(notFound);

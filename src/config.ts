@@ -13,6 +13,8 @@ export interface LastfmConfig {
   /** Browser-facing authorize page. */
   authUrl: string;
   timeoutMs: number;
+  /** Calls per second this app allows itself per API key (LASTFM_RATE_LIMIT). */
+  rateLimitPerSecond: number;
 }
 
 export interface SessionConfig {
@@ -87,6 +89,8 @@ export function loadConfig(env: Env): Config {
     problems.push('LASTFM_API_URL/LASTFM_AUTH_URL are set but LASTFM_API_KEY is not: give the key and secret of that server too, or unset them for sandbox mode');
   }
 
+  const rateLimitPerSecond = parseRateLimit(value('LASTFM_RATE_LIMIT'), problems);
+
   let lastfm: LastfmConfig;
   if (sandbox) {
     lastfm = {
@@ -96,6 +100,7 @@ export function loadConfig(env: Env): Config {
       apiUrl: `http://${loopbackHost(host)}:${port}${basePath}/sandbox/2.0/`,
       authUrl: new URL('sandbox/api/auth/', publicUrl).href,
       timeoutMs: 10_000,
+      rateLimitPerSecond,
     };
   } else {
     lastfm = {
@@ -104,6 +109,7 @@ export function loadConfig(env: Env): Config {
       apiUrl: parseHttpUrl('LASTFM_API_URL', apiUrlRaw ?? 'https://ws.audioscrobbler.com/2.0/', problems, true).href,
       authUrl: parseHttpUrl('LASTFM_AUTH_URL', authUrlRaw ?? 'https://www.last.fm/api/auth/', problems, false).href,
       timeoutMs: 10_000,
+      rateLimitPerSecond,
     };
   }
 
@@ -214,6 +220,17 @@ function parseHttpUrl(name: string, raw: string, problems: string[], directory: 
   }
   if (directory && !url.pathname.endsWith('/')) url.pathname += '/';
   return url;
+}
+
+/** Last.fm's terms allow about 5 calls per second per key; more risks suspension, so cap it. */
+function parseRateLimit(raw: string | undefined, problems: string[]): number {
+  if (raw === undefined) return 5;
+  const perSecond = Number(raw);
+  if (!/^\d+$/.test(raw) || perSecond < 1 || perSecond > 50) {
+    problems.push(`LASTFM_RATE_LIMIT must be a whole number of requests per second from 1 to 50 (got "${raw}")`);
+    return 5;
+  }
+  return perSecond;
 }
 
 function loopbackHost(host: string | undefined): string {

@@ -2,8 +2,24 @@ import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance, isAxiosError } from 'axios';
 import { LastfmError, LastfmUnavailableError } from '../errors';
+import { systemClock, type Clock } from './clock';
 import { field, integer, isObject, text, type Json, type JsonObject } from './parse';
+import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry';
 import { cleanParams, type Params, type Signer } from './signature';
+import { Throttle } from './throttle';
+import {
+  parseNowPlaying,
+  parseProfile,
+  parseRecentTracks,
+  parseScrobbleResult,
+  parseTopTags,
+  type NowPlayingResult,
+  type Profile,
+  type RecentTrack,
+  type ScrobbleItem,
+  type ScrobbleResult,
+  type TopTag,
+} from './user-data';
 
 export interface LastfmSession {
   /** The canonical user name, from Last.fm's answer (not what anyone typed). */
@@ -24,6 +40,14 @@ export interface LastfmClientOptions {
   http?: AxiosInstance;
   /** Told about every web service call once it ends (for logs); never given the parameters. */
   onCall?: (event: LastfmCallEvent) => void;
+  /** Requests per second for this API key (default 5); callers over it wait their turn. */
+  rateLimitPerSecond?: number;
+  /** How long to send nothing after Last.fm answers error 29 (default 30 s). */
+  rateLimitBackOffMs?: number;
+  retryPolicy?: RetryPolicy;
+  /** Injectable time and randomness, so tests need not wait out real backoff delays. */
+  clock?: Clock;
+  random?: () => number;
 }
 
 /** What a finished call looked like: no parameters, so nothing secret. */
@@ -36,6 +60,38 @@ export interface LastfmCallEvent {
   /** Why no usable answer came, for `unavailable`. */
   reason?: string;
   httpStatus?: number;
+}
+
+/** Last.fm takes at most this many scrobbles per call. */
+export const MAX_SCROBBLES_PER_CALL = 50;
+/** Last.fm takes at most this many tags per addTags call. */
+export const MAX_TAGS_PER_CALL = 10;
+
+export type TagTarget = { type: 'artist'; artist: string } | { type: 'album'; artist: string; album: string } | { type: 'track'; artist: string; track: string };
+
+export interface NowPlaying {
+  artist: string;
+  track: string;
+  album?: string | undefined;
+  /** Seconds. */
+  duration?: number | undefined;
+}
+
+/**
+ * Which failures a call may retry. Reads and idempotent writes (love, tags) retry on temporary
+ * errors and on no answer; a scrobble only on 11/16, which prove it was not recorded (a timeout
+ * might hide a recorded one, and a retry would count it twice); now-playing never.
+ */
+type RetryClass = 'safe' | 'scrobble' | 'never';
+
+const TEMPORARY_CODES = new Set([8, 11, 16]);
+const SCROBBLE_RETRY_CODES = new Set([11, 16]);
+
+function retryable(retryClass: RetryClass, error: unknown): boolean {
+  if (retryClass === 'never') return false;
+  if (error instanceof LastfmError) return (retryClass === 'safe' ? TEMPORARY_CODES : SCROBBLE_RETRY_CODES).has(error.code);
+  // An answer we could not use still proves Last.fm handled the call: never repeat it.
+  return retryClass === 'safe' && error instanceof LastfmUnavailableError && error.reason !== 'unexpected-shape';
 }
 
 type HttpMethod = 'GET' | 'POST';
@@ -53,10 +109,20 @@ export class LastfmClient {
   private readonly signer: Signer;
   private readonly http: AxiosInstance;
   private readonly onCall: ((event: LastfmCallEvent) => void) | undefined;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly retryPolicy: RetryPolicy;
+  private readonly throttle: Throttle;
+  private readonly rateLimitBackOffMs: number;
 
   constructor(options: LastfmClientOptions) {
     this.onCall = options.onCall;
     this.apiKey = options.apiKey;
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.retryPolicy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+    this.throttle = new Throttle({ perSecond: options.rateLimitPerSecond ?? 5, clock: this.clock });
+    this.rateLimitBackOffMs = options.rateLimitBackOffMs ?? 30_000;
     this.apiUrl = options.apiUrl;
     this.authUrl = options.authUrl;
     this.signer = options.signer;
@@ -139,6 +205,11 @@ export class LastfmClient {
     const httpMethod = 'sk' in all || 'password' in all ? 'POST' : options.httpMethod;
     const encoded = new URLSearchParams(all).toString();
 
+    if (this.throttle.backOffRemaining() > 0) {
+      throw new LastfmError(29, 'Rate limit exceeded (still backing off; not sent)', method, 0);
+    }
+    await this.throttle.acquire();
+
     let status: number;
     let data: unknown;
     try {
@@ -155,7 +226,96 @@ export class LastfmClient {
       // The axios error is not kept as `cause`: its config holds the signed body (token, password, sk).
       throw new LastfmUnavailableError(timedOut ? 'timeout' : 'network', method, { detail: isAxiosError(error) ? error.code : 'request failed' });
     }
-    return interpretResponse(method, status, data);
+    try {
+      return interpretResponse(method, status, data);
+    } catch (error) {
+      if (error instanceof LastfmError && error.code === 29) this.throttle.backOff(this.rateLimitBackOffMs);
+      throw error;
+    }
+  }
+
+  private retrying<T>(retryClass: RetryClass, work: () => Promise<T>): Promise<T> {
+    return withRetry(work, { policy: this.retryPolicy, clock: this.clock, random: this.random, shouldRetry: (error) => retryable(retryClass, error) });
+  }
+
+  /** Public profile data; a read, so unsigned and without the session key. */
+  async getProfile(user: string): Promise<Profile> {
+    const body = await this.retrying('safe', () => this.call('user.getInfo', { user }, { httpMethod: 'GET', signed: true }));
+    return parseProfile(body);
+  }
+
+  /** Newest first; a track playing now comes first and has no time. */
+  async getRecentTracks(user: string, limit = 10): Promise<RecentTrack[]> {
+    const body = await this.retrying('safe', () => this.call('user.getRecentTracks', { user, limit, extended: 1 }, { httpMethod: 'GET', signed: true }));
+    return parseRecentTracks(body);
+  }
+
+  /** The tags this person has used most, with how many items carry each. */
+  async getTopTags(user: string, limit = 20): Promise<TopTag[]> {
+    const body = await this.retrying('safe', () => this.call('user.getTopTags', { user, limit }, { httpMethod: 'GET', signed: true }));
+    return parseTopTags(body);
+  }
+
+  async love(sessionKey: string, artist: string, track: string): Promise<void> {
+    await this.retrying('safe', () => this.call('track.love', { artist, track, sk: sessionKey }, { httpMethod: 'POST', signed: true }));
+  }
+
+  async unlove(sessionKey: string, artist: string, track: string): Promise<void> {
+    await this.retrying('safe', () => this.call('track.unlove', { artist, track, sk: sessionKey }, { httpMethod: 'POST', signed: true }));
+  }
+
+  /** Never retried: a late now-playing is wrong, and Last.fm forgets it within minutes anyway. */
+  async updateNowPlaying(sessionKey: string, playing: NowPlaying): Promise<NowPlayingResult> {
+    const body = await this.call(
+      'track.updateNowPlaying',
+      { artist: playing.artist, track: playing.track, album: playing.album, duration: playing.duration, sk: sessionKey },
+      { httpMethod: 'POST', signed: true },
+    );
+    return parseNowPlaying(body);
+  }
+
+  /**
+   * Scrobbles oldest first, in calls of at most 50 with indexed names (`artist[0]`…). An ignored
+   * scrobble is not an error: it comes back in the result with its reason.
+   */
+  async scrobble(sessionKey: string, items: readonly ScrobbleItem[]): Promise<ScrobbleResult> {
+    const ordered = [...items].sort((a, b) => a.timestamp - b.timestamp);
+    const total: ScrobbleResult = { accepted: 0, ignored: 0, items: [] };
+    for (let start = 0; start < ordered.length; start += MAX_SCROBBLES_PER_CALL) {
+      const params: Params = { sk: sessionKey };
+      ordered.slice(start, start + MAX_SCROBBLES_PER_CALL).forEach((item, i) => {
+        params[`artist[${i}]`] = item.artist;
+        params[`track[${i}]`] = item.track;
+        params[`timestamp[${i}]`] = item.timestamp;
+        params[`album[${i}]`] = item.album;
+      });
+      const body = await this.retrying('scrobble', () => this.call('track.scrobble', params, { httpMethod: 'POST', signed: true }));
+      const result = parseScrobbleResult(body);
+      total.accepted += result.accepted;
+      total.ignored += result.ignored;
+      total.items.push(...result.items);
+    }
+    return total;
+  }
+
+  async addTags(sessionKey: string, target: TagTarget, tags: readonly string[]): Promise<void> {
+    if (tags.length === 0 || tags.length > MAX_TAGS_PER_CALL) throw new RangeError(`addTags takes 1 to ${MAX_TAGS_PER_CALL} tags`);
+    await this.retrying('safe', () => this.call(`${target.type}.addTags`, { ...tagTargetParams(target), tags: tags.join(','), sk: sessionKey }, { httpMethod: 'POST', signed: true }));
+  }
+
+  async removeTag(sessionKey: string, target: TagTarget, tag: string): Promise<void> {
+    await this.retrying('safe', () => this.call(`${target.type}.removeTag`, { ...tagTargetParams(target), tag, sk: sessionKey }, { httpMethod: 'POST', signed: true }));
+  }
+}
+
+function tagTargetParams(target: TagTarget): Params {
+  switch (target.type) {
+    case 'artist':
+      return { artist: target.artist };
+    case 'album':
+      return { artist: target.artist, album: target.album };
+    case 'track':
+      return { artist: target.artist, track: target.track };
   }
 }
 

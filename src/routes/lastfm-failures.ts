@@ -2,15 +2,31 @@ import { HttpError, LastfmError, LastfmUnavailableError } from '../errors';
 import { kindOfCode } from '../lastfm/error-codes';
 
 /** Where a Last.fm failure happened, which decides what the person is offered next. */
-export type FailureContext = 'web-sign-in' | 'desktop-sign-in' | 'mobile-sign-in' | 'call';
+export type FailureContext = 'web-sign-in' | 'desktop-sign-in' | 'mobile-sign-in' | 'call' | 'account';
 
 const START_AGAIN = { href: '/auth/login', label: 'Start sign-in again' };
 const HOME = { href: '/', label: 'Back to the start page' };
 const NEW_TOKEN = { href: '/desktop', label: 'Back to your tokens' };
 const PASSWORD_AGAIN = { href: '/auth/mobile', label: 'Try the password sign-in again' };
 
+const SIGN_IN_AGAIN = { href: '/auth/login', label: 'Sign in with Last.fm again' };
+
+/**
+ * On a call made with the person's session key ('account'), 9 means the key was revoked, and so
+ * does 4 (Last.fm sends either): the caller must sign the person out.
+ */
+export function isRevokedSession(error: unknown, context: FailureContext): boolean {
+  if (!(error instanceof LastfmError)) return false;
+  const kind = kindOfCode(error.code);
+  return kind === 'session-invalid' || (context === 'account' && kind === 'auth-failed');
+}
+
 /** The one place that turns a Last.fm failure into what the person reads. */
 export function lastfmFailure(error: LastfmError | LastfmUnavailableError, context: FailureContext): HttpError {
+  if (context === 'account') {
+    const failure = accountFailure(error);
+    if (failure !== undefined) return failure;
+  }
   if (error instanceof LastfmUnavailableError) {
     return new HttpError(503, 'Last.fm is not answering', 'Last.fm could not be reached or sent an answer we could not read. Nothing was changed. Please try again in a minute.', { action: HOME, cause: error });
   }
@@ -60,4 +76,23 @@ function flowFailure(error: LastfmError, context: FailureContext): HttpError | u
     );
   }
   return undefined;
+}
+
+/** What differs for a signed-in person's reads and writes; undefined falls back to the general table. */
+function accountFailure(error: LastfmError | LastfmUnavailableError): HttpError | undefined {
+  const unavailable = (): HttpError =>
+    new HttpError(503, 'Last.fm is unavailable', 'Last.fm is unavailable and nothing was changed. Please try again in a minute.', { action: HOME, cause: error });
+  if (error instanceof LastfmUnavailableError) return unavailable();
+  if (isRevokedSession(error, 'account')) {
+    return new HttpError(401, 'Last.fm access was revoked; sign in again', 'Last.fm no longer accepts this app\'s access to your account, so you have been signed out here. Sign in again to carry on.', { action: SIGN_IN_AGAIN, cause: error });
+  }
+  switch (kindOfCode(error.code)) {
+    case 'temporary':
+    case 'operation-failed':
+      return unavailable();
+    case 'rate-limited':
+      return new HttpError(429, 'Too many requests to Last.fm', 'Last.fm asked this app to slow down, and nothing was changed. Please try again in a minute.', { action: HOME, cause: error });
+    default:
+      return undefined;
+  }
 }

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { SandboxApiError } from './api-error';
 import { DEMO_ACCOUNTS, type DemoAccount } from './credentials';
+import { SandboxFaults } from './faults';
+import { SandboxLibrary } from './library';
 
 export const TOKEN_LIFETIME_MS = 60 * 60 * 1000;
 /** How long an open authorize page stays usable. */
@@ -28,6 +31,12 @@ export class SandboxState {
   readonly tokens = new Map<string, SandboxToken>();
   readonly sessionKeys = new Map<string, string>();
   readonly authorizations = new Map<string, PendingAuthorization>();
+  /** Per-user loves, scrobbles, tags and now playing. */
+  readonly library = new SandboxLibrary();
+  /** Failures planned for the next web service calls (tests set these). */
+  readonly faults = new SandboxFaults();
+  /** Where avatars and cover art are served (absolute, ending in `/`). */
+  imageBaseUrl = 'http://127.0.0.1/images/sandbox/';
 
   constructor(readonly now: () => number = Date.now) {}
 
@@ -88,6 +97,13 @@ export class SandboxState {
     this.authorizations.delete(id);
     if (pending === undefined || this.now() - pending.createdAt > AUTHORIZATION_LIFETIME_MS) return undefined;
     return pending;
+  }
+
+  /** The user a session key belongs to; Last.fm answers 9 for any other key. */
+  userOfSessionKey(sk: string | undefined): string {
+    const user = sk === undefined ? undefined : this.sessionKeys.get(sk);
+    if (user === undefined) throw new SandboxApiError(9, 'Invalid session key - Please re-authenticate');
+    return user;
   }
 
   private isExpired(entry: SandboxToken): boolean {

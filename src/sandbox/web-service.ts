@@ -15,7 +15,25 @@ export function createWebServiceRouter(state: SandboxState, methods: Record<stri
 
   router.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 1000 }));
 
-  router.all('/2.0/', (req, res) => {
+  router.all('/2.0/', async (req, res) => {
+    const fault = state.faults.take();
+    if (fault !== undefined) {
+      switch (fault.kind) {
+        case 'error':
+          sendError(res, new SandboxApiError(fault.code, fault.message ?? `Planned failure (error ${fault.code})`));
+          return;
+        case 'html-500':
+          res.status(500).type('html').send('<!doctype html><html><body><h1>500 Internal Server Error</h1></body></html>');
+          return;
+        case 'drop':
+          req.socket.destroy();
+          return;
+        case 'slow':
+          // The call is still carried out after the wait, even if the client gave up: as on Last.fm.
+          await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+          break;
+      }
+    }
     try {
       if (req.method !== 'GET' && req.method !== 'POST') throw new SandboxApiError(3, 'Invalid Method - Use GET or POST');
       const params = readParams(req);

@@ -1,0 +1,28 @@
+import type { Request } from 'express';
+
+/** A one-time message for the next page, and what the person typed when their input was refused. */
+export interface Flash {
+  kind: 'success' | 'warning' | 'error';
+  message: string;
+  details: string[];
+  /** The form the refused input came from, and its fields, so the page can show them again. */
+  form?: string;
+  values?: Record<string, string>;
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    flash: Flash;
+  }
+}
+
+export function setFlash(req: Request, flash: Flash): void {
+  req.session.flash = flash;
+}
+
+/** Read once: the message shows on the next page only. */
+export function takeFlash(req: Request): Flash | undefined {
+  const flash = req.session.flash;
+  if (flash !== undefined) delete req.session.flash;
+  return flash;
+}

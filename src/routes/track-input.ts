@@ -1,0 +1,132 @@
+import { MAX_SCROBBLES_PER_CALL, MAX_TAGS_PER_CALL, type TagTarget } from '../lastfm/client';
+import type { ScrobbleItem } from '../lastfm/user-data';
+import { badInput, optionalString } from './input';
+
+/** Longest artist, track, album or tag name accepted; Last.fm's own names are far shorter. */
+export const MAX_NAME_LENGTH = 256;
+export const MAX_TAG_LENGTH = 100;
+/** Last.fm ignores scrobbles older than about 14 days. */
+export const SCROBBLE_WINDOW_SECONDS = 14 * 24 * 60 * 60;
+/** A little clock skew is forgiven; further into the future is refused. */
+const FUTURE_SLACK_SECONDS = 5 * 60;
+/** Gap given to batch lines without a time, so they read as plays one after another. */
+const BATCH_GAP_SECONDS = 3 * 60;
+
+type Body = Record<string, unknown>;
+
+export function requiredText(body: Body, name: string, maxLength = MAX_NAME_LENGTH): string {
+  const value = optionalString(body[name], name, maxLength)?.trim();
+  if (value === undefined || value === '') throw badInput(name, 'is required');
+  return value;
+}
+
+export function optionalText(body: Body, name: string, maxLength = MAX_NAME_LENGTH): string | undefined {
+  const value = optionalString(body[name], name, maxLength)?.trim();
+  return value === '' ? undefined : value;
+}
+
+export function readArtistTrack(body: Body): { artist: string; track: string } {
+  return { artist: requiredText(body, 'artist'), track: requiredText(body, 'track') };
+}
+
+export function readDuration(body: Body): number | undefined {
+  const raw = optionalText(body, 'duration', 10);
+  if (raw === undefined) return undefined;
+  const seconds = Number(raw);
+  if (!/^\d+$/.test(raw) || seconds < 1 || seconds > 86_400) throw badInput('duration', 'must be a whole number of seconds from 1 to 86400');
+  return seconds;
+}
+
+/** A time played, in UTC seconds: a ms value is refused rather than guessed at. */
+export function checkTimestamp(seconds: number, nowSeconds: number, name: string): number {
+  if (seconds >= 100_000_000_000) throw badInput(name, 'looks like milliseconds; give the time in UTC seconds');
+  if (seconds < nowSeconds - SCROBBLE_WINDOW_SECONDS || seconds > nowSeconds + FUTURE_SLACK_SECONDS) {
+    throw badInput(name, 'must be a time within the last 14 days');
+  }
+  return seconds;
+}
+
+/** `timestamp` (UTC seconds) or the form's `playedAt` (a UTC date and time); neither means now. */
+export function readPlayedAt(body: Body, nowSeconds: number): number {
+  const timestamp = optionalText(body, 'timestamp', 20);
+  if (timestamp !== undefined) {
+    if (!/^\d+$/.test(timestamp)) throw badInput('timestamp', 'must be a whole number of UTC seconds');
+    return checkTimestamp(Number(timestamp), nowSeconds, 'timestamp');
+  }
+  const playedAt = optionalText(body, 'playedAt', 40);
+  if (playedAt === undefined) return nowSeconds;
+  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(playedAt) ? Date.parse(`${playedAt}Z`) : Number.NaN;
+  if (Number.isNaN(ms)) throw badInput('playedAt', 'must be a date and time like 2026-11-23T18:30 (UTC)');
+  return checkTimestamp(Math.floor(ms / 1000), nowSeconds, 'playedAt');
+}
+
+/**
+ * The batch textarea: one `Artist - Track` per line, optionally `| album | ISO time`. Lines
+ * without a time are spread back from now, a few minutes apart, in the order given.
+ */
+export function readBatch(body: Body, nowSeconds: number): ScrobbleItem[] {
+  const raw = body.lines;
+  if (raw !== undefined && typeof raw !== 'string') throw badInput('lines', 'must be given once, as text');
+  if (raw !== undefined && raw.length > 30_000) throw badInput('lines', 'is too long (at most 30000 characters)');
+  // Line breaks and tabs belong in a textarea; other control characters do not.
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
+  if (raw !== undefined && /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(raw)) throw badInput('lines', 'contains control characters');
+  const text = raw;
+  const lines = (text ?? '').split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
+  if (lines.length === 0) throw badInput('lines', 'is required (one "Artist - Track" per line)');
+  if (lines.length > MAX_SCROBBLES_PER_CALL) throw badInput('lines', `has ${lines.length} lines; at most ${MAX_SCROBBLES_PER_CALL} can be sent at once`);
+  return lines.map((line, i) => {
+    const where = `line ${i + 1}`;
+    const [head = '', album = '', time = '', ...rest] = line.split('|').map((part) => part.trim());
+    const dash = head.indexOf(' - ');
+    if (rest.length > 0 || dash < 1) throw badInput('lines', `${where} must look like "Artist - Track" or "Artist - Track | album | 2026-11-23T18:30:00Z"`);
+    const artist = head.slice(0, dash).trim();
+    const track = head.slice(dash + 3).trim();
+    if (artist === '' || track === '') throw badInput('lines', `${where} needs both an artist and a track`);
+    if (artist.length > MAX_NAME_LENGTH || track.length > MAX_NAME_LENGTH || album.length > MAX_NAME_LENGTH) throw badInput('lines', `${where} has a name longer than ${MAX_NAME_LENGTH} characters`);
+    let timestamp = nowSeconds - (lines.length - 1 - i) * BATCH_GAP_SECONDS;
+    if (time !== '') {
+      const ms = /^\d{4}-\d{2}-\d{2}T/.test(time) ? Date.parse(time) : Number.NaN;
+      if (Number.isNaN(ms)) throw badInput('lines', `${where} has a time that is not an ISO date and time (like 2026-11-23T18:30:00Z)`);
+      timestamp = Math.floor(ms / 1000);
+      if (timestamp < nowSeconds - SCROBBLE_WINDOW_SECONDS || timestamp > nowSeconds + FUTURE_SLACK_SECONDS) throw badInput('lines', `${where} has a time outside the last 14 days`);
+    }
+    return { artist, track, album: album === '' ? undefined : album, timestamp };
+  });
+}
+
+export function readTagTarget(body: Body): TagTarget {
+  const type = optionalText(body, 'type', 10);
+  const artist = requiredText(body, 'artist');
+  switch (type) {
+    case 'artist':
+      return { type, artist };
+    case 'album':
+      return { type, artist, album: requiredText(body, 'album') };
+    case 'track':
+      return { type, artist, track: requiredText(body, 'track') };
+    default:
+      throw badInput('type', 'must be artist, album or track');
+  }
+}
+
+export function readTags(body: Body): string[] {
+  const raw = requiredText(body, 'tags', 2000);
+  const tags = [...new Set(raw.split(',').map((tag) => tag.trim()).filter((tag) => tag !== ''))];
+  if (tags.length === 0) throw badInput('tags', 'is required (comma-separated)');
+  if (tags.length > MAX_TAGS_PER_CALL) throw badInput('tags', `has ${tags.length} tags; at most ${MAX_TAGS_PER_CALL} can be added at once`);
+  const long = tags.find((tag) => tag.length > MAX_TAG_LENGTH);
+  if (long !== undefined) throw badInput('tags', `has a tag longer than ${MAX_TAG_LENGTH} characters`);
+  return tags;
+}
+
+export function describeTarget(target: TagTarget): string {
+  switch (target.type) {
+    case 'artist':
+      return target.artist;
+    case 'album':
+      return `${target.artist} – ${target.album}`;
+    case 'track':
+      return `${target.artist} – ${target.track}`;
+  }
+}

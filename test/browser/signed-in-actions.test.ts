@@ -1,0 +1,127 @@
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from '../helpers/browser';
+import { startSandboxServer } from '../helpers/app';
+import { SandboxState } from '../../src/sandbox/state';
+
+jest.setTimeout(90_000);
+
+let browser: Browser;
+let server: Awaited<ReturnType<typeof startSandboxServer>>;
+const sandboxState = new SandboxState();
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  server = await startSandboxServer({}, { sandboxState });
+});
+
+afterAll(async () => {
+  await browser.close();
+  await server.close();
+});
+
+async function signIn(page: Page): Promise<void> {
+  await page.goto(`${server.baseUrl}/`);
+  await page.getByRole('link', { name: 'Sign in with Last.fm' }).click();
+  await page.waitForURL(/\/sandbox\/api\/auth\//);
+  await page.selectOption('select[name=user]', 'sandbox-ada');
+  await page.getByRole('button', { name: 'Yes, allow access' }).click();
+  await page.waitForURL(`${server.baseUrl}/`);
+}
+
+function form(page: Page, heading: string) {
+  return page.locator('form', { has: page.getByRole('heading', { name: heading }) });
+}
+
+describe('what a signed-in person does, in a real browser, against the sandbox', () => {
+  it('scrobbles a track, loves it, adds tags, and sees each change on the page', async () => {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+
+    await signIn(page);
+    await expect(page.getByTestId('profile').textContent()).resolves.toContain('Ada Sandbox');
+    await expect(page.getByTestId('playcount').textContent()).resolves.toBe('0');
+
+    const scrobble = form(page, 'Scrobble a track');
+    await scrobble.getByLabel('Artist', { exact: true }).fill('Sigur Rós');
+    await scrobble.getByLabel('Track').fill('Hoppípolla');
+    await scrobble.getByLabel('Album').fill('Takk...');
+    await scrobble.getByRole('button', { name: 'Scrobble' }).click();
+    await page.waitForURL(`${server.baseUrl}/`);
+    await expect(page.getByTestId('flash').textContent()).resolves.toContain('Scrobbled 1 track');
+    const recent = page.getByTestId('recent-tracks');
+    await expect(recent.textContent()).resolves.toContain('Hoppípolla');
+    await expect(recent.textContent()).resolves.toContain('Sigur Rós · Takk...');
+    await expect(page.getByTestId('playcount').textContent()).resolves.toBe('1');
+
+    const row = recent.locator('li', { hasText: 'Hoppípolla' });
+    await row.getByRole('button', { name: 'Love' }).click();
+    await page.waitForURL(`${server.baseUrl}/`);
+    await expect(page.getByTestId('flash').textContent()).resolves.toContain('Loved Sigur Rós – Hoppípolla');
+    await expect(row.textContent()).resolves.toContain('Loved');
+    await expect(row.getByRole('button', { name: 'Unlove' }).count()).resolves.toBe(1);
+
+    const addTags = form(page, 'Add tags');
+    await addTags.getByLabel('On').selectOption('artist');
+    await addTags.getByLabel('Artist', { exact: true }).fill('Sigur Rós');
+    await addTags.getByLabel('Tags').fill('post-rock, icelandic');
+    await addTags.getByRole('button', { name: 'Add tags' }).click();
+    await page.waitForURL(`${server.baseUrl}/`);
+    await expect(page.getByTestId('flash').textContent()).resolves.toContain('Tagged Sigur Rós with: post-rock, icelandic');
+    await expect(page.getByTestId('top-tags').textContent()).resolves.toContain('post-rock');
+    await expect(page.getByTestId('top-tags').textContent()).resolves.toContain('icelandic');
+
+    // Album art and the avatar load under the page's CSP.
+    const imagesLoaded = await page.evaluate(() => Array.from(document.images).every((image) => image.complete && image.naturalWidth > 0));
+    expect(imagesLoaded).toBe(true);
+
+    await page.screenshot({ path: `${process.env.SCREENSHOT_DIR ?? '/tmp'}/signed-in-home.png`, fullPage: true });
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('keeps what the person typed when the input is refused', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page);
+    const addTags = form(page, 'Add tags');
+    await addTags.getByLabel('Artist', { exact: true }).fill('Björk');
+    await addTags.getByLabel('Tags').fill('a,b,c,d,e,f,g,h,i,j,k');
+    await addTags.getByRole('button', { name: 'Add tags' }).click();
+    await expect(page.locator('h1').textContent()).resolves.toBe('Something in the request was wrong');
+    await expect(page.locator('main').textContent()).resolves.toContain('"tags"');
+    await page.getByRole('link', { name: 'Back to the start page' }).click();
+    await expect(form(page, 'Add tags').getByLabel('Tags').inputValue()).resolves.toBe('a,b,c,d,e,f,g,h,i,j,k');
+    await expect(form(page, 'Add tags').getByLabel('Artist', { exact: true }).inputValue()).resolves.toBe('Björk');
+    await context.close();
+  });
+
+  it('shows a revoked key as a sign-out with a one-click sign-in, and an outage as nothing changed', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page);
+    const scrobble = form(page, 'Scrobble a track');
+    await scrobble.getByLabel('Artist', { exact: true }).fill('Björk');
+    await scrobble.getByLabel('Track').fill('Jóga');
+
+    sandboxState.faults.plan({ kind: 'error', code: 11 }, 3);
+    await scrobble.getByRole('button', { name: 'Scrobble' }).click();
+    await expect(page.locator('h1').textContent()).resolves.toBe('Last.fm is unavailable');
+    await expect(page.locator('main').textContent()).resolves.toContain('nothing was changed');
+    expect(sandboxState.library.of('sandbox-ada').scrobbles.some((s) => s.track === 'Jóga')).toBe(false);
+
+    await page.goBack();
+    for (const [key, user] of sandboxState.sessionKeys) if (user === 'sandbox-ada') sandboxState.sessionKeys.delete(key);
+    await form(page, 'Now playing').getByLabel('Artist', { exact: true }).fill('Björk');
+    await form(page, 'Now playing').getByLabel('Track').fill('Jóga');
+    await form(page, 'Now playing').getByRole('button', { name: 'Update now playing' }).click();
+    await expect(page.locator('h1').textContent()).resolves.toBe('Last.fm access was revoked; sign in again');
+    await expect(page.locator('.site-header').textContent()).resolves.not.toContain('Signed in as');
+    await page.getByRole('link', { name: 'Sign in with Last.fm again' }).click();
+    await page.waitForURL(/\/sandbox\/api\/auth\//);
+    await context.close();
+  });
+});

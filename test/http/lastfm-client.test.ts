@@ -1,0 +1,49 @@
+import { LastfmClient } from '../../src/lastfm/client';
+import { createSigner } from '../../src/lastfm/signature';
+import { instantClock, teachAccountMethods } from '../helpers/account';
+import { FAKE_API_KEY, FAKE_SECRET, FakeLastfm } from '../helpers/fake-lastfm';
+
+let fake: FakeLastfm;
+let client: LastfmClient;
+
+beforeEach(async () => {
+  fake = await new FakeLastfm().start();
+  teachAccountMethods(fake);
+  client = new LastfmClient({ apiKey: FAKE_API_KEY, apiUrl: fake.apiUrl, authUrl: fake.authUrl, signer: createSigner(FAKE_SECRET), userAgent: 'test/1.0', timeoutMs: 2000, clock: instantClock() });
+});
+
+afterEach(async () => {
+  await fake.stop();
+});
+
+describe('LastfmClient.scrobble', () => {
+  it('sends 120 scrobbles oldest first in calls of 50, 50 and 20 with indexed names, and sums the counts', async () => {
+    const sk = fake.issueSessionKey('rj');
+    const base = 1_700_000_000;
+    const items = Array.from({ length: 120 }, (_, i) => ({ artist: `Artist ${i}`, track: `Track ${i}`, timestamp: base - i * 60 }));
+    const result = await client.scrobble(sk, items);
+    const calls = fake.calls('track.scrobble');
+    expect(calls.map((call) => Object.keys(call.body).filter((k) => k.startsWith('artist[')).length)).toEqual([50, 50, 20]);
+    expect(calls.every((call) => call.signatureValid && call.httpMethod === 'POST' && Object.keys(call.query).length === 0)).toBe(true);
+    const sent = calls.flatMap((call) => Array.from({ length: 50 }, (_, i) => call.params[`timestamp[${i}]`]).filter((t): t is string => t !== undefined).map(Number));
+    expect(sent).toEqual([...items].map((item) => item.timestamp).sort((a, b) => a - b));
+    expect(calls[0]?.params['artist[10]']).toBe('Artist 109');
+    expect(result.accepted).toBe(120);
+    expect(result.items).toHaveLength(120);
+  });
+
+  it('refuses more than 10 tags before sending anything', async () => {
+    const sk = fake.issueSessionKey('rj');
+    await expect(client.addTags(sk, { type: 'artist', artist: 'a' }, Array.from({ length: 11 }, (_, i) => `t${i}`))).rejects.toThrow(RangeError);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('sends reads as signed GETs without the session key', async () => {
+    const profile = await client.getProfile('rj');
+    expect(profile.name).toBe('rj');
+    const call = fake.calls('user.getInfo')[0];
+    expect(call?.httpMethod).toBe('GET');
+    expect(call?.signatureValid).toBe(true);
+    expect(call?.params.sk).toBeUndefined();
+  });
+});

@@ -1,0 +1,23 @@
+import { loadConfig } from '../../src/config';
+import { ConfigError } from '../../src/errors';
+
+describe('LASTFM_RATE_LIMIT', () => {
+  it('defaults to 5 calls per second', () => {
+    expect(loadConfig({}).lastfm.rateLimitPerSecond).toBe(5);
+  });
+
+  it('takes a whole number from 1 to 50', () => {
+    expect(loadConfig({ LASTFM_RATE_LIMIT: '2' }).lastfm.rateLimitPerSecond).toBe(2);
+    expect(loadConfig({ LASTFM_API_KEY: 'k', LASTFM_SHARED_SECRET: 's', LASTFM_RATE_LIMIT: '50' }).lastfm.rateLimitPerSecond).toBe(50);
+  });
+
+  it.each(['0', '51', '2.5', 'fast', '-1'])('refuses %s with one line naming the variable', (value) => {
+    let problems: readonly string[] = [];
+    try {
+      loadConfig({ LASTFM_RATE_LIMIT: value });
+    } catch (error) {
+      if (error instanceof ConfigError) problems = error.problems;
+    }
+    expect(problems).toEqual([`LASTFM_RATE_LIMIT must be a whole number of requests per second from 1 to 50 (got "${value}")`]);
+  });
+});
