@@ -208,7 +208,7 @@ export class LastfmClient {
     if (this.throttle.backOffRemaining() > 0) {
       throw new LastfmError(29, 'Rate limit exceeded (still backing off; not sent)', method, 0);
     }
-    await this.throttle.acquire();
+    const release = await this.throttle.acquire();
 
     let status: number;
     let data: unknown;
@@ -225,6 +225,8 @@ export class LastfmClient {
       const timedOut = isAxiosError(error) && (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT');
       // The axios error is not kept as `cause`: its config holds the signed body (token, password, sk).
       throw new LastfmUnavailableError(timedOut ? 'timeout' : 'network', method, { detail: isAxiosError(error) ? error.code : 'request failed' });
+    } finally {
+      release();
     }
     try {
       return interpretResponse(method, status, data);

@@ -6,7 +6,15 @@ describe('Throttle', () => {
     const clock = instantClock(0);
     const throttle = new Throttle({ perSecond: 3, clock });
     const started: [number, number][] = [];
-    await Promise.all(Array.from({ length: 7 }, (_, i) => throttle.acquire().then(() => started.push([i, clock.now()]))));
+    // Each call is answered at once, so each slot frees one second after it was taken.
+    await Promise.all(
+      Array.from({ length: 7 }, (_, i) =>
+        throttle.acquire().then((release) => {
+          started.push([i, clock.now()]);
+          release();
+        }),
+      ),
+    );
     expect(started).toEqual([[0, 0], [1, 0], [2, 0], [3, 1000], [4, 1000], [5, 1000], [6, 2000]]);
   });
 
@@ -15,19 +23,40 @@ describe('Throttle', () => {
     const throttle = new Throttle({ perSecond: 5, clock });
     const starts: number[] = [];
     for (let i = 0; i < 23; i += 1) {
-      await throttle.acquire();
+      const release = await throttle.acquire();
       starts.push(clock.now());
+      release();
       clock.advance(37);
     }
     for (const start of starts) expect(starts.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(5);
     expect(starts).toHaveLength(23);
   });
 
+  it('counts a slow call until one second after its answer, so arrivals stay spaced whatever the latency', async () => {
+    const clock = instantClock(0);
+    const throttle = new Throttle({ perSecond: 2, clock });
+    const first = await throttle.acquire();
+    const second = await throttle.acquire();
+    let thirdStartedAt: number | undefined;
+    const third = throttle.acquire().then((release) => {
+      thirdStartedAt = clock.now();
+      return release;
+    });
+    // Both calls are still under way 5 s later: the third must not start.
+    clock.advance(5000);
+    await Promise.resolve();
+    expect(thirdStartedAt).toBeUndefined();
+    first();
+    (await third)();
+    expect(thirdStartedAt).toBe(6000);
+    second();
+  });
+
   it('does not wait when calls are spread out', async () => {
     const clock = instantClock(0);
     const throttle = new Throttle({ perSecond: 5, clock });
     for (let i = 0; i < 10; i += 1) {
-      await throttle.acquire();
+      (await throttle.acquire())();
       clock.advance(250);
     }
     expect(clock.delays).toEqual([]);
