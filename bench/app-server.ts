@@ -1,11 +1,20 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Socket } from 'node:net';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
+import { LastfmClient } from '../src/lastfm/client';
+import { createSigner } from '../src/lastfm/signature';
 import { createLogger } from '../src/logger';
+import { DEMO_ACCOUNTS } from '../src/sandbox/credentials';
+import { SandboxState } from '../src/sandbox/state';
 import { serveParent } from './child';
 
-/** The real app in sandbox mode, on a loopback port, as a benchmark target. */
+/**
+ * The real app in sandbox mode, on a loopback port, as a benchmark target. BENCH_UNTHROTTLED=1
+ * lifts the client's 5 requests/s so write paths measure the app, not the rate rule (which
+ * bench/throttle.ts measures on its own).
+ */
 async function main(): Promise<void> {
   const server = http.createServer();
   server.keepAliveTimeout = 65_000;
@@ -18,11 +27,36 @@ async function main(): Promise<void> {
     PUBLIC_URL: `http://127.0.0.1:${port}/`,
     SESSION_SECRET: 'benchmark-session-secret-0123456789abcdef',
     SESSION_STORE: process.env.BENCH_STORE ?? 'memory',
-    DATA_DIR: process.env.BENCH_DATA_DIR ?? '',
   });
-  const app = createApp(config, { logger: createLogger({ level: 'silent' }) });
+  const sandboxState = new SandboxState();
+  const lastfm =
+    process.env.BENCH_UNTHROTTLED === '1'
+      ? new LastfmClient({
+          apiKey: config.lastfm.apiKey,
+          apiUrl: config.lastfm.apiUrl,
+          authUrl: config.lastfm.authUrl,
+          signer: createSigner(config.lastfm.sharedSecret),
+          userAgent: 'lastfm-sign-in-bench/1',
+          timeoutMs: config.lastfm.timeoutMs,
+          rateLimitPerSecond: 1_000_000,
+        })
+      : undefined;
+  const app = createApp(config, { logger: createLogger({ level: 'silent' }), sandboxState, ...(lastfm === undefined ? {} : { lastfm }) });
+
+  // The app calls its own built-in stand-in; sockets that carry web service calls are the upstream ones.
+  const upstreamSockets = new WeakSet<Socket>();
+  let upstreamConnections = 0;
+  server.on('request', (req: http.IncomingMessage) => {
+    if (req.url?.startsWith('/sandbox/2.0/') === true && !upstreamSockets.has(req.socket)) {
+      upstreamSockets.add(req.socket);
+      upstreamConnections += 1;
+    }
+  });
   server.on('request', app);
-  serveParent(port);
+  serveParent(port, () => ({
+    upstreamConnections,
+    loves: DEMO_ACCOUNTS.reduce((sum, account) => sum + sandboxState.library.of(account.name).loves.size, 0),
+  }));
 }
 
 void main();

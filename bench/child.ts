@@ -6,10 +6,12 @@ export interface ChildServer {
   process: ChildProcess;
   /** Asks the child for its resident set size, in bytes. */
   rss(): Promise<number>;
+  /** Asks the child for its counters (what each server chooses to count). */
+  stats(): Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
 
-type Message = { type: 'ready'; port: number } | { type: 'rss'; rss: number } | { type: 'error'; message: string };
+type Message = { type: 'ready'; port: number } | { type: 'rss'; rss: number } | { type: 'error'; message: string } | { type: 'stats'; stats: Record<string, number> };
 
 /** Runs a server in its own process, so the load generator does not share its event loop. */
 export async function startChild(script: string, args: string[], env: Record<string, string> = {}): Promise<ChildServer> {
@@ -31,6 +33,13 @@ export async function startChild(script: string, args: string[], env: Record<str
         });
         child.send({ type: 'rss' });
       }),
+    stats: () =>
+      new Promise<Record<string, number>>((resolve) => {
+        child.once('message', (message: Message) => {
+          if (message.type === 'stats') resolve(message.stats);
+        });
+        child.send({ type: 'stats' });
+      }),
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
@@ -39,13 +48,14 @@ export async function startChild(script: string, args: string[], env: Record<str
   };
 }
 
-/** For the child side: answers RSS requests and reports readiness. */
-export function serveParent(port: number): void {
+/** For the child side: answers RSS and counter requests and reports readiness. */
+export function serveParent(port: number, stats: () => Record<string, number> = () => ({})): void {
   process.on('message', (message: { type: string }) => {
     if (message.type === 'rss') {
       global.gc?.();
       process.send?.({ type: 'rss', rss: process.memoryUsage().rss });
     }
+    if (message.type === 'stats') process.send?.({ type: 'stats', stats: stats() });
   });
   process.on('SIGTERM', () => process.exit(0));
   process.send?.({ type: 'ready', port });

@@ -15,6 +15,8 @@ export interface LoadOptions {
   durationSeconds: number;
   headers?: Record<string, string>;
   method?: 'GET' | 'POST';
+  /** A fixed number of requests instead of a duration. */
+  amount?: number;
   body?: string;
 }
 
@@ -23,7 +25,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const result = await autocannon({
     url: options.url,
     connections: options.connections,
-    duration: options.durationSeconds,
+    ...(options.amount === undefined ? { duration: options.durationSeconds } : { amount: options.amount }),
     headers: options.headers ?? {},
     method: options.method ?? 'GET',
     ...(options.body === undefined ? {} : { body: options.body }),

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { startChild, type ChildServer } from './child';
 import { runLoad, type LoadResult } from './load';
 import { Browser, measureSignIns, signInOnce, type RoundTripResult } from './sign-in';
+import { measureThrottle, type ThrottleResult } from './throttle';
+import { measureLoad, measureWritePath, type LoadTestResult, type WritePathResult } from './writes';
 
 /**
  * `npm run bench`: every number in bench/README.md comes from here. Servers run in child
@@ -13,6 +15,9 @@ import { Browser, measureSignIns, signInOnce, type RoundTripResult } from './sig
 const SECONDS = Number(process.env.BENCH_SECONDS ?? '5');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? '3');
 const CONNECTIONS = [1, 10, 100];
+const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? '60');
+/** Which parts to run, e.g. BENCH_ONLY=home,throttle; all when unset. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'home,signin,writes,throttle,memory,load').split(','));
 
 interface HomeRow {
   connections: number;
@@ -77,39 +82,63 @@ async function homeVersusBaseline(app: ChildServer): Promise<HomeRow[]> {
 
 async function main(): Promise<void> {
   const started = new Date();
-  const app = await startChild('app-server.js', []);
-  let home: HomeRow[];
-  let signIn: RoundTripResult;
-  try {
-    home = await homeVersusBaseline(app);
-    signIn = await measureSignIns(`http://127.0.0.1:${app.port}`, 16, SECONDS * 2);
-    console.log(`sign-in round trip: ${signIn.signInsPerSecond.toFixed(0)}/s, p99 ${signIn.p99Ms.toFixed(1)} ms, ${signIn.failed} failed`);
-  } finally {
-    await app.stop();
-  }
-
-  const results = {
+  const results: Record<string, unknown> = {
     startedAt: started.toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryBytes: os.totalmem(), node: process.version },
-    settings: { secondsPerRun: SECONDS, rounds: ROUNDS },
-    signedInHome: home,
-    signInRoundTrip: signIn,
+    settings: { secondsPerRun: SECONDS, rounds: ROUNDS, loadSeconds: LOAD_SECONDS },
   };
-  printTable(results.signedInHome, signIn);
+  const lines: string[] = [];
+
+  if (ONLY.has('home') || ONLY.has('signin')) {
+    const app = await startChild('app-server.js', []);
+    try {
+      if (ONLY.has('home')) {
+        const home = await homeVersusBaseline(app);
+        results.signedInHome = home;
+        for (const row of home) {
+          lines.push(`| baseline page | ${row.connections} conn | ${row.baseline.requestsPerSecond.toFixed(0)} req/s | ${row.baseline.p50Ms} | ${row.baseline.p99Ms} | 1.00x | |`);
+          lines.push(`| signed-in home | ${row.connections} conn | ${row.app.requestsPerSecond.toFixed(0)} req/s | ${row.app.p50Ms} | ${row.app.p99Ms} | ${row.ratio.toFixed(2)}x | >= 0.70x ${verdict(row.ratio >= 0.7)} |`);
+        }
+      }
+      if (ONLY.has('signin')) {
+        const signIn: RoundTripResult = await measureSignIns(`http://127.0.0.1:${app.port}`, 16, SECONDS * 2);
+        results.signInRoundTrip = signIn;
+        lines.push(`| sign-in round trip | 16 browsers | ${signIn.signInsPerSecond.toFixed(0)} sign-ins/s | ${signIn.p50Ms.toFixed(1)} | ${signIn.p99Ms.toFixed(1)} | ${signIn.failed} failed | >= 500/s ${verdict(signIn.signInsPerSecond >= 500)} |`);
+      }
+    } finally {
+      await app.stop();
+    }
+  }
+
+  if (ONLY.has('writes')) {
+    const writes: WritePathResult = await measureWritePath(10_000, 10);
+    results.writePath = writes;
+    lines.push(`| POST /track/love (CSRF) | 10 conn | ${writes.requestsPerSecond.toFixed(0)} req/s | ${writes.p50Ms} | ${writes.p99Ms} | ${writes.upstreamConnections} upstream TCP connections for ${writes.calls} calls | errors ${writes.errors + writes.non2xx} |`);
+  }
+
+  if (ONLY.has('throttle')) {
+    const throttle: ThrottleResult = await measureThrottle(200, 5);
+    results.throttle = throttle;
+    lines.push(`| throttle: 200 writes at 5/s | strict stand-in | ${throttle.elapsedSeconds.toFixed(1)} s (limit predicts ${throttle.predictedSeconds} s) | | | ${throttle.errors29} errors 29, ${throttle.otherErrors} other | ${verdict(throttle.errors29 === 0 && throttle.otherErrors === 0)} |`);
+  }
+
+  if (ONLY.has('load')) {
+    const load: LoadTestResult = await measureLoad(200, LOAD_SECONDS);
+    results.load = load;
+    lines.push(`| load: 200 signed-in clients | ${load.seconds} s | ${load.pageViews} views, ${load.writesSucceeded} writes | | | ${load.errors} errors, ${load.lostWrites} lost writes | ${verdict(load.errors === 0 && load.lostWrites === 0)} |`);
+  }
+
+  console.log('\n| measure | setting | result | p50 ms | p99 ms | notes | target |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const line of lines) console.log(line);
   const dir = path.join(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\nwritten to bench/results/latest.json`);
+  console.log('\nwritten to bench/results/latest.json');
 }
 
-function printTable(home: HomeRow[], signIn: RoundTripResult): void {
-  console.log('\n| measure | connections | req/s | p50 ms | p99 ms | vs baseline | target |');
-  console.log('|---|---|---|---|---|---|---|');
-  for (const row of home) {
-    console.log(`| baseline page | ${row.connections} | ${row.baseline.requestsPerSecond.toFixed(0)} | ${row.baseline.p50Ms} | ${row.baseline.p99Ms} | 1.00x | |`);
-    console.log(`| signed-in home | ${row.connections} | ${row.app.requestsPerSecond.toFixed(0)} | ${row.app.p50Ms} | ${row.app.p99Ms} | ${row.ratio.toFixed(2)}x | >= 0.70x ${row.ratio >= 0.7 ? 'met' : 'MISSED'} |`);
-  }
-  console.log(`| sign-in round trip | 16 browsers | ${signIn.signInsPerSecond.toFixed(0)} sign-ins/s | ${signIn.p50Ms.toFixed(1)} | ${signIn.p99Ms.toFixed(1)} | | >= 500/s ${signIn.signInsPerSecond >= 500 ? 'met' : 'MISSED'} |`);
+function verdict(met: boolean): string {
+  return met ? 'met' : 'MISSED';
 }
 
 main().catch((error: unknown) => {
