@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
-import { MemoryStore, type Store } from 'express-session';
+import type { Store } from 'express-session';
 import helmet from 'helmet';
 import type { Config } from './config';
 import { LastfmClient } from './lastfm/client';
@@ -16,10 +16,16 @@ import { createHomeRouter } from './routes/home';
 import { createSandboxRouter } from './sandbox/router';
 import type { SandboxState } from './sandbox/state';
 import { createSessionMiddleware } from './session';
+import { createEndedSessionCheck } from './middleware/ended-sessions';
+import { createSignOutEverywhereRouter } from './routes/sign-out-everywhere';
+import type { SessionBackend } from './stores/backend';
+import { createMemoryBackend } from './stores/memory-backend';
 
 export interface AppDeps {
   lastfm?: LastfmClient;
   sessionStore?: Store;
+  /** The opened session store (createSessionStore); without it, memory around `sessionStore`. */
+  sessions?: SessionBackend;
   logger?: Logger;
   /** The sandbox's memory, so tests can look at or age it. */
   sandboxState?: SandboxState;
@@ -42,7 +48,8 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       userAgent: `${packageJson.name}/${packageJson.version} (+${config.publicUrl.href})`,
       timeoutMs: config.lastfm.timeoutMs,
     });
-  const store = deps.sessionStore ?? new MemoryStore();
+  const sessions = deps.sessions ?? createMemoryBackend(config, deps.sessionStore);
+  const store = sessions.store;
 
   const app = express();
   app.disable('x-powered-by');
@@ -75,16 +82,18 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   const site = express.Router();
   site.use(express.static(path.join(ROOT, 'public'), { index: false, maxAge: config.production ? '1h' : 0 }));
   site.use(createSiteLocals(config));
-  site.use(createHealthRouter());
+  site.use(createHealthRouter({ ready: () => sessions.ping() }));
   if (config.sandbox) site.use('/sandbox', createSandboxRouter(deps.sandboxState === undefined ? {} : { state: deps.sandboxState }));
 
   site.use(createSessionMiddleware(config, store));
+  site.use(createEndedSessionCheck(sessions.signOuts));
   site.use(sessionLocals);
   site.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100 }));
   site.use(express.json({ limit: '32kb' }));
   site.use(verifyCsrf);
   site.use(createHomeRouter());
   site.use(createAuthRouter({ config, lastfm, now }));
+  site.use(createSignOutEverywhereRouter({ config, signOuts: sessions.signOuts, now }));
 
   app.use(config.basePath === '' ? '/' : config.basePath, site);
   app.use(notFound);
