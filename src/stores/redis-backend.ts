@@ -33,7 +33,8 @@ export async function createRedisBackend(config: Config, options: { logger?: Log
     socket: {
       connectTimeout: CONNECT_TIMEOUT_MS,
       reconnectStrategy: (retries, cause) => {
-        if (!started) return retries >= START_ATTEMPTS - 1 ? cause : 200;
+        // A fresh Error, not `cause`: node-redis checks `instanceof Error`, which a socket error from another realm (Jest's) fails.
+        if (!started) return retries >= START_ATTEMPTS - 1 ? new Error(cause.message) : 200;
         return Math.min(100 * 2 ** retries, MAX_BACKOFF_MS);
       },
     },
@@ -52,7 +53,7 @@ export async function createRedisBackend(config: Config, options: { logger?: Log
   try {
     await client.connect();
   } catch (error) {
-    client.destroy();
+    if (client.isOpen) client.destroy();
     throw new SessionStoreStartError(`cannot reach Redis at ${where} (REDIS_URL): ${error instanceof Error ? error.message : String(error)}`);
   }
   started = true;
@@ -68,7 +69,7 @@ export async function createRedisBackend(config: Config, options: { logger?: Log
     },
     close: async () => {
       if (client.isReady) await client.close();
-      else client.destroy();
+      else if (client.isOpen) client.destroy();
     },
   };
 }
