@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import type { SessionData, Store } from 'express-session';
 import request from 'supertest';
 import type { FakeLastfm } from './fake-lastfm';
 import { sessionCookie } from './app';
@@ -28,4 +29,14 @@ export async function signInAs(target: Express | string, fake: FakeLastfm, user:
 export function sessionIdOf(cookie: string): string {
   const value = decodeURIComponent(cookie.slice(cookie.indexOf('=') + 1));
   return value.slice(2, value.lastIndexOf('.'));
+}
+
+/** The Last.fm session key a store hands back for a session id (opened), if any. */
+export function storedKey(store: Store, sid: string): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    store.get(sid, (error: unknown, session?: SessionData | null) => {
+      if (error) reject(error instanceof Error ? error : new Error('store error'));
+      else resolve((session as Partial<SessionData> | null | undefined)?.user?.key);
+    });
+  });
 }

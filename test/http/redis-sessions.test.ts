@@ -1,5 +1,4 @@
 import type { Express } from 'express';
-import type { SessionData } from 'express-session';
 import { createClient } from 'redis';
 import request from 'supertest';
 import type { SessionBackend } from '../../src/stores/backend';
@@ -9,7 +8,7 @@ import { buildApp, fakeConfig } from '../helpers/app';
 import { FakeLastfm } from '../helpers/fake-lastfm';
 import { freePort } from '../helpers/free-port';
 import { TestRedis } from '../helpers/redis-server';
-import { sessionIdOf, signInAs } from '../helpers/sign-in';
+import { sessionIdOf, signInAs, storedKey } from '../helpers/sign-in';
 
 let fake: FakeLastfm;
 let redis: TestRedis;
@@ -33,14 +32,6 @@ async function openInstance(): Promise<{ app: Express; sessions: SessionBackend 
   return { app: buildApp(config, { sessions }).app, sessions };
 }
 
-function keyIn(sessions: SessionBackend, sid: string): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    sessions.store.get(sid, (error: unknown, session?: SessionData | null) => {
-      if (error) reject(error instanceof Error ? error : new Error(String(error)));
-      else resolve(session?.user?.key);
-    });
-  });
-}
 
 /** Polls until `check` passes, so recovery is awaited without a fixed sleep; fails after `ms`. */
 async function eventually(check: () => Promise<boolean>, ms: number): Promise<void> {
@@ -61,7 +52,7 @@ describe('Redis session store', () => {
 
     const home = await request(b.app).get('/').set('Cookie', cookie).expect(200);
     expect(home.text).toContain('Hello, rj');
-    expect(await keyIn(b.sessions, sessionIdOf(cookie))).toBe(issuedKey);
+    expect(await storedKey(b.sessions.store, sessionIdOf(cookie))).toBe(issuedKey);
 
     const raw = await fetchRaw(`lastfm-signin:sess:${sessionIdOf(cookie)}`);
     expect(raw).toContain('"name":"rj"');
@@ -81,7 +72,7 @@ describe('Redis session store', () => {
     expect(page.text).toContain('Sessions are unavailable');
     expect(Date.now() - started).toBeLessThan(5000);
     const ready = await request(app).get('/readyz').timeout(5000).expect(503);
-    expect(ready.body.reason).toMatch(/^session store: /);
+    expect((ready.body as { reason: string }).reason).toMatch(/^session store: /);
     // Starting a sign-in needs a session too.
     await request(app).get('/auth/login').timeout(5000).expect(503);
 

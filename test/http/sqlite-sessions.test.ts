@@ -9,7 +9,7 @@ import type { SessionBackend } from '../../src/stores/backend';
 import { createSqliteBackend, SQLITE_FILE, SqliteSessionStore } from '../../src/stores/sqlite-store';
 import { buildApp, fakeConfig, TEST_SESSION_SECRET } from '../helpers/app';
 import { FakeLastfm } from '../helpers/fake-lastfm';
-import { sessionIdOf, signInAs } from '../helpers/sign-in';
+import { sessionIdOf, signInAs, storedKey } from '../helpers/sign-in';
 
 let fake: FakeLastfm;
 let dataDir: string;
@@ -50,14 +50,6 @@ function storedRows(): { sid: string; sess: string }[] {
   }
 }
 
-function storedKey(sessions: SessionBackend, sid: string): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    sessions.store.get(sid, (error: unknown, session?: SessionData | null) => {
-      if (error) reject(error instanceof Error ? error : new Error(String(error)));
-      else resolve(session?.user?.key);
-    });
-  });
-}
 
 describe('SQLite session store', () => {
   it('creates DATA_DIR and its database file on first start, in WAL mode', () => {
@@ -86,7 +78,7 @@ describe('SQLite session store', () => {
     const second = openApp(config);
     const home = await request(second.app).get('/').set('Cookie', cookie).expect(200);
     expect(home.text).toContain('Hello, rj');
-    expect(await storedKey(second.sessions, sessionIdOf(cookie))).toBe(issuedKey);
+    expect(await storedKey(second.sessions.store, sessionIdOf(cookie))).toBe(issuedKey);
   });
 
   it('keeps sessions made under the old secret working after rotation, and writes with the new one', async () => {
@@ -102,13 +94,13 @@ describe('SQLite session store', () => {
     const renewed = /lastfm_signin\.sid=([^;]+)/.exec(String(home.headers['set-cookie']))?.[1];
     expect(renewed).toBeDefined();
     expect(renewed).not.toBe(cookie.slice(cookie.indexOf('=') + 1));
-    expect(await storedKey(rotated.sessions, sessionIdOf(cookie))).toMatch(/^fake-sk-rj-/);
+    expect(await storedKey(rotated.sessions.store, sessionIdOf(cookie))).toMatch(/^fake-sk-rj-/);
 
     // Sessions signed in now are sealed under the new secret only: without it they do not open.
     const fresh = await signInAs(rotated.app, fake, 'ada');
     await closeApp(rotated.sessions);
     const oldOnly = openApp(sqliteConfig({ SESSION_SECRET: TEST_SESSION_SECRET }));
-    expect(await storedKey(oldOnly.sessions, sessionIdOf(fresh))).toBeUndefined();
+    expect(await storedKey(oldOnly.sessions.store, sessionIdOf(fresh))).toBeUndefined();
   });
 
   it('treats a key sealed under an unknown secret as signed out, not as an error', async () => {
@@ -154,8 +146,9 @@ describe('SQLite session store', () => {
     expect((await request(app).get('/readyz').expect(200)).body).toEqual({ status: 'ready' });
     await closeApp(sessions);
     const res = await request(app).get('/readyz').expect(503);
-    expect(res.body.status).toBe('unavailable');
-    expect(res.body.reason).toMatch(/session store: .*not open/);
+    const body = res.body as { status: string; reason: string };
+    expect(body.status).toBe('unavailable');
+    expect(body.reason).toMatch(/session store: .*not open/);
   });
 
   it('shows a 503 page, not a 500, when the store fails under a request', async () => {
