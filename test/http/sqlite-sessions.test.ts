@@ -81,6 +81,18 @@ describe('SQLite session store', () => {
     expect(await storedKey(second.sessions.store, sessionIdOf(cookie))).toBe(issuedKey);
   });
 
+  it('gives cookie and row the same rolling SESSION_TTL', async () => {
+    const { app } = openApp(sqliteConfig({ SESSION_TTL: '2h' }));
+    const cookie = await signInAs(app, fake, 'rj');
+    const home = await request(app).get('/').set('Cookie', cookie).expect(200);
+    const expires = Date.parse(/Expires=([^;]+)/.exec(String(home.headers['set-cookie']))?.[1] ?? '');
+    expect(Math.abs(expires - (Date.now() + 7_200_000))).toBeLessThan(10_000);
+    const db = new Database(path.join(dataDir, SQLITE_FILE), { readonly: true });
+    const row = db.prepare<[], { expires: number }>('SELECT expires FROM sessions').get();
+    db.close();
+    expect(Math.abs((row?.expires ?? 0) - (Date.now() + 7_200_000))).toBeLessThan(10_000);
+  });
+
   it('keeps sessions made under the old secret working after rotation, and writes with the new one', async () => {
     const first = openApp(sqliteConfig());
     const cookie = await signInAs(first.app, fake, 'rj');
