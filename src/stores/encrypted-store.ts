@@ -1,5 +1,6 @@
 import { Store, type SessionData } from 'express-session';
 import type { SessionUser } from '../session';
+import { callbackWithDeadline, STORE_DEADLINE_MS } from './deadline';
 import type { KeySealer } from './key-sealer';
 import { sessionsUnavailable } from './unavailable';
 
@@ -14,45 +15,58 @@ const CONTEXT = 'lastfm-session-key:';
  * Wraps any express-session store: seals `user.key` on the way in and opens it on the way out, so
  * the rest of the app reads the key in plaintext while no store ever holds it. A key that no
  * known secret opens signs the person out instead of failing. Every error of the inner store
- * becomes a 503 "sessions are unavailable".
+ * becomes a 503 "sessions are unavailable", and so does an answer slower than `deadlineMs`.
  */
 export class EncryptedStore extends Store {
   constructor(
     private readonly inner: Store,
     private readonly sealer: KeySealer,
+    private readonly deadlineMs: number = STORE_DEADLINE_MS,
   ) {
     super();
   }
 
   override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void {
-    this.guard(callback, () => {
+    const done = this.settleOnce(callback);
+    this.guard(done, () => {
       this.inner.get(sid, (error: unknown, stored?: SessionData | null) => {
         if (error) {
-          callback(sessionsUnavailable(error));
+          done(sessionsUnavailable(error));
           return;
         }
-        callback(null, stored === undefined || stored === null ? stored : this.open(stored));
+        done(null, stored === undefined || stored === null ? stored : this.open(stored));
       });
     });
   }
 
   override set(sid: string, session: SessionData, callback?: (err?: unknown) => void): void {
-    this.guard(callback, () => {
-      this.inner.set(sid, this.seal(session), (error: unknown) => callback?.(error ? sessionsUnavailable(error) : undefined));
+    const done = this.settleOnce(callback);
+    this.guard(done, () => {
+      this.inner.set(sid, this.seal(session), (error: unknown) => done(error ? sessionsUnavailable(error) : undefined));
     });
   }
 
   override touch(sid: string, session: SessionData, callback?: (err?: unknown) => void): void {
-    const done = (error?: unknown) => callback?.(error ? sessionsUnavailable(error) : undefined);
-    this.guard(callback, () => {
+    const settle = this.settleOnce(callback);
+    const done = (error?: unknown) => settle(error ? sessionsUnavailable(error) : undefined);
+    this.guard(settle, () => {
       if (this.inner.touch === undefined) this.inner.set(sid, this.seal(session), done);
       else this.inner.touch(sid, this.seal(session), done);
     });
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void): void {
-    this.guard(callback, () => {
-      this.inner.destroy(sid, (error: unknown) => callback?.(error ? sessionsUnavailable(error) : undefined));
+    const done = this.settleOnce(callback);
+    this.guard(done, () => {
+      this.inner.destroy(sid, (error: unknown) => done(error ? sessionsUnavailable(error) : undefined));
+    });
+  }
+
+  /** The callback, called once, within the deadline, with any error turned into a 503. */
+  private settleOnce<A extends unknown[]>(callback: ((err: unknown, ...rest: A) => void) | undefined): (err: unknown, ...rest: A) => void {
+    return callbackWithDeadline(this.deadlineMs, (error: unknown, ...rest: A) => {
+      if (error) callback?.(sessionsUnavailable(error), ...rest);
+      else callback?.(error, ...rest);
     });
   }
 

@@ -2,12 +2,13 @@ import { RedisStore } from 'connect-redis';
 import { createClient } from 'redis';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import { promiseWithDeadline } from './deadline';
 import { SessionStoreStartError, userKey, type SessionBackend, type SignOutRegistry } from './backend';
 import { EncryptedStore } from './encrypted-store';
 import { sealerFor } from './memory-backend';
 
 const PREFIX = 'lastfm-signin:';
-/** A request waits at most this long for Redis, then gets a 503. */
+/** A command not yet sent after this long fails; waiting for a reply is bounded by the store deadline. */
 const COMMAND_TIMEOUT_MS = 2000;
 const CONNECT_TIMEOUT_MS = 3000;
 /** Tries at start before giving up with one line. */
@@ -83,12 +84,12 @@ class RedisSignOuts implements SignOutRegistry {
   ) {}
 
   async signedOutAt(name: string): Promise<number | undefined> {
-    const value = await this.client.get(`${PREFIX}sign-out:${userKey(name)}`);
+    const value = await promiseWithDeadline(this.client.get(`${PREFIX}sign-out:${userKey(name)}`));
     return value === null ? undefined : Number(value);
   }
 
   async record(name: string, at: number): Promise<void> {
-    await this.client.set(`${PREFIX}sign-out:${userKey(name)}`, String(at), { expiration: { type: 'PX', value: this.ttlMs } });
+    await promiseWithDeadline(this.client.set(`${PREFIX}sign-out:${userKey(name)}`, String(at), { expiration: { type: 'PX', value: this.ttlMs } }));
   }
 }
 

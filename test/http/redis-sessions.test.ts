@@ -83,6 +83,24 @@ describe('Redis session store', () => {
     expect((await request(app).get('/').set('Cookie', again).expect(200)).text).toContain('Hello, rj');
   }, 30_000);
 
+  it('answers 503 within the store deadline when Redis hangs instead of going away, then recovers', async () => {
+    const { app } = await openInstance();
+    const cookie = await signInAs(app, fake, 'rj');
+
+    redis.pause();
+    try {
+      const started = Date.now();
+      const page = await request(app).get('/').set('Cookie', cookie).timeout(8000);
+      expect(page.status).toBe(503);
+      expect(page.text).toContain('Sessions are unavailable');
+      expect(Date.now() - started).toBeLessThan(8000);
+      await request(app).get('/readyz').timeout(8000).expect(503);
+    } finally {
+      redis.resume();
+    }
+    await eventually(async () => (await request(app).get('/').set('Cookie', cookie)).text.includes('Hello, rj'), 10_000);
+  }, 30_000);
+
   it('refuses to start with one clear line when Redis cannot be reached', async () => {
     const port = await freePort();
     const config = fakeConfig(fake, { SESSION_STORE: 'redis', REDIS_URL: `redis://:hunter2-password@127.0.0.1:${port}` });
