@@ -47,8 +47,10 @@ export class EncryptedStore extends Store {
   }
 
   override touch(sid: string, session: SessionData, callback?: (err?: unknown) => void): void {
-    const settle = this.settleOnce(callback);
-    const done = (error?: unknown) => settle(error ? sessionsUnavailable(error) : undefined);
+    // A touch only pushes the expiry back, and express-session runs it once the page is ready: a
+    // failure then would race the page with an error page, so it is dropped and the page stands.
+    const settle = callbackWithDeadline(this.deadlineMs, () => callback?.());
+    const done = () => settle(undefined);
     this.guard(settle, () => {
       if (this.inner.touch === undefined) this.inner.set(sid, this.seal(session), done);
       else this.inner.touch(sid, this.seal(session), done);
