@@ -136,7 +136,7 @@ describe('SQLite session store', () => {
     expect(storedRows()).toHaveLength(1);
   });
 
-  it('prunes expired sessions in batches and leaves live ones', async () => {
+  it('forgets idle sessions past their lifetime and prunes them in batches, leaving live ones', async () => {
     let clock = Date.now();
     const db = new Database(path.join(dataDir, SQLITE_FILE));
     db.pragma('journal_mode = WAL');
@@ -145,6 +145,9 @@ describe('SQLite session store', () => {
     const cookie = { originalMaxAge: 60_000, maxAge: 60_000 } as unknown as SessionData['cookie'];
     for (let i = 0; i < 1200; i += 1) store.set(`old-${i}`, { cookie } as SessionData);
     clock += 120_000;
+    // Idle past its lifetime, a session is gone even before the pruner has run.
+    const expired = await new Promise<SessionData | null | undefined>((resolve) => store.get('old-0', (_e, session) => resolve(session)));
+    expect(expired).toBeNull();
     store.set('live', { cookie } as SessionData);
     const deleted = await new Promise<number>((resolve) => store.prune(resolve));
     expect(deleted).toBe(1200);
