@@ -74,6 +74,8 @@ async function main(): Promise<void> {
         });
     });
     server.closeIdleConnections();
+    // Whatever still hangs (a store that will not close), the process ends.
+    setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS + 5_000).unref();
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

@@ -69,8 +69,12 @@ export async function createRedisBackend(config: Config, options: { logger?: Log
       await client.ping();
     },
     close: async () => {
-      if (client.isReady) await client.close();
-      else if (client.isOpen) client.destroy();
+      try {
+        // close() waits for replies still due, which a hung Redis never sends.
+        if (client.isReady) await promiseWithDeadline(client.close());
+      } finally {
+        if (client.isOpen) client.destroy();
+      }
     },
   };
 }
