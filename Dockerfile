@@ -35,6 +35,7 @@ COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY views ./views
 COPY public ./public
+# Where the default SQLite session store lives; mount a volume here so sessions outlive the container.
 RUN mkdir -p /app/data && chown node:node /app/data
 VOLUME /app/data
 USER node

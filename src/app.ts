@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
-import { MemoryStore, type Store } from 'express-session';
+import type { Store } from 'express-session';
 import helmet from 'helmet';
 import type { Config } from './config';
 import { LastfmClient } from './lastfm/client';
@@ -27,10 +27,16 @@ import { createTracksRouter } from './routes/tracks';
 import { createSandboxRouter } from './sandbox/router';
 import type { SandboxState } from './sandbox/state';
 import { createSessionMiddleware } from './session';
+import { createEndedSessionCheck } from './middleware/ended-sessions';
+import { createSignOutEverywhereRouter } from './routes/sign-out-everywhere';
+import type { SessionBackend } from './stores/backend';
+import { createMemoryBackend } from './stores/memory-backend';
 
 export interface AppDeps {
   lastfm?: LastfmClient;
   sessionStore?: Store;
+  /** The opened session store (createSessionStore); without it, memory around `sessionStore`. */
+  sessions?: SessionBackend;
   logger?: Logger;
   /** The sandbox's memory, so tests can look at or age it. */
   sandboxState?: SandboxState;
@@ -71,7 +77,8 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       rateLimitPerSecond: config.lastfm.rateLimitPerSecond,
       ...(deps.clock === undefined ? {} : { clock: deps.clock }),
     });
-  const store = deps.sessionStore ?? new MemoryStore();
+  const sessions = deps.sessions ?? createMemoryBackend(config, deps.sessionStore);
+  const store = sessions.store;
   const readCache = new UserReadCache(now);
 
   const app = express();
@@ -115,8 +122,8 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
     site.use(`/${folder}`, express.static(path.join(ROOT, 'public', folder), { index: false, fallthrough: false, maxAge: config.production ? '1h' : 0 }));
   }
   site.use(createSiteLocals(config));
-  site.use(createHealthRouter());
-  if (config.setupPage) site.use(createSetupRouter(config));
+  site.use(createHealthRouter({ ready: () => sessions.ping() }));
+  if (config.setupPage) site.use(createSetupRouter(config, sessions.kind));
   if (config.sandbox) {
     // Images are served from this app's own origin, so the CSP's 'self' covers them.
     const imageBaseUrl = new URL('images/sandbox/', config.publicUrl).href;
@@ -124,6 +131,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   }
 
   site.use(createSessionMiddleware(config, store));
+  site.use(createEndedSessionCheck(sessions.signOuts));
   site.use(sessionLocals);
   site.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100 }));
   site.use(express.json({ limit: '32kb' }));
@@ -136,6 +144,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   site.use(createMobileRouter({ config, lastfm, now, limits: deps.mobileLimits }));
   site.use(createTracksRouter({ config, lastfm, cache: readCache, now }));
   site.use(createTagsRouter({ config, lastfm, cache: readCache }));
+  site.use(createSignOutEverywhereRouter({ config, signOuts: sessions.signOuts, now }));
 
   app.use(config.basePath === '' ? '/' : config.basePath, site);
   app.use(notFound);

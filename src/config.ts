@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
+import path from 'node:path';
 import { ConfigError } from './errors';
 import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from './sandbox/credentials';
 
-export type SessionStoreKind = 'memory';
+export type SessionStoreKind = 'sqlite' | 'redis' | 'memory';
 
 export interface LastfmConfig {
   apiKey: string;
@@ -25,6 +26,14 @@ export interface SessionConfig {
   store: SessionStoreKind;
   cookieName: string;
   secureCookie: boolean;
+  /** Rolling lifetime: a session unused for this long ends, in every store. */
+  ttlMs: number;
+  /** Absolute directory that holds the SQLite file. */
+  dataDir: string;
+  /** Set when store is 'redis'. */
+  redisUrl: string | undefined;
+  /** Newest first: the first seals Last.fm session keys, all of them (and `secrets`) can open them. */
+  encryptionKeys: string[];
 }
 
 export interface Config {
@@ -50,7 +59,10 @@ export type TrustProxy = boolean | number | string[];
 
 type Env = Record<string, string | undefined>;
 
-const SESSION_STORES: readonly SessionStoreKind[] = ['memory'];
+const SESSION_STORES: readonly SessionStoreKind[] = ['sqlite', 'redis', 'memory'];
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Browsers cap cookie lifetimes at 400 days. */
+const MAX_TTL_MS = 400 * DAY_MS;
 
 /** Reads and checks every variable at once, so a bad setup is reported whole, one line. */
 export function loadConfig(env: Env): Config {
@@ -121,13 +133,26 @@ export function loadConfig(env: Env): Config {
     secrets = [randomBytes(32).toString('base64url')];
     secretGenerated = true;
   } else {
-    if (secret.length < 32) problems.push('SESSION_SECRET is too short (use at least 32 random characters)');
-    secrets = [secret];
+    secrets = parseSecretList(secret);
+    if (secrets.length === 0 || secrets.some((s) => s.length < 32)) problems.push('SESSION_SECRET is too short (use at least 32 random characters; several, comma-separated, newest first, when rotating)');
+  }
+  const encryptionKeyRaw = value('ENCRYPTION_KEY');
+  const encryptionKeys = encryptionKeyRaw === undefined ? secrets : parseSecretList(encryptionKeyRaw);
+  if (encryptionKeyRaw !== undefined && (encryptionKeys.length === 0 || encryptionKeys.some((k) => k.length < 32))) {
+    problems.push('ENCRYPTION_KEY is too short (use at least 32 random characters; several, comma-separated, newest first, when rotating)');
   }
 
-  const storeRaw = value('SESSION_STORE') ?? 'memory';
+  const storeRaw = value('SESSION_STORE') ?? 'sqlite';
   const store = SESSION_STORES.find((kind) => kind === storeRaw);
   if (store === undefined) problems.push(`SESSION_STORE must be one of ${SESSION_STORES.join(', ')} (got "${storeRaw}")`);
+  if (store === 'memory' && production) problems.push('SESSION_STORE=memory is for tests and demos only (sessions vanish on restart): use sqlite or redis in production');
+  const redisUrl = value('REDIS_URL');
+  if (store === 'redis') {
+    if (redisUrl === undefined) problems.push('REDIS_URL is missing (SESSION_STORE=redis needs e.g. redis://127.0.0.1:6379)');
+    else if (!/^rediss?:\/\/[^/?#]/.test(redisUrl)) problems.push('REDIS_URL must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)');
+  }
+  const dataDir = path.resolve(value('DATA_DIR') ?? 'data');
+  const ttlMs = parseDuration(value('SESSION_TTL'), problems);
 
   const trustProxy = parseTrustProxy(value('TRUST_PROXY'), problems);
   const setupPage = parseSetupPage(value('SETUP_PAGE'), production, problems);
@@ -149,6 +174,10 @@ export function loadConfig(env: Env): Config {
       store: store ?? 'memory',
       cookieName: 'lastfm_signin.sid',
       secureCookie: publicUrl.protocol === 'https:',
+      ttlMs,
+      dataDir,
+      redisUrl: store === 'redis' ? redisUrl : undefined,
+      encryptionKeys,
     },
     trustProxy,
     setupPage,
@@ -191,6 +220,27 @@ function parseSetupPage(raw: string | undefined, production: boolean, problems: 
   if (raw === 'off') return false;
   problems.push(`SETUP_PAGE must be on or off (got "${raw}")`);
   return !production;
+}
+
+/** `a,b,c` → ['a', 'b', 'c']: newest first, blanks dropped. */
+function parseSecretList(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+}
+
+/** `30d`, `12h`, `90m`, `3600s` or bare seconds. */
+function parseDuration(raw: string | undefined, problems: string[]): number {
+  if (raw === undefined) return 30 * DAY_MS;
+  const match = /^(\d+)\s*([smhd]?)$/.exec(raw);
+  const unitMs: Record<string, number> = { '': 1000, s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS };
+  const ms = match === null ? NaN : Number(match[1]) * (unitMs[match[2] ?? ''] ?? NaN);
+  if (!Number.isFinite(ms) || ms < 60_000 || ms > MAX_TTL_MS) {
+    problems.push(`SESSION_TTL must be a duration from 1m to 400d such as 30d, 12h or 90m (got "${raw}")`);
+    return 30 * DAY_MS;
+  }
+  return ms;
 }
 
 function parsePort(raw: string | undefined, problems: string[]): number {

@@ -4,9 +4,14 @@ import { createApp } from './app';
 import { loadConfig } from './config';
 import { ConfigError } from './errors';
 import { createLogger } from './logger';
+import { SessionStoreStartError } from './stores/backend';
+import { createSessionStore } from './stores/create-session-store';
+
+/** In-flight requests get this long to finish after SIGTERM/SIGINT. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /** The only place that reads process.env and listens. */
-function main(): void {
+async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' });
 
@@ -21,11 +26,22 @@ function main(): void {
     throw error;
   }
 
-  const app = createApp(config, { logger });
+  let sessions;
+  try {
+    sessions = await createSessionStore(config, { logger });
+  } catch (error) {
+    if (error instanceof SessionStoreStartError) {
+      process.stderr.write(`Cannot start: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const app = createApp(config, { logger, sessions });
   const server = app.listen(config.port, config.host ?? '0.0.0.0', () => {
     const address = server.address() as AddressInfo;
     logger.info(
-      { port: address.port, publicUrl: config.publicUrl.href, sandbox: config.sandbox, lastfmApi: config.lastfm.apiUrl },
+      { port: address.port, publicUrl: config.publicUrl.href, sandbox: config.sandbox, lastfmApi: config.lastfm.apiUrl, sessionStore: sessions.kind },
       config.sandbox ? `Sandbox: not connected to Last.fm. Open ${config.publicUrl.href}` : `Listening; open ${config.publicUrl.href}`,
     );
     if (config.session.secretGenerated) logger.warn('SESSION_SECRET is not set: a random one is used, so sessions end when the app restarts');
@@ -39,14 +55,34 @@ function main(): void {
     process.exit(1);
   });
 
+  let stopping = false;
   const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    server.close(() => process.exit(0));
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing requests in flight');
+    // Keep-alive connections that fall idle while we wait would hold the server open.
+    const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+    const deadline = setTimeout(() => {
+      logger.warn('requests still running after the grace period: closing their connections');
+      server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS);
+    server.close(() => {
+      clearInterval(idleSweep);
+      clearTimeout(deadline);
+      sessions
+        .close()
+        .catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not close the session store cleanly'))
+        .finally(() => {
+          logger.info('stopped');
+          process.exit(0);
+        });
+    });
     server.closeIdleConnections();
-    setTimeout(() => process.exit(0), 10_000).unref();
+    // Whatever still hangs (a store that will not close), the process ends.
+    setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS + 5_000).unref();
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-main();
+void main();

@@ -39,7 +39,7 @@ export function createSessionMiddleware(config: Config, store: Store): RequestHa
       sameSite: 'lax',
       secure: config.session.secureCookie,
       path: `${config.basePath}/`,
-      maxAge: 30 * 24 * 60 * 60 * 1000,
+      maxAge: config.session.ttlMs,
     },
   });
 }

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { Config, TrustProxy } from './config';
+import type { Config, SessionStoreKind, TrustProxy } from './config';
 
 /** What the app saw of one request, after Express applied TRUST_PROXY. */
 export interface RequestView {
@@ -54,7 +54,7 @@ export function viewRequest(req: Request, prefixStripped: boolean): RequestView 
  * Compares what the app was told (PUBLIC_URL, TRUST_PROXY) with what it sees, and says in plain
  * words what will go wrong. Only names and public addresses go in: never a key or secret.
  */
-export function checkSetup(config: Config, request: RequestView): SetupReport {
+export function checkSetup(config: Config, request: RequestView, sessionStore: SessionStoreKind = config.session.store): SetupReport {
   const warnings: SetupWarning[] = [];
   const publicHttps = config.publicUrl.protocol === 'https:';
   const forwardedNames = Object.keys(request.forwardedHeaders);
@@ -105,7 +105,7 @@ export function checkSetup(config: Config, request: RequestView): SetupReport {
     trustProxy: describeTrust(config.trustProxy),
     publicUrl: config.publicUrl.href,
     basePath: config.basePath === '' ? '/' : config.basePath,
-    sessionStore: config.session.store,
+    sessionStore,
     sessionSecret: config.session.secretGenerated ? 'generated' : 'set',
     lastfm: { sandbox: config.sandbox, apiUrl: config.lastfm.apiUrl, authUrl: config.lastfm.authUrl, apiKey: config.sandbox ? 'sandbox' : 'set' },
     warnings,

@@ -10,10 +10,14 @@ interface Entry {
 
 /**
  * A short per-user cache for reads, so each page view does not cost Last.fm calls. Writes call
- * `invalidate` so the next page shows what they changed.
+ * `invalidate` so the next page shows what they changed. Concurrent misses for the same read share
+ * one Last.fm call: 25 tabs opened at once would otherwise queue 75 calls behind the rate limit.
  */
 export class UserReadCache {
   private readonly users = new Map<string, Map<string, Entry>>();
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+  /** Bumped by `invalidate`, so a read that started before a write cannot store what it saw. */
+  private readonly generations = new Map<string, number>();
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -23,13 +27,27 @@ export class UserReadCache {
   async get<T>(user: string, kind: string, load: () => Promise<T>): Promise<T> {
     const entry = this.users.get(user)?.get(kind);
     if (entry !== undefined && entry.expiresAt > this.now()) return entry.value as T;
-    const value = await load();
-    this.store(user, kind, value);
-    return value;
+    const flightKey = `${user}\u0000${kind}`;
+    const pending = this.inFlight.get(flightKey);
+    if (pending !== undefined) return pending as Promise<T>;
+    const generation = this.generations.get(user) ?? 0;
+    const loading = load().then((value) => {
+      if ((this.generations.get(user) ?? 0) === generation) this.store(user, kind, value);
+      return value;
+    });
+    this.inFlight.set(flightKey, loading);
+    try {
+      return await loading;
+    } finally {
+      if (this.inFlight.get(flightKey) === loading) this.inFlight.delete(flightKey);
+    }
   }
 
   invalidate(user: string): void {
     this.users.delete(user);
+    for (const key of this.inFlight.keys()) if (key.startsWith(`${user}\u0000`)) this.inFlight.delete(key);
+    this.generations.set(user, (this.generations.get(user) ?? 0) + 1);
+    if (this.generations.size > MAX_USERS) this.generations.delete(this.generations.keys().next().value as string);
   }
 
   private store(user: string, kind: string, value: unknown): void {

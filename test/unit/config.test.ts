@@ -59,7 +59,7 @@ describe('loadConfig', () => {
       expect.stringMatching(/^PORT must be a whole number/),
       expect.stringMatching(/^PUBLIC_URL must start with http/),
       expect.stringMatching(/^SESSION_SECRET is too short/),
-      expect.stringMatching(/^SESSION_STORE must be one of memory \(got "mongo"\)/),
+      expect.stringMatching(/^SESSION_STORE must be one of sqlite, redis, memory \(got "mongo"\)/),
     ]);
   });
 

@@ -1,0 +1,26 @@
+import type { RequestHandler } from 'express';
+import { regenerateSession } from '../session';
+import type { SignOutRegistry } from '../stores/backend';
+import { sessionsUnavailable } from '../stores/unavailable';
+
+/**
+ * Ends a session signed in before its user's last "sign out everywhere". Checked on every request
+ * of a signed-in session, against the store backend, so it reaches every browser and instance.
+ */
+export function createEndedSessionCheck(signOuts: SignOutRegistry): RequestHandler {
+  return async (req, _res, next) => {
+    const user = req.session.user;
+    if (user === undefined) {
+      next();
+      return;
+    }
+    let cutoff: number | undefined;
+    try {
+      cutoff = await signOuts.signedOutAt(user.name);
+    } catch (error) {
+      throw sessionsUnavailable(error);
+    }
+    if (cutoff !== undefined && user.signedInAt <= cutoff) await regenerateSession(req);
+    next();
+  };
+}

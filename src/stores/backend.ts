@@ -1,0 +1,30 @@
+import type { Store } from 'express-session';
+import type { SessionStoreKind } from '../config';
+
+/** "Sign out everywhere" marks, kept where the sessions are so every app instance sees them. */
+export interface SignOutRegistry {
+  /** When this person last signed out everywhere; undefined if not within the session lifetime. */
+  signedOutAt(name: string): Promise<number | undefined>;
+  record(name: string, at: number): Promise<void>;
+}
+
+/** An opened session store and what the app needs around it. */
+export interface SessionBackend {
+  kind: SessionStoreKind;
+  /** Already wrapped in EncryptedStore. */
+  store: Store;
+  signOuts: SignOutRegistry;
+  /** Resolves when the store answers; rejects with the reason otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The store could not be opened at start; `message` is one line fit for the operator. */
+export class SessionStoreStartError extends Error {
+  override readonly name = 'SessionStoreStartError';
+}
+
+/** Last.fm user names are case-insensitive. */
+export function userKey(name: string): string {
+  return name.toLowerCase();
+}

@@ -1,0 +1,110 @@
+import { Store, type SessionData } from 'express-session';
+import type { SessionUser } from '../session';
+import { callbackWithDeadline, STORE_DEADLINE_MS } from './deadline';
+import type { KeySealer } from './key-sealer';
+import { sessionsUnavailable } from './unavailable';
+
+/** How a signed-in user is written to a store: the Last.fm session key only ever sealed. */
+interface StoredUser extends Omit<SessionUser, 'key'> {
+  sealedKey: string;
+}
+
+const CONTEXT = 'lastfm-session-key:';
+
+/**
+ * Wraps any express-session store: seals `user.key` on the way in and opens it on the way out, so
+ * the rest of the app reads the key in plaintext while no store ever holds it. A key that no
+ * known secret opens signs the person out instead of failing. Every error of the inner store
+ * becomes a 503 "sessions are unavailable", and so does an answer slower than `deadlineMs`.
+ */
+export class EncryptedStore extends Store {
+  constructor(
+    private readonly inner: Store,
+    private readonly sealer: KeySealer,
+    private readonly deadlineMs: number = STORE_DEADLINE_MS,
+  ) {
+    super();
+  }
+
+  override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void {
+    const done = this.settleOnce(callback);
+    this.guard(done, () => {
+      this.inner.get(sid, (error: unknown, stored?: SessionData | null) => {
+        if (error) {
+          done(sessionsUnavailable(error));
+          return;
+        }
+        done(null, stored === undefined || stored === null ? stored : this.open(stored));
+      });
+    });
+  }
+
+  override set(sid: string, session: SessionData, callback?: (err?: unknown) => void): void {
+    const done = this.settleOnce(callback);
+    this.guard(done, () => {
+      this.inner.set(sid, this.seal(session), (error: unknown) => done(error ? sessionsUnavailable(error) : undefined));
+    });
+  }
+
+  override touch(sid: string, session: SessionData, callback?: (err?: unknown) => void): void {
+    // A touch only pushes the expiry back, and express-session runs it once the page is ready: a
+    // failure then would race the page with an error page, so it is dropped and the page stands.
+    const settle = callbackWithDeadline(this.deadlineMs, () => callback?.());
+    const done = () => settle(undefined);
+    this.guard(settle, () => {
+      if (this.inner.touch === undefined) this.inner.set(sid, this.seal(session), done);
+      else this.inner.touch(sid, this.seal(session), done);
+    });
+  }
+
+  override destroy(sid: string, callback?: (err?: unknown) => void): void {
+    const done = this.settleOnce(callback);
+    this.guard(done, () => {
+      this.inner.destroy(sid, (error: unknown) => done(error ? sessionsUnavailable(error) : undefined));
+    });
+  }
+
+  /** The callback, called once, within the deadline, with any error turned into a 503. */
+  private settleOnce<A extends unknown[]>(callback: ((err: unknown, ...rest: A) => void) | undefined): (err: unknown, ...rest: A) => void {
+    return callbackWithDeadline(this.deadlineMs, (error: unknown, ...rest: A) => {
+      if (error) callback?.(sessionsUnavailable(error), ...rest);
+      else callback?.(error, ...rest);
+    });
+  }
+
+  /** A store that throws instead of calling back must not take the request down with a 500. */
+  private guard(callback: ((err: unknown) => void) | undefined, run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      callback?.(sessionsUnavailable(error));
+    }
+  }
+
+  private seal(session: SessionData): SessionData {
+    const user = (session as Partial<SessionData>).user;
+    if (user === undefined) return session;
+    const stored: StoredUser = { name: user.name, subscriber: user.subscriber, signedInAt: user.signedInAt, sealedKey: this.sealer.seal(user.key, CONTEXT + user.name) };
+    // The stored form differs from the live one on purpose; stores only serialize it.
+    return { ...session, user: stored as unknown as SessionUser };
+  }
+
+  private open(stored: SessionData): SessionData {
+    const raw = (stored as { user?: unknown }).user;
+    if (raw === undefined) return stored;
+    const rest: Omit<SessionData, 'user'> & Partial<Pick<SessionData, 'user'>> = { ...stored };
+    delete rest.user;
+    const user = readStoredUser(raw);
+    const key = user === undefined ? undefined : this.sealer.open(user.sealedKey, CONTEXT + user.name);
+    // No readable key: the session goes on, signed out.
+    if (user === undefined || key === undefined) return rest as SessionData;
+    return { ...rest, user: { name: user.name, key, subscriber: user.subscriber, signedInAt: user.signedInAt } };
+  }
+}
+
+function readStoredUser(raw: unknown): StoredUser | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { name, subscriber, signedInAt, sealedKey } = raw as Record<string, unknown>;
+  if (typeof name !== 'string' || typeof subscriber !== 'boolean' || typeof signedInAt !== 'number' || typeof sealedKey !== 'string') return undefined;
+  return { name, subscriber, signedInAt, sealedKey };
+}

@@ -1,0 +1,40 @@
+import { MemoryStore, type Store } from 'express-session';
+import type { Config } from '../config';
+import type { SessionBackend, SignOutRegistry } from './backend';
+import { userKey } from './backend';
+import { EncryptedStore } from './encrypted-store';
+import { KeySealer } from './key-sealer';
+
+/** For tests and throwaway demos: everything ends with the process. */
+export function createMemoryBackend(config: Config, inner: Store = new MemoryStore()): SessionBackend {
+  return {
+    kind: 'memory',
+    store: new EncryptedStore(inner, sealerFor(config)),
+    signOuts: new MemorySignOuts(config.session.ttlMs),
+    ping: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
+}
+
+/** Seals with the newest encryption key; opens with any encryption key or session secret. */
+export function sealerFor(config: Config): KeySealer {
+  return new KeySealer([...config.session.encryptionKeys, ...config.session.secrets]);
+}
+
+class MemorySignOuts implements SignOutRegistry {
+  private readonly marks = new Map<string, { at: number; expires: number }>();
+
+  constructor(private readonly ttlMs: number) {}
+
+  signedOutAt(name: string): Promise<number | undefined> {
+    const mark = this.marks.get(userKey(name));
+    if (mark !== undefined && mark.expires <= Date.now()) this.marks.delete(userKey(name));
+    return Promise.resolve(mark !== undefined && mark.expires > Date.now() ? mark.at : undefined);
+  }
+
+  record(name: string, at: number): Promise<void> {
+    const previous = this.marks.get(userKey(name))?.at ?? 0;
+    this.marks.set(userKey(name), { at: Math.max(previous, at), expires: Date.now() + this.ttlMs });
+    return Promise.resolve();
+  }
+}

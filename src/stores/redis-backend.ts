@@ -1,0 +1,108 @@
+import { RedisStore } from 'connect-redis';
+import { createClient } from 'redis';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import { promiseWithDeadline } from './deadline';
+import { SessionStoreStartError, userKey, type SessionBackend, type SignOutRegistry } from './backend';
+import { EncryptedStore } from './encrypted-store';
+import { sealerFor } from './memory-backend';
+
+const PREFIX = 'lastfm-signin:';
+/** A command not yet sent after this long fails; waiting for a reply is bounded by the store deadline. */
+const COMMAND_TIMEOUT_MS = 2000;
+const CONNECT_TIMEOUT_MS = 3000;
+/** Tries at start before giving up with one line. */
+const START_ATTEMPTS = 3;
+/** Once running, reconnect for ever, backing off to this. */
+const MAX_BACKOFF_MS = 2000;
+
+/**
+ * connect-redis over node-redis, set up to fail fast: with the offline queue off, a command sent
+ * while Redis is away rejects at once (a 503 page) instead of waiting for a reconnect.
+ */
+export async function createRedisBackend(config: Config, options: { logger?: Logger } = {}): Promise<SessionBackend> {
+  const url = config.session.redisUrl ?? '';
+  const where = describeRedis(url);
+  const logger = options.logger;
+  let started = false;
+  let lost = false;
+
+  const client = createClient({
+    url,
+    disableOfflineQueue: true,
+    commandOptions: { timeout: COMMAND_TIMEOUT_MS },
+    socket: {
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      reconnectStrategy: (retries, cause) => {
+        // A fresh Error, not `cause`: node-redis checks `instanceof Error`, which a socket error from another realm (Jest's) fails.
+        if (!started) return retries >= START_ATTEMPTS - 1 ? new Error(cause.message) : 200;
+        return Math.min(100 * 2 ** retries, MAX_BACKOFF_MS);
+      },
+    },
+  });
+  // Without a listener, an 'error' event would crash the process; log once per outage instead.
+  client.on('error', (error: unknown) => {
+    if (!started || lost) return;
+    lost = true;
+    logger?.error({ err: error instanceof Error ? error.message : String(error), redis: where }, 'Redis connection lost: sessions answer 503 until it is back');
+  });
+  client.on('ready', () => {
+    if (lost) logger?.info({ redis: where }, 'Redis is back: sessions work again');
+    lost = false;
+  });
+
+  try {
+    await client.connect();
+  } catch (error) {
+    if (client.isOpen) client.destroy();
+    throw new SessionStoreStartError(`cannot reach Redis at ${where} (REDIS_URL): ${error instanceof Error ? error.message : String(error)}`);
+  }
+  started = true;
+
+  const inner = new RedisStore({ client, prefix: `${PREFIX}sess:` });
+  return {
+    kind: 'redis',
+    store: new EncryptedStore(inner, sealerFor(config)),
+    signOuts: new RedisSignOuts(client, config.session.ttlMs),
+    ping: async () => {
+      if (!client.isReady) throw new Error(`Redis at ${where} is not connected`);
+      await client.ping();
+    },
+    close: async () => {
+      try {
+        // close() waits for replies still due, which a hung Redis never sends.
+        if (client.isReady) await promiseWithDeadline(client.close());
+      } finally {
+        if (client.isOpen) client.destroy();
+      }
+    },
+  };
+}
+
+type Client = ReturnType<typeof createClient>;
+
+class RedisSignOuts implements SignOutRegistry {
+  constructor(
+    private readonly client: Client,
+    private readonly ttlMs: number,
+  ) {}
+
+  async signedOutAt(name: string): Promise<number | undefined> {
+    const value = await promiseWithDeadline(this.client.get(`${PREFIX}sign-out:${userKey(name)}`));
+    return value === null ? undefined : Number(value);
+  }
+
+  async record(name: string, at: number): Promise<void> {
+    await promiseWithDeadline(this.client.set(`${PREFIX}sign-out:${userKey(name)}`, String(at), { expiration: { type: 'PX', value: this.ttlMs } }));
+  }
+}
+
+/** Host and port only: a REDIS_URL may carry a password, which must not reach a log line. */
+function describeRedis(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port === '' ? '6379' : parsed.port}`;
+  } catch {
+    return 'REDIS_URL';
+  }
+}

@@ -1,0 +1,216 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Store, type SessionData } from 'express-session';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import { SessionStoreStartError, userKey, type SessionBackend, type SignOutRegistry } from './backend';
+import { EncryptedStore } from './encrypted-store';
+import { sealerFor } from './memory-backend';
+
+export const SQLITE_FILE = 'sessions.sqlite';
+const PRUNE_BATCH = 500;
+
+export interface SqliteStoreOptions {
+  ttlMs: number;
+  pruneIntervalMs?: number;
+  logger?: Logger;
+  now?: () => number;
+}
+
+/**
+ * express-session store over better-sqlite3. Each statement runs to completion before the next
+ * (the binding is synchronous), and WAL lets readers go on while one writes, so concurrent
+ * requests of one session never interleave inside a write: the last save wins, whole.
+ */
+export class SqliteSessionStore extends Store {
+  private readonly statements;
+  private readonly timer: NodeJS.Timeout;
+  private readonly now: () => number;
+  private readonly ttlMs: number;
+  private readonly logger: Logger | undefined;
+  private closed = false;
+
+  constructor(
+    readonly db: Database.Database,
+    options: SqliteStoreOptions,
+  ) {
+    super();
+    this.now = options.now ?? Date.now;
+    this.ttlMs = options.ttlMs;
+    this.logger = options.logger;
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS sessions (sid TEXT PRIMARY KEY, sess TEXT NOT NULL, expires INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);
+      CREATE TABLE IF NOT EXISTS sign_outs (user TEXT PRIMARY KEY, at INTEGER NOT NULL, expires INTEGER NOT NULL);
+    `);
+    this.statements = {
+      get: db.prepare<[string, number], { sess: string }>('SELECT sess FROM sessions WHERE sid = ? AND expires > ?'),
+      set: db.prepare<[string, string, number]>('INSERT INTO sessions (sid, sess, expires) VALUES (?, ?, ?) ON CONFLICT (sid) DO UPDATE SET sess = excluded.sess, expires = excluded.expires'),
+      touch: db.prepare<[number, string]>('UPDATE sessions SET expires = ? WHERE sid = ?'),
+      destroy: db.prepare<[string]>('DELETE FROM sessions WHERE sid = ?'),
+      pruneSessions: db.prepare<[number, number]>('DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE expires <= ? LIMIT ?)'),
+      pruneSignOuts: db.prepare<[number, number]>('DELETE FROM sign_outs WHERE rowid IN (SELECT rowid FROM sign_outs WHERE expires <= ? LIMIT ?)'),
+      length: db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM sessions WHERE expires > ?'),
+    };
+    this.timer = setInterval(() => this.prune(), options.pruneIntervalMs ?? 10 * 60 * 1000);
+    this.timer.unref();
+  }
+
+  override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void {
+    let row: { sess: string } | undefined;
+    try {
+      row = this.statements.get.get(sid, this.now());
+    } catch (error) {
+      callback(error);
+      return;
+    }
+    if (row === undefined) {
+      callback(null, null);
+      return;
+    }
+    let session: SessionData | null;
+    try {
+      session = JSON.parse(row.sess) as SessionData;
+    } catch {
+      session = null; // A row that is not JSON is no session, not an outage.
+    }
+    callback(null, session);
+  }
+
+  override set(sid: string, session: SessionData, callback?: (err?: unknown) => void): void {
+    this.run(callback, () => this.statements.set.run(sid, JSON.stringify(session), this.expiresOf(session)));
+  }
+
+  override touch(sid: string, session: SessionData, callback?: (err?: unknown) => void): void {
+    this.run(callback, () => this.statements.touch.run(this.expiresOf(session), sid));
+  }
+
+  override destroy(sid: string, callback?: (err?: unknown) => void): void {
+    this.run(callback, () => this.statements.destroy.run(sid));
+  }
+
+  override length(callback: (err: unknown, length?: number) => void): void {
+    let n: number;
+    try {
+      n = this.statements.length.get(this.now())?.n ?? 0;
+    } catch (error) {
+      callback(error);
+      return;
+    }
+    callback(null, n);
+  }
+
+  /**
+   * Deletes expired rows in small batches, yielding between them, so a large backlog never holds
+   * the write lock (or the event loop) long enough to delay a request.
+   */
+  prune(done?: (deleted: number) => void): void {
+    let deleted = 0;
+    const step = () => {
+      if (this.closed) {
+        done?.(deleted);
+        return;
+      }
+      let changes: number;
+      try {
+        const at = this.now();
+        changes = this.statements.pruneSessions.run(at, PRUNE_BATCH).changes + this.statements.pruneSignOuts.run(at, PRUNE_BATCH).changes;
+      } catch (error) {
+        this.logger?.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not prune expired sessions');
+        done?.(deleted);
+        return;
+      }
+      deleted += changes;
+      if (changes > 0) setImmediate(step);
+      else done?.(deleted);
+    };
+    step();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    this.db.close();
+  }
+
+  private expiresOf(session: SessionData): number {
+    const maxAge = session.cookie.maxAge;
+    return this.now() + (typeof maxAge === 'number' ? maxAge : this.ttlMs);
+  }
+
+  private run(callback: ((err?: unknown) => void) | undefined, write: () => unknown): void {
+    try {
+      write();
+    } catch (error) {
+      callback?.(error);
+      return;
+    }
+    callback?.();
+  }
+}
+
+class SqliteSignOuts implements SignOutRegistry {
+  private readonly read;
+  private readonly write;
+
+  constructor(
+    db: Database.Database,
+    private readonly ttlMs: number,
+  ) {
+    this.read = db.prepare<[string, number], { at: number }>('SELECT at FROM sign_outs WHERE user = ? AND expires > ?');
+    this.write = db.prepare<[string, number, number]>('INSERT INTO sign_outs (user, at, expires) VALUES (?, ?, ?) ON CONFLICT (user) DO UPDATE SET at = MAX(at, excluded.at), expires = excluded.expires');
+  }
+
+  signedOutAt(name: string): Promise<number | undefined> {
+    try {
+      return Promise.resolve(this.read.get(userKey(name), Date.now())?.at);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  record(name: string, at: number): Promise<void> {
+    try {
+      this.write.run(userKey(name), at, at + this.ttlMs);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+}
+
+/** Opens (creating if needed) DATA_DIR/sessions.sqlite in WAL mode. */
+export function createSqliteBackend(config: Config, options: { logger?: Logger; pruneIntervalMs?: number } = {}): SessionBackend {
+  const file = path.join(config.session.dataDir, SQLITE_FILE);
+  let db: Database.Database;
+  try {
+    mkdirSync(config.session.dataDir, { recursive: true });
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    // Several processes on one file wait for each other's short writes instead of failing.
+    db.pragma('busy_timeout = 5000');
+    db.pragma('synchronous = NORMAL');
+  } catch (error) {
+    throw new SessionStoreStartError(`cannot open the session database ${file} (DATA_DIR): ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const inner = new SqliteSessionStore(db, { ttlMs: config.session.ttlMs, ...options });
+  return {
+    kind: 'sqlite',
+    store: new EncryptedStore(inner, sealerFor(config)),
+    signOuts: new SqliteSignOuts(db, config.session.ttlMs),
+    ping: () => {
+      try {
+        db.prepare('SELECT 1').get();
+        return Promise.resolve();
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    },
+    close: () => {
+      inner.close();
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import type { Browser, BrowserContext } from 'playwright-core';
+import { launchBrowser } from '../helpers/browser';
+import { startSandboxServer } from '../helpers/app';
+
+jest.setTimeout(60_000);
+
+let browser: Browser;
+let server: Awaited<ReturnType<typeof startSandboxServer>>;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  server = await startSandboxServer();
+});
+
+afterAll(async () => {
+  await browser.close();
+  await server.close();
+});
+
+async function signedIn(user: string): Promise<BrowserContext> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.baseUrl}/auth/login`);
+  await page.selectOption('select[name=user]', user);
+  await page.getByRole('button', { name: 'Yes, allow access' }).click();
+  await page.waitForURL(`${server.baseUrl}/`);
+  await expect(page.locator('h1').textContent()).resolves.toBe(`Hello, ${user}`);
+  return context;
+}
+
+describe('sign out everywhere in real browsers', () => {
+  it("ends the person's sessions in every browser and leaves someone else signed in", async () => {
+    const laptop = await signedIn('sandbox-ada');
+    const phone = await signedIn('sandbox-ada');
+    const someoneElse = await signedIn('sandbox-bo');
+
+    const page = laptop.pages()[0];
+    if (page === undefined) throw new Error('no page');
+    if (process.env.SCREENSHOT_DIR !== undefined) await page.screenshot({ path: `${process.env.SCREENSHOT_DIR}/home-signed-in.png` });
+    await page.getByRole('button', { name: 'Sign me out everywhere' }).click();
+    await page.waitForURL(`${server.baseUrl}/`);
+    await expect(page.locator('h1').textContent()).resolves.toBe('Sign in with Last.fm');
+
+    const phonePage = phone.pages()[0];
+    await phonePage?.reload();
+    await expect(phonePage?.locator('h1').textContent()).resolves.toBe('Sign in with Last.fm');
+
+    const otherPage = someoneElse.pages()[0];
+    await otherPage?.reload();
+    await expect(otherPage?.locator('h1').textContent()).resolves.toBe('Hello, sandbox-bo');
+
+    for (const context of [laptop, phone, someoneElse]) await context.close();
+  });
+});
