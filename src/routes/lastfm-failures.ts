@@ -106,7 +106,7 @@ function unanswered(error: LastfmUnavailableError): HttpError | undefined {
   return new HttpError(
     503,
     'Last.fm did not answer in full',
-    'Last.fm\'s answer was cut off or did not come in time, so this app cannot tell whether any change was made. Check your Last.fm profile before you try again.',
+    'Last.fm\'s answer was cut off or did not come in time, so this app cannot tell whether any change was made. Look at the start page, which asks Last.fm afresh, before you try again.',
     { action: HOME, cause: error },
   );
 }
