@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import type { Config } from './config';
 import { LastfmClient } from './lastfm/client';
 import type { Clock } from './lastfm/clock';
+import type { RetryPolicy } from './lastfm/retry';
 import { createSigner } from './lastfm/signature';
 import { createLogger, type Logger } from './logger';
 import { verifyCsrf } from './middleware/csrf';
@@ -45,6 +46,9 @@ export interface AppDeps {
   mobileLimits?: MobileLimits;
   /** Time for the Last.fm client's backoff and throttle, so tests can skip the waiting. */
   clock?: Clock;
+  /** The Last.fm client's retry policy and back-off after error 29 (tests shorten them). */
+  lastfmRetryPolicy?: RetryPolicy;
+  lastfmRateLimitBackOffMs?: number;
 }
 
 /** The folder with package.json, views/ and public/, wherever the compiled file sits (dist/, build/src/, src/). */
@@ -76,6 +80,8 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       onCall: (event) => logger[event.outcome === 'ok' ? 'info' : 'warn']({ reqId: currentRequestId(), lastfm: event }, `Last.fm ${event.method} ${event.outcome}`),
       rateLimitPerSecond: config.lastfm.rateLimitPerSecond,
       ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+      ...(deps.lastfmRetryPolicy === undefined ? {} : { retryPolicy: deps.lastfmRetryPolicy }),
+      ...(deps.lastfmRateLimitBackOffMs === undefined ? {} : { rateLimitBackOffMs: deps.lastfmRateLimitBackOffMs }),
     });
   const sessions = deps.sessions ?? createMemoryBackend(config, deps.sessionStore);
   const store = sessions.store;

@@ -102,6 +102,7 @@ export function loadConfig(env: Env): Config {
   }
 
   const rateLimitPerSecond = parseRateLimit(value('LASTFM_RATE_LIMIT'), problems);
+  const timeoutMs = parseTimeout(value('LASTFM_TIMEOUT_MS'), problems);
 
   let lastfm: LastfmConfig;
   if (sandbox) {
@@ -111,7 +112,7 @@ export function loadConfig(env: Env): Config {
       // Server-to-server calls to the built-in stand-in stay on this machine, whatever PUBLIC_URL says.
       apiUrl: `http://${loopbackHost(host)}:${port}${basePath}/sandbox/2.0/`,
       authUrl: new URL('sandbox/api/auth/', publicUrl).href,
-      timeoutMs: 10_000,
+      timeoutMs,
       rateLimitPerSecond,
     };
   } else {
@@ -120,7 +121,7 @@ export function loadConfig(env: Env): Config {
       sharedSecret: sharedSecret ?? '',
       apiUrl: parseHttpUrl('LASTFM_API_URL', apiUrlRaw ?? 'https://ws.audioscrobbler.com/2.0/', problems, true).href,
       authUrl: parseHttpUrl('LASTFM_AUTH_URL', authUrlRaw ?? 'https://www.last.fm/api/auth/', problems, false).href,
-      timeoutMs: 10_000,
+      timeoutMs,
       rateLimitPerSecond,
     };
   }
@@ -281,6 +282,17 @@ function parseRateLimit(raw: string | undefined, problems: string[]): number {
     return 5;
   }
   return perSecond;
+}
+
+/** How long one Last.fm call may go without an answer before it counts as failed. */
+function parseTimeout(raw: string | undefined, problems: string[]): number {
+  if (raw === undefined) return 10_000;
+  const ms = Number(raw);
+  if (!/^\d+$/.test(raw) || ms < 100 || ms > 120_000) {
+    problems.push(`LASTFM_TIMEOUT_MS must be a whole number of milliseconds from 100 to 120000 (got "${raw}")`);
+    return 10_000;
+  }
+  return ms;
 }
 
 function loopbackHost(host: string | undefined): string {

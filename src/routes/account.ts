@@ -34,6 +34,9 @@ export async function forAccount<T>(req: Request, res: Response, deps: AccountDe
     return await work();
   } catch (error) {
     if (!(error instanceof LastfmError) && !(error instanceof LastfmUnavailableError)) throw error;
+    // A failed write may still have been carried out (a timed-out scrobble): the next page must ask Last.fm afresh.
+    const name = req.session.user?.name;
+    if (name !== undefined) deps.cache.invalidate(name);
     if (isRevokedSession(error, 'account')) await signOut(req, res, deps);
     throw lastfmFailure(error, 'account');
   }

@@ -82,7 +82,7 @@ function flowFailure(error: LastfmError, context: FailureContext): HttpError | u
 function accountFailure(error: LastfmError | LastfmUnavailableError): HttpError | undefined {
   const unavailable = (): HttpError =>
     new HttpError(503, 'Last.fm is unavailable', 'Last.fm is unavailable and nothing was changed. Please try again in a minute.', { action: HOME, cause: error });
-  if (error instanceof LastfmUnavailableError) return unavailable();
+  if (error instanceof LastfmUnavailableError) return unanswered(error) ?? unavailable();
   if (isRevokedSession(error, 'account')) {
     return new HttpError(401, 'Last.fm access was revoked; sign in again', 'Last.fm no longer accepts this app\'s access to your account, so you have been signed out here. Sign in again to carry on.', { action: SIGN_IN_AGAIN, cause: error });
   }
@@ -95,4 +95,18 @@ function accountFailure(error: LastfmError | LastfmUnavailableError): HttpError 
     default:
       return undefined;
   }
+}
+
+/**
+ * No answer in time, or an answer cut off: Last.fm may well have carried the call out (a scrobble
+ * may be recorded), so "nothing was changed" would be a guess. Say so instead.
+ */
+function unanswered(error: LastfmUnavailableError): HttpError | undefined {
+  if (error.reason !== 'timeout' && error.reason !== 'not-json') return undefined;
+  return new HttpError(
+    503,
+    'Last.fm did not answer in full',
+    'Last.fm\'s answer was cut off or did not come in time, so this app cannot tell whether any change was made. Look at the start page, which asks Last.fm afresh, before you try again.',
+    { action: HOME, cause: error },
+  );
 }

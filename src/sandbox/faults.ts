@@ -6,7 +6,14 @@ export type SandboxFault =
   /** Answers normally, but only after this long. */
   | { kind: 'slow'; delayMs: number }
   /** Closes the connection without answering. */
-  | { kind: 'drop' };
+  | { kind: 'drop' }
+  /** Carries out the call, then answers 200 with its JSON cut off halfway, as a broken proxy or cache may. */
+  | { kind: 'malformed-json' }
+  /**
+   * Carries out the call, sends the headers and the first half of the answer, then nothing more and
+   * never closes, until the client gives up (or the server closes its connections).
+   */
+  | { kind: 'never-ends' };
 
 /** A queue of faults for the next web service calls; each planned fault is used up by one call. */
 export class SandboxFaults {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SandboxApiError } from './api-error';
+import { SandboxCallCounter } from './call-counter';
 import { DEMO_ACCOUNTS, type DemoAccount } from './credentials';
 import { SandboxFaults } from './faults';
 import { SandboxLibrary } from './library';
@@ -35,6 +36,8 @@ export class SandboxState {
   readonly library = new SandboxLibrary();
   /** Failures planned for the next web service calls (tests set these). */
   readonly faults = new SandboxFaults();
+  /** Web service calls received, per method (faulty ones included). */
+  readonly calls = new SandboxCallCounter();
   /** Where avatars and cover art are served (absolute, ending in `/`). */
   imageBaseUrl = 'http://127.0.0.1/images/sandbox/';
 

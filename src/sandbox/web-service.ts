@@ -16,7 +16,9 @@ export function createWebServiceRouter(state: SandboxState, methods: Record<stri
   router.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 1000 }));
 
   router.all('/2.0/', async (req, res) => {
+    state.calls.record(methodNameOf(req));
     const fault = state.faults.take();
+    let cutShort: CutShort | undefined;
     if (fault !== undefined) {
       switch (fault.kind) {
         case 'error':
@@ -28,6 +30,10 @@ export function createWebServiceRouter(state: SandboxState, methods: Record<stri
         case 'drop':
           req.socket.destroy();
           return;
+        case 'malformed-json':
+        case 'never-ends':
+          cutShort = fault.kind;
+          break;
         case 'slow':
           // The call is still carried out after the wait, even if the client gave up: as on Last.fm.
           await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
@@ -48,6 +54,10 @@ export function createWebServiceRouter(state: SandboxState, methods: Record<stri
       if (method.signed && !signer.verify(params)) throw new SandboxApiError(13, 'Invalid method signature supplied');
       if (method.postOnly === true && req.method !== 'POST') throw new SandboxApiError(4, 'Authentication Failed - This method must be called with POST over HTTPS');
       const answer = method.handle({ params, httpMethod: req.method, state });
+      if (cutShort !== undefined) {
+        sendCutShort(res, answer, cutShort);
+        return;
+      }
       res.json(answer);
     } catch (error) {
       sendError(res, error);
@@ -80,4 +90,38 @@ function sendError(res: Response, error: unknown): void {
     return;
   }
   res.status(500).json({ error: 16, message: 'There was a temporary error processing your request. Please try again' });
+}
+
+type CutShort = 'malformed-json' | 'never-ends';
+
+/** A never-ending answer is cut off after this long even if the client never gives up, so sockets cannot pile up. */
+const NEVER_ENDS_LIMIT_MS = 5 * 60 * 1000;
+
+/** The call was carried out, but its answer arrives cut off: ended early, or stalled for good. */
+function sendCutShort(res: Response, answer: unknown, kind: CutShort): void {
+  const whole = JSON.stringify(answer);
+  const half = whole.slice(0, Math.max(1, Math.floor(whole.length / 2)));
+  res.status(200).type('json');
+  if (kind === 'malformed-json') {
+    res.send(half);
+    return;
+  }
+  // Promises the whole answer, so the client keeps waiting for the rest.
+  res.setHeader('Content-Length', Buffer.byteLength(whole));
+  res.write(half);
+  const limit = setTimeout(() => res.destroy(), NEVER_ENDS_LIMIT_MS);
+  limit.unref();
+  // When the client gives up (or the server closes its connections), drop the socket and the timer.
+  res.once('close', () => {
+    clearTimeout(limit);
+    res.destroy();
+  });
+}
+
+/** The method named in the query or body, for counting calls; '' when there is none. */
+function methodNameOf(req: Request): string {
+  const body: unknown = req.body;
+  const fromBody = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).method : undefined;
+  const name = typeof fromBody === 'string' ? fromBody : req.query.method;
+  return typeof name === 'string' ? name : '';
 }

@@ -1,0 +1,49 @@
+import type { Browser } from 'playwright-core';
+import { launchBrowser } from '../helpers/browser';
+import { startSandboxServer } from '../helpers/app';
+import { SandboxState } from '../../src/sandbox/state';
+
+jest.setTimeout(90_000);
+
+let browser: Browser;
+let server: Awaited<ReturnType<typeof startSandboxServer>>;
+const sandboxState = new SandboxState();
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  server = await startSandboxServer({ LASTFM_TIMEOUT_MS: '500' }, { sandboxState });
+});
+
+afterAll(async () => {
+  await browser.close();
+  await server.close();
+});
+
+describe('when Last.fm\'s answer to a scrobble never finishes, in a real browser', () => {
+  it('says it cannot tell whether the scrobble went through, and the person stays signed in', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.baseUrl}/`);
+    await page.getByRole('link', { name: 'Sign in with Last.fm' }).click();
+    await page.waitForURL(/\/sandbox\/api\/auth\//);
+    await page.selectOption('select[name=user]', 'sandbox-ada');
+    await page.getByRole('button', { name: 'Yes, allow access' }).click();
+    await page.waitForURL(`${server.baseUrl}/`);
+
+    const scrobble = page.locator('form', { has: page.getByRole('heading', { name: 'Scrobble a track' }) });
+    await scrobble.getByLabel('Artist', { exact: true }).fill('Sigur Rós');
+    await scrobble.getByLabel('Track').fill('Hoppípolla');
+    sandboxState.faults.plan({ kind: 'never-ends' });
+    await scrobble.getByRole('button', { name: 'Scrobble' }).click();
+
+    await expect(page.locator('h1').textContent()).resolves.toBe('Last.fm did not answer in full');
+    await expect(page.locator('main').textContent()).resolves.toContain('cannot tell whether any change was made');
+    // The stand-in carried the scrobble out before its answer stalled; the app did not send it twice.
+    expect(sandboxState.library.of('sandbox-ada').scrobbles.filter((s) => s.track === 'Hoppípolla')).toHaveLength(1);
+
+    await page.getByRole('link', { name: 'Back to the start page' }).click();
+    await expect(page.getByTestId('user-name').textContent()).resolves.toBe('sandbox-ada');
+    await expect(page.locator('main').textContent()).resolves.toContain('Hoppípolla');
+    await context.close();
+  });
+});
