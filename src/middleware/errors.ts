@@ -8,17 +8,19 @@ export const notFound: RequestHandler = (req, _res, next) => {
   next(new HttpError(404, 'Page not found', `There is nothing at ${req.path}.`, { action: { href: '/', label: 'Back to the start page' } }));
 };
 
-/** Body-parser and similar errors carry a 4xx `status` and a safe `expose` flag. */
-interface ExposedError {
+/**
+ * Body-parser, router and similar errors carry a 4xx `status`. Not all set `expose` (the router's
+ * URIError for a broken escape in a path parameter does not), so the status alone decides; their
+ * message is never shown, only a generic one.
+ */
+interface ClientError {
   status: number;
-  expose: boolean;
-  type?: string;
 }
 
-function isExposedClientError(error: unknown): error is ExposedError {
+function isClientError(error: unknown): error is ClientError {
   if (typeof error !== 'object' || error === null) return false;
-  const { status, expose } = error as Partial<ExposedError>;
-  return typeof status === 'number' && status >= 400 && status < 500 && expose === true;
+  const { status } = error as Partial<ClientError>;
+  return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 500;
 }
 
 export function createErrorHandler(logger: Logger, basePath: string): ErrorRequestHandler {
@@ -46,7 +48,7 @@ function toHttpError(error: unknown, logger: Logger): HttpError {
     logLastfmCause(error, logger);
     return lastfmFailure(error, 'call');
   }
-  if (isExposedClientError(error)) {
+  if (isClientError(error)) {
     if (error.status === 404) return new HttpError(404, 'Page not found', 'There is no such file here.', { action: { href: '/', label: 'Back to the start page' } });
     const tooLarge = error.status === 413;
     return new HttpError(error.status, tooLarge ? 'That was too much to send' : 'The request could not be read', tooLarge ? 'The form or request body is larger than this app accepts.' : 'The request body was malformed or of an unsupported type.');
