@@ -33,9 +33,13 @@ export function createErrorHandler(logger: Logger, basePath: string): ErrorReque
     const log = logger.child({ reqId: req.id });
     const httpError = toHttpError(error, log);
     if (httpError.status >= 500) {
-      log.warn({ err: describe(error), status: httpError.status, path: req.path }, httpError.title);
+      // Once per failure. Not under `err`: pino's error serializer would turn the description
+      // back into a whole error object (stack and every extra field).
+      const fields = { failure: describe(error), status: httpError.status, path: req.path };
+      if (isExpected(error)) log.warn(fields, httpError.title);
+      else log.error(fields, 'unhandled error');
     }
-    send(res, httpError, basePath, req.accepts(['html', 'json']) === 'json', typeof req.id === 'string' ? req.id : '');
+    send(res, httpError, basePath, req.accepts(['html', 'json']) === 'json', typeof req.id === 'string' ? req.id : '', log);
   };
 }
 
@@ -53,8 +57,12 @@ function toHttpError(error: unknown, logger: Logger): HttpError {
     const tooLarge = error.status === 413;
     return new HttpError(error.status, tooLarge ? 'That was too much to send' : 'The request could not be read', tooLarge ? 'The form or request body is larger than this app accepts.' : 'The request body was malformed or of an unsupported type.');
   }
-  logger.error({ err: error }, 'unhandled error');
   return new HttpError(500, 'Something went wrong', 'An unexpected error happened on our side. It has been logged; please try again.');
+}
+
+/** Errors this app made or understood; anything else is a bug worth an error-level line. */
+function isExpected(error: unknown): boolean {
+  return error instanceof HttpError || error instanceof LastfmError || error instanceof LastfmUnavailableError;
 }
 
 /** Operator problems get a loud line; a Last.fm bug-class error is logged so it can be fixed. */
@@ -74,7 +82,7 @@ function describe(error: unknown): Record<string, unknown> {
   return { type: typeof error };
 }
 
-function send(res: Response, error: HttpError, basePath: string, json: boolean, requestId: string): void {
+function send(res: Response, error: HttpError, basePath: string, json: boolean, requestId: string, logger: Logger): void {
   res.status(error.status);
   const action = error.action && { label: error.action.label, href: error.action.href.startsWith('/') ? `${basePath}${error.action.href}` : error.action.href };
   if (json) {
@@ -86,6 +94,7 @@ function send(res: Response, error: HttpError, basePath: string, json: boolean, 
   res.locals.sandbox ??= false;
   res.render('error', { title: error.title, status: error.status, message: error.message, action, requestId }, (renderError: Error | null, html?: string) => {
     if (renderError !== null || html === undefined) {
+      logger.warn({ failure: renderError === null ? { type: 'no html' } : describe(renderError), status: error.status }, 'error page could not be rendered; sent plain text');
       res.type('text/plain').send(`${error.title}\n\n${error.message}\n\nRequest id: ${requestId}\n`);
       return;
     }
