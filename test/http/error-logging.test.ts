@@ -68,6 +68,20 @@ describe('logging of unexpected errors', () => {
     expect(logs.text).not.toContain('at FailingDestroyStore');
   });
 
+  it('still renders the HTML error page when sign-out fails after the session was dropped', async () => {
+    const store = new FailingDestroyStore();
+    const { app, logs } = buildApp(fakeConfig(fake), { sessionStore: store });
+    const { agent, csrf } = await signedInAgent(app);
+    store.failing = true;
+    logs.lines.length = 0;
+
+    const res = await agent.post('/auth/logout').type('form').send({ _csrf: csrf });
+    expect(res.status).toBe(500);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.text).toContain('Something went wrong');
+    expect(parsed(logs).filter((line) => line.msg.includes('could not be rendered'))).toEqual([]);
+  });
+
   it('logs at warn why the error page could not be rendered, and still answers in plain text', async () => {
     const { app, logs } = buildApp(fakeConfig(fake));
     // No templates: every error page render fails and the plain-text fallback answers.
