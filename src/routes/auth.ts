@@ -48,7 +48,8 @@ export function createAuthRouter({ config, lastfm, now }: AuthRoutesDeps): Route
     if (pending === undefined || now() - pending.createdAt > STATE_LIFETIME_MS) {
       throw new HttpError(400, 'This sign-in link is not valid here', 'It was already used, has expired, or was started in another browser. Start again from this page.', { action: START_AGAIN });
     }
-    // Spent before Last.fm is asked, and saved, so a replay of this URL is refused even mid-flight.
+    // Spent and saved before Last.fm is asked, so a later replay of this URL is refused. Two
+    // callbacks racing on the same session can both pass; Last.fm's single-use token limits that.
     delete pendingSignIns?.[state];
     await saveSession(req);
 
