@@ -4,7 +4,7 @@ import type { Config } from '../config';
 import { HttpError, LastfmError, LastfmUnavailableError } from '../errors';
 import type { LastfmClient } from '../lastfm/client';
 import { kindOfCode } from '../lastfm/error-codes';
-import { passwordRefusalReason } from '../lastfm/password-transport';
+import { pageRefusalReason, passwordRefusalReason } from '../lastfm/password-transport';
 import { startUserSession } from '../session';
 import { optionalString } from './input';
 import { lastfmFailure } from './lastfm-failures';
@@ -37,7 +37,7 @@ interface FormState {
  */
 export function createMobileRouter({ config, lastfm, now, limits = DEFAULT_MOBILE_LIMITS }: MobileRoutesDeps): Router {
   const router = Router();
-  const refusal = passwordRefusalReason(config.lastfm.apiUrl, config.sandbox);
+  const refusal = pageRefusalReason(config.publicUrl) ?? passwordRefusalReason(config.lastfm.apiUrl, config.sandbox);
   const perClient = new AttemptLimiter(limits.perClient, now);
   const perUser = new AttemptLimiter(limits.perUser, now);
 
