@@ -106,19 +106,6 @@ describe('POST /auth/mobile', () => {
     expect(res.text).toContain('&#34;&gt;&lt;script&gt;');
   });
 
-  it('explains a refusal as Last.fm gives it when a GET reaches it (error 4), which this app never sends', async () => {
-    await attempt('rj', PASSWORD);
-    const call = fake.calls('auth.getMobileSession')[0];
-    expect(call?.httpMethod).toBe('POST');
-    expect(call?.path).toBe('/2.0/');
-
-    // Last.fm answers 4 to a GET or plain-HTTP call: the person gets the same clear page.
-    fake.replyNextError(4, 'Authentication Failed - This method must be called with POST over HTTPS', 403);
-    const { res } = await attempt('rj', PASSWORD);
-    expect(res.status).toBe(401);
-    expect(res.text).toContain('use &#34;Sign in with Last.fm&#34; instead');
-  });
-
   it('asks again, with the user name kept, when a field is empty, without calling Last.fm', async () => {
     const { res } = await attempt('rj', '');
     expect(res.status).toBe(400);
