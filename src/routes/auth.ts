@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import type { Config } from '../config';
-import { HttpError, LastfmError, LastfmUnavailableError } from '../errors';
+import { HttpError } from '../errors';
 import type { LastfmClient } from '../lastfm/client';
 import { destroySession, saveSession, startUserSession, type PendingSignIn } from '../session';
 import { optionalString, safeReturnTo } from './input';
-import { lastfmFailure } from './lastfm-failures';
+import { rethrowAsPage } from './lastfm-failures';
 
 /** Last.fm tokens live an hour; a state older than that can only meet an expired token. */
 const STATE_LIFETIME_MS = 60 * 60 * 1000;
@@ -65,8 +65,7 @@ export function createAuthRouter({ config, lastfm, now }: AuthRoutesDeps): Route
     try {
       session = await lastfm.getSession(token);
     } catch (error) {
-      if (error instanceof LastfmError || error instanceof LastfmUnavailableError) throw lastfmFailure(error, 'web-sign-in');
-      throw error;
+      rethrowAsPage(error, 'web-sign-in');
     }
     await startUserSession(req, session, now());
     res.redirect(303, `${config.basePath}${pending.returnTo}`);
