@@ -260,17 +260,22 @@ function parseHttpUrl(name: string, raw: string, problems: string[], directory: 
   try {
     url = new URL(raw);
   } catch {
-    problems.push(`${name} must be an absolute http(s) URL (got "${raw}")`);
+    problems.push(`${name} must be an absolute http(s) URL (got "${withoutCredentials(raw)}")`);
     return new URL('http://localhost/');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    problems.push(`${name} must start with http:// or https:// (got "${raw}")`);
+    problems.push(`${name} must start with http:// or https:// (got "${withoutCredentials(raw)}")`);
   }
   if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-    problems.push(`${name} must not carry credentials, a query or a fragment (got "${raw}")`);
+    problems.push(`${name} must not carry credentials, a query or a fragment (got "${withoutCredentials(raw)}")`);
   }
   if (directory && !url.pathname.endsWith('/')) url.pathname += '/';
   return url;
+}
+
+/** A URL as it may be echoed in a problem: any `user:password@` is replaced, even in one that does not parse. */
+function withoutCredentials(raw: string): string {
+  return raw.replace(/^([^:/?#]+:\/\/)?[^/?#]*@/, '$1***@');
 }
 
 /** Last.fm's terms allow about 5 calls per second per key; more risks suspension, so cap it. */

@@ -33,7 +33,6 @@ export function createSessionMiddleware(config: Config, store: Store): RequestHa
     resave: false,
     saveUninitialized: false,
     rolling: true,
-    proxy: undefined,
     cookie: {
       httpOnly: true,
       sameSite: 'lax',

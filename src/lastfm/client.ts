@@ -62,6 +62,9 @@ export interface LastfmCallEvent {
   httpStatus?: number;
 }
 
+/** Far above any answer this app asks for; a bigger one is refused rather than read into memory. */
+const MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
+
 /** Last.fm takes at most this many scrobbles per call. */
 export const MAX_SCROBBLES_PER_CALL = 50;
 /** Last.fm takes at most this many tags per addTags call. */
@@ -114,6 +117,7 @@ export class LastfmClient {
   private readonly retryPolicy: RetryPolicy;
   private readonly throttle: Throttle;
   private readonly rateLimitBackOffMs: number;
+  private readonly timeoutMs: number;
 
   constructor(options: LastfmClientOptions) {
     this.onCall = options.onCall;
@@ -138,7 +142,10 @@ export class LastfmClient {
         responseType: 'text',
         transformResponse: [(data: unknown) => data],
         maxRedirects: 0,
+        maxContentLength: MAX_RESPONSE_BYTES,
+        maxBodyLength: MAX_RESPONSE_BYTES,
       });
+    this.timeoutMs = options.timeoutMs;
   }
 
   /** Web flow: Last.fm sends the person back to `callbackUrl` with `token` added. */
@@ -213,16 +220,20 @@ export class LastfmClient {
     let status: number;
     let data: unknown;
     try {
+      // axios's `timeout` only notices an idle socket; this bounds the whole call, so a server
+      // that trickles bytes cannot hold it open.
+      const signal = AbortSignal.timeout(this.timeoutMs);
       const response =
         httpMethod === 'POST'
           ? await this.http.post<unknown>(this.apiUrl, encoded, {
               headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' },
+              signal,
             })
-          : await this.http.get<unknown>(`${this.apiUrl}?${encoded}`);
+          : await this.http.get<unknown>(`${this.apiUrl}?${encoded}`, { signal });
       status = response.status;
       data = response.data;
     } catch (error) {
-      const timedOut = isAxiosError(error) && (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT');
+      const timedOut = isAxiosError(error) && (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT' || error.code === 'ERR_CANCELED');
       // The axios error is not kept as `cause`: its config holds the signed body (token, password, sk).
       throw new LastfmUnavailableError(timedOut ? 'timeout' : 'network', method, { detail: isAxiosError(error) ? error.code : 'request failed' });
     } finally {

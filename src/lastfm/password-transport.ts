@@ -17,6 +17,16 @@ export function passwordRefusalReason(apiUrl: string, sandbox: boolean): string 
   return `The Last.fm web service address (LASTFM_API_URL) is ${url.protocol.replace(':', '')}, not https, so a password sent there could be read on the way. This app only sends passwords over https (or to this machine). Use "Sign in with Last.fm" instead, or ask the operator to fix LASTFM_API_URL.`;
 }
 
+/**
+ * Why a password must not be typed into this app at `publicUrl`, or undefined when it may: over
+ * plain http to another machine it crosses the network in clear before it ever reaches Last.fm.
+ * Sandbox mode is no exception; its demo passwords are harmless, but people reuse real ones.
+ */
+export function pageRefusalReason(publicUrl: URL): string | undefined {
+  if (publicUrl.protocol === 'https:' || isLoopback(publicUrl.hostname)) return undefined;
+  return `This app's address (PUBLIC_URL) is ${publicUrl.protocol.replace(':', '')}, not https, so a password typed here would cross the network in clear between your browser and this app. Use "Sign in with Last.fm" instead, or ask the operator to serve the app over https.`;
+}
+
 /** localhost, 127.0.0.0/8 and ::1, as URL.hostname spells them. */
 export function isLoopback(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/\.$/, '');

@@ -8,17 +8,19 @@ export const notFound: RequestHandler = (req, _res, next) => {
   next(new HttpError(404, 'Page not found', `There is nothing at ${req.path}.`, { action: { href: '/', label: 'Back to the start page' } }));
 };
 
-/** Body-parser and similar errors carry a 4xx `status` and a safe `expose` flag. */
-interface ExposedError {
+/**
+ * Body-parser, router and similar errors carry a 4xx `status`. Not all set `expose` (the router's
+ * URIError for a broken escape in a path parameter does not), so the status alone decides; their
+ * message is never shown, only a generic one.
+ */
+interface ClientError {
   status: number;
-  expose: boolean;
-  type?: string;
 }
 
-function isExposedClientError(error: unknown): error is ExposedError {
+function isClientError(error: unknown): error is ClientError {
   if (typeof error !== 'object' || error === null) return false;
-  const { status, expose } = error as Partial<ExposedError>;
-  return typeof status === 'number' && status >= 400 && status < 500 && expose === true;
+  const { status } = error as Partial<ClientError>;
+  return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 500;
 }
 
 export function createErrorHandler(logger: Logger, basePath: string): ErrorRequestHandler {
@@ -31,9 +33,13 @@ export function createErrorHandler(logger: Logger, basePath: string): ErrorReque
     const log = logger.child({ reqId: req.id });
     const httpError = toHttpError(error, log);
     if (httpError.status >= 500) {
-      log.warn({ err: describe(error), status: httpError.status, path: req.path }, httpError.title);
+      // Once per failure. Not under `err`: pino's error serializer would turn the description
+      // back into a whole error object (stack and every extra field).
+      const fields = { failure: describe(error), status: httpError.status, path: req.path };
+      if (isExpected(error)) log.warn(fields, httpError.title);
+      else log.error(fields, 'unhandled error');
     }
-    send(res, httpError, basePath, req.accepts(['html', 'json']) === 'json', typeof req.id === 'string' ? req.id : '');
+    send(res, httpError, basePath, req.accepts(['html', 'json']) === 'json', typeof req.id === 'string' ? req.id : '', log);
   };
 }
 
@@ -46,13 +52,17 @@ function toHttpError(error: unknown, logger: Logger): HttpError {
     logLastfmCause(error, logger);
     return lastfmFailure(error, 'call');
   }
-  if (isExposedClientError(error)) {
+  if (isClientError(error)) {
     if (error.status === 404) return new HttpError(404, 'Page not found', 'There is no such file here.', { action: { href: '/', label: 'Back to the start page' } });
     const tooLarge = error.status === 413;
     return new HttpError(error.status, tooLarge ? 'That was too much to send' : 'The request could not be read', tooLarge ? 'The form or request body is larger than this app accepts.' : 'The request body was malformed or of an unsupported type.');
   }
-  logger.error({ err: error }, 'unhandled error');
   return new HttpError(500, 'Something went wrong', 'An unexpected error happened on our side. It has been logged; please try again.');
+}
+
+/** Errors this app made or understood; anything else is a bug worth an error-level line. */
+function isExpected(error: unknown): boolean {
+  return error instanceof HttpError || error instanceof LastfmError || error instanceof LastfmUnavailableError;
 }
 
 /** Operator problems get a loud line; a Last.fm bug-class error is logged so it can be fixed. */
@@ -72,7 +82,7 @@ function describe(error: unknown): Record<string, unknown> {
   return { type: typeof error };
 }
 
-function send(res: Response, error: HttpError, basePath: string, json: boolean, requestId: string): void {
+function send(res: Response, error: HttpError, basePath: string, json: boolean, requestId: string, logger: Logger): void {
   res.status(error.status);
   const action = error.action && { label: error.action.label, href: error.action.href.startsWith('/') ? `${basePath}${error.action.href}` : error.action.href };
   if (json) {
@@ -84,6 +94,7 @@ function send(res: Response, error: HttpError, basePath: string, json: boolean, 
   res.locals.sandbox ??= false;
   res.render('error', { title: error.title, status: error.status, message: error.message, action, requestId }, (renderError: Error | null, html?: string) => {
     if (renderError !== null || html === undefined) {
+      logger.warn({ failure: renderError === null ? { type: 'no html' } : describe(renderError), status: error.status }, 'error page could not be rendered; sent plain text');
       res.type('text/plain').send(`${error.title}\n\n${error.message}\n\nRequest id: ${requestId}\n`);
       return;
     }

@@ -14,6 +14,8 @@ export function createSiteLocals(config: Config): RequestHandler {
 /** Session-backed locals. Only the user's name reaches views, never the session key. */
 export const sessionLocals: RequestHandler = (req, res, next) => {
   res.locals.user = req.session.user === undefined ? undefined : { name: req.session.user.name };
-  res.locals.csrfToken = () => csrfToken(req);
+  // After a failed req.session.destroy() the error page still renders, but there is no session
+  // to hold a token; an empty one is simply refused if that form is ever sent.
+  res.locals.csrfToken = () => ((req.session as typeof req.session | undefined) === undefined ? '' : csrfToken(req));
   next();
 };

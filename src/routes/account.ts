@@ -1,10 +1,10 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config';
-import { HttpError, LastfmError, LastfmUnavailableError } from '../errors';
+import { HttpError } from '../errors';
 import type { UserReadCache } from '../lastfm/read-cache';
 import { destroySession, type SessionUser } from '../session';
 import { setFlash, type Flash } from './flash';
-import { isRevokedSession, lastfmFailure } from './lastfm-failures';
+import { isLastfmFailure, isRevokedSession, lastfmFailure } from './lastfm-failures';
 
 /** What the signed-in routes share. */
 export interface AccountDeps {
@@ -33,7 +33,7 @@ export async function forAccount<T>(req: Request, res: Response, deps: AccountDe
   try {
     return await work();
   } catch (error) {
-    if (!(error instanceof LastfmError) && !(error instanceof LastfmUnavailableError)) throw error;
+    if (!isLastfmFailure(error)) throw error;
     // A failed write may still have been carried out (a timed-out scrobble): the next page must ask Last.fm afresh.
     const name = req.session.user?.name;
     if (name !== undefined) deps.cache.invalidate(name);

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import type { Config } from '../config';
-import { HttpError, LastfmError, LastfmUnavailableError } from '../errors';
+import { HttpError } from '../errors';
 import type { LastfmClient } from '../lastfm/client';
 import { destroySession, saveSession, startUserSession, type PendingSignIn } from '../session';
 import { optionalString, safeReturnTo } from './input';
-import { lastfmFailure } from './lastfm-failures';
+import { rethrowAsPage } from './lastfm-failures';
 
 /** Last.fm tokens live an hour; a state older than that can only meet an expired token. */
 const STATE_LIFETIME_MS = 60 * 60 * 1000;
@@ -48,7 +48,8 @@ export function createAuthRouter({ config, lastfm, now }: AuthRoutesDeps): Route
     if (pending === undefined || now() - pending.createdAt > STATE_LIFETIME_MS) {
       throw new HttpError(400, 'This sign-in link is not valid here', 'It was already used, has expired, or was started in another browser. Start again from this page.', { action: START_AGAIN });
     }
-    // Spent before Last.fm is asked, and saved, so a replay of this URL is refused even mid-flight.
+    // Spent and saved before Last.fm is asked, so a later replay of this URL is refused. Two
+    // callbacks racing on the same session can both pass; Last.fm's single-use token limits that.
     delete pendingSignIns?.[state];
     await saveSession(req);
 
@@ -64,8 +65,7 @@ export function createAuthRouter({ config, lastfm, now }: AuthRoutesDeps): Route
     try {
       session = await lastfm.getSession(token);
     } catch (error) {
-      if (error instanceof LastfmError || error instanceof LastfmUnavailableError) throw lastfmFailure(error, 'web-sign-in');
-      throw error;
+      rethrowAsPage(error, 'web-sign-in');
     }
     await startUserSession(req, session, now());
     res.redirect(303, `${config.basePath}${pending.returnTo}`);

@@ -1,12 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import type { Config } from '../config';
 import { addDesktopToken, currentStatus, findDesktopToken, newDesktopToken, type DesktopToken } from '../desktop-tokens';
-import { HttpError, LastfmError, LastfmUnavailableError } from '../errors';
+import { HttpError, LastfmError } from '../errors';
 import type { LastfmClient } from '../lastfm/client';
 import { kindOfCode } from '../lastfm/error-codes';
 import { saveSession, startUserSession } from '../session';
 import { optionalString } from './input';
-import { lastfmFailure } from './lastfm-failures';
+import { isLastfmFailure, lastfmFailure, rethrowAsPage } from './lastfm-failures';
 
 export interface DesktopRoutesDeps {
   config: Config;
@@ -46,8 +46,7 @@ export function createDesktopRouter({ config, lastfm, now }: DesktopRoutesDeps):
     try {
       token = await lastfm.getToken();
     } catch (error) {
-      if (error instanceof LastfmError || error instanceof LastfmUnavailableError) throw lastfmFailure(error, 'desktop-sign-in');
-      throw error;
+      rethrowAsPage(error, 'desktop-sign-in');
     }
     req.session.desktopTokens = addDesktopToken(req.session.desktopTokens ?? [], newDesktopToken(token, now()));
     await saveSession(req);
@@ -73,7 +72,7 @@ export function createDesktopRouter({ config, lastfm, now }: DesktopRoutesDeps):
     try {
       session = await lastfm.getSession(entry.token);
     } catch (error) {
-      if (!(error instanceof LastfmError || error instanceof LastfmUnavailableError)) throw error;
+      if (!isLastfmFailure(error)) throw error;
       const failure = lastfmFailure(error, 'desktop-sign-in');
       if (error instanceof LastfmError && kindOfCode(error.code) === 'token-unauthorized') {
         // Not approved yet is the normal first answer: keep the token and show the list again.

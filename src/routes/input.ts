@@ -35,5 +35,9 @@ export function safeReturnTo(value: unknown): string {
     return '/';
   }
   if (url.origin !== origin) return '/';
-  return `${url.pathname}${url.search}`;
+  // Normalising can turn a harmless-looking `/.//evil` or `/a/..//evil` into `//evil`, so the
+  // result is checked too, not only the input.
+  const result = `${url.pathname}${url.search}`;
+  if (result.startsWith('//') || result.startsWith('/\\')) return '/';
+  return result;
 }

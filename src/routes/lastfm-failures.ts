@@ -21,6 +21,17 @@ export function isRevokedSession(error: unknown, context: FailureContext): boole
   return kind === 'session-invalid' || (context === 'account' && kind === 'auth-failed');
 }
 
+/** Last.fm answered with an error or gave no usable answer, as opposed to a bug here. */
+export function isLastfmFailure(error: unknown): error is LastfmError | LastfmUnavailableError {
+  return error instanceof LastfmError || error instanceof LastfmUnavailableError;
+}
+
+/** For a catch block: a Last.fm failure becomes its page, anything else goes on unchanged. */
+export function rethrowAsPage(error: unknown, context: FailureContext): never {
+  if (isLastfmFailure(error)) throw lastfmFailure(error, context);
+  throw error;
+}
+
 /** The one place that turns a Last.fm failure into what the person reads. */
 export function lastfmFailure(error: LastfmError | LastfmUnavailableError, context: FailureContext): HttpError {
   if (context === 'account') {

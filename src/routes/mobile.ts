@@ -1,13 +1,13 @@
 import { Router, type Request, type Response } from 'express';
 import { AttemptLimiter, type AttemptLimit } from '../attempt-limiter';
 import type { Config } from '../config';
-import { HttpError, LastfmError, LastfmUnavailableError } from '../errors';
+import { HttpError, LastfmError } from '../errors';
 import type { LastfmClient } from '../lastfm/client';
 import { kindOfCode } from '../lastfm/error-codes';
-import { passwordRefusalReason } from '../lastfm/password-transport';
+import { pageRefusalReason, passwordRefusalReason } from '../lastfm/password-transport';
 import { startUserSession } from '../session';
 import { optionalString } from './input';
-import { lastfmFailure } from './lastfm-failures';
+import { isLastfmFailure, lastfmFailure } from './lastfm-failures';
 
 export interface MobileLimits {
   perClient: AttemptLimit;
@@ -37,7 +37,7 @@ interface FormState {
  */
 export function createMobileRouter({ config, lastfm, now, limits = DEFAULT_MOBILE_LIMITS }: MobileRoutesDeps): Router {
   const router = Router();
-  const refusal = passwordRefusalReason(config.lastfm.apiUrl, config.sandbox);
+  const refusal = pageRefusalReason(config.publicUrl) ?? passwordRefusalReason(config.lastfm.apiUrl, config.sandbox);
   const perClient = new AttemptLimiter(limits.perClient, now);
   const perUser = new AttemptLimiter(limits.perUser, now);
 
@@ -87,7 +87,7 @@ export function createMobileRouter({ config, lastfm, now, limits = DEFAULT_MOBIL
     try {
       session = await lastfm.getMobileSession(username, password);
     } catch (error) {
-      if (!(error instanceof LastfmError || error instanceof LastfmUnavailableError)) throw error;
+      if (!isLastfmFailure(error)) throw error;
       const failure = lastfmFailure(error, 'mobile-sign-in');
       if (error instanceof LastfmError && kindOfCode(error.code) === 'auth-failed') {
         renderProblem(req, res, failure, username);

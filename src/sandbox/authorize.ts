@@ -31,6 +31,7 @@ export function createAuthorizeRouter(state: SandboxState): Router {
       message(res, 400, 'No callback given', 'This authorize link has neither a `cb` (web flow) nor a `token` (desktop flow), so there is nowhere to send you afterwards.');
       return;
     }
+    allowFormRedirectTo(res, new URL(cb).origin);
     render(res, state.openAuthorization({ callback: cb, token: undefined }), cb);
   });
 
@@ -72,6 +73,18 @@ export function createAuthorizeRouter(state: SandboxState): Router {
   });
 
   return router;
+}
+
+/**
+ * Chromium applies the page's `form-action` to the redirect that follows a form POST, so the
+ * global `form-action 'self'` would stop the answer from reaching a client on another origin.
+ * This page alone also allows the origin of the `cb` it came with. Only a plain origin is added:
+ * a host with `;` or `,` could otherwise add directives or policies.
+ */
+function allowFormRedirectTo(res: express.Response, origin: string): void {
+  const policy = res.getHeader('Content-Security-Policy');
+  if (typeof policy !== 'string' || !/^https?:\/\/[A-Za-z0-9.\-[\]:]+$/.test(origin)) return;
+  res.setHeader('Content-Security-Policy', policy.replace(/(^|;)form-action ([^;]*)/, `$1form-action $2 ${origin}`));
 }
 
 function render(res: express.Response, request: string, callback: string | undefined): void {

@@ -10,6 +10,13 @@ export const TOKEN_LIFETIME_MS = 60 * 60 * 1000;
 const AUTHORIZATION_LIFETIME_MS = 30 * 60 * 1000;
 /** Bounds memory when something hammers auth.getToken. */
 const MAX_TOKENS = 50_000;
+/** Bounds memory when something reloads the authorize page in a loop. */
+export const MAX_AUTHORIZATIONS = 50_000;
+/**
+ * Session keys never expire on Last.fm, but the stand-in's memory must be bounded: past this
+ * many the oldest is forgotten, and its holder hears error 9 and signs in again.
+ */
+export const MAX_SESSION_KEYS = 50_000;
 
 export interface SandboxToken {
   createdAt: number;
@@ -79,6 +86,10 @@ export class SandboxState {
   }
 
   issueSessionKey(user: string): string {
+    for (const key of this.sessionKeys.keys()) {
+      if (this.sessionKeys.size < MAX_SESSION_KEYS) break;
+      this.sessionKeys.delete(key);
+    }
     const key = randomBytes(16).toString('hex');
     this.sessionKeys.set(key, user);
     return key;
@@ -86,7 +97,7 @@ export class SandboxState {
 
   openAuthorization(request: Omit<PendingAuthorization, 'createdAt'>): string {
     for (const [id, pending] of this.authorizations) {
-      if (this.now() - pending.createdAt <= AUTHORIZATION_LIFETIME_MS) break;
+      if (this.now() - pending.createdAt <= AUTHORIZATION_LIFETIME_MS && this.authorizations.size < MAX_AUTHORIZATIONS) break;
       this.authorizations.delete(id);
     }
     const id = randomBytes(24).toString('base64url');

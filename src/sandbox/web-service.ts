@@ -1,4 +1,4 @@
-import express, { Router, type Request, type Response } from 'express';
+import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import { createSigner } from '../lastfm/signature';
 import { SandboxApiError } from './api-error';
 import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from './credentials';
@@ -13,9 +13,11 @@ export function createWebServiceRouter(state: SandboxState, methods: Record<stri
   const router = Router();
   const signer = createSigner(SANDBOX_SHARED_SECRET);
 
-  router.use(express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 1000 }));
+  // Only on /2.0/: as router.use it ran for every /sandbox path, and the authorize page's
+  // stricter parser never got a body to read.
+  const parseBody = express.urlencoded({ extended: false, limit: '256kb', parameterLimit: 1000 });
 
-  router.all('/2.0/', async (req, res) => {
+  router.all('/2.0/', parseBody, async (req, res) => {
     state.calls.record(methodNameOf(req));
     const fault = state.faults.take();
     let cutShort: CutShort | undefined;
@@ -43,9 +45,8 @@ export function createWebServiceRouter(state: SandboxState, methods: Record<stri
     try {
       if (req.method !== 'GET' && req.method !== 'POST') throw new SandboxApiError(3, 'Invalid Method - Use GET or POST');
       const params = readParams(req);
-      if (params.format !== undefined && params.format !== 'json') {
-        throw new SandboxApiError(6, 'This stand-in answers format=json only');
-      }
+      // Last.fm answers XML without format=json: refusing it makes that client bug show here.
+      if (params.format !== 'json') throw new SandboxApiError(6, 'Invalid parameters - This stand-in answers format=json only; send format=json');
       const name = params.method;
       if (name === undefined || name === '') throw new SandboxApiError(3, 'Invalid Method - No method with that name in this package');
       const method = Object.hasOwn(methods, name) ? methods[name] : undefined;
@@ -64,6 +65,19 @@ export function createWebServiceRouter(state: SandboxState, methods: Record<stri
     }
   });
 
+  // A body the parser refuses (too large, unknown charset, malformed) is still a web service
+  // answer: Last.fm-style JSON, never the app's HTML error page.
+  const bodyErrors: ErrorRequestHandler = (error: unknown, _req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const status = (error as { status?: unknown } | null)?.status;
+    const httpStatus = typeof status === 'number' && status >= 400 && status < 500 ? status : 400;
+    res.status(httpStatus).json({ error: 6, message: `Invalid parameters - The request body could not be read (HTTP ${httpStatus})` });
+  };
+  router.use('/2.0/', bodyErrors);
+
   return router;
 }
 
@@ -71,6 +85,10 @@ export function createWebServiceRouter(state: SandboxState, methods: Record<stri
 function readParams(req: Request): Record<string, string> {
   const params: Record<string, string> = {};
   const body: unknown = req.method === 'POST' ? req.body : undefined;
+  // Last.fm clients send a POST's parameters in the body only; a query string means a client bug.
+  if (req.method === 'POST' && Object.keys(req.query).length > 0) {
+    throw new SandboxApiError(6, 'Invalid parameters - A POST carries its parameters in the body, not in the query string');
+  }
   const sources: unknown[] = [req.query, body];
   for (const source of sources) {
     if (typeof source !== 'object' || source === null) continue;

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { Config } from '../../src/config';
+import { loadConfig, type Config } from '../../src/config';
 import { buildApp, csrfFrom, fakeConfig, sessionCookie, type LogCapture } from '../helpers/app';
 import { FAKE_SECRET, FakeLastfm } from '../helpers/fake-lastfm';
 
@@ -106,19 +106,6 @@ describe('POST /auth/mobile', () => {
     expect(res.text).toContain('&#34;&gt;&lt;script&gt;');
   });
 
-  it('explains a refusal as Last.fm gives it when a GET reaches it (error 4), which this app never sends', async () => {
-    await attempt('rj', PASSWORD);
-    const call = fake.calls('auth.getMobileSession')[0];
-    expect(call?.httpMethod).toBe('POST');
-    expect(call?.path).toBe('/2.0/');
-
-    // Last.fm answers 4 to a GET or plain-HTTP call: the person gets the same clear page.
-    fake.replyNextError(4, 'Authentication Failed - This method must be called with POST over HTTPS', 403);
-    const { res } = await attempt('rj', PASSWORD);
-    expect(res.status).toBe(401);
-    expect(res.text).toContain('use &#34;Sign in with Last.fm&#34; instead');
-  });
-
   it('asks again, with the user name kept, when a field is empty, without calling Last.fm', async () => {
     const { res } = await attempt('rj', '');
     expect(res.status).toBe(400);
@@ -218,6 +205,33 @@ describe('transport', () => {
     const res = await agent.post('/auth/mobile').type('form').send({ _csrf: csrf, username: 'rj', password: PASSWORD }).expect(403);
     expect(res.text).toContain('not https');
     expect(res.text).not.toContain('Bjørnstjerne');
+  });
+
+  it.each(['http://192.168.1.20:3000/', 'http://app.example.net/'])('refuses when PUBLIC_URL is plain http on another host (%s): the password would cross the network in clear', async (publicUrl) => {
+    build({ PUBLIC_URL: publicUrl });
+    const agent = request.agent(app);
+    const page = await agent.get('/auth/mobile').expect(403);
+    expect(page.text).toContain('Password sign-in is switched off here');
+    expect(page.text).toContain('PUBLIC_URL');
+    expect(page.text).not.toContain('type="password"');
+
+    const csrf = csrfFrom((await agent.get('/desktop')).text);
+    const res = await agent.post('/auth/mobile').type('form').send({ _csrf: csrf, username: 'rj', password: PASSWORD }).expect(403);
+    expect(res.text).toContain('PUBLIC_URL');
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('offers the form when PUBLIC_URL is https on another host', async () => {
+    build({ PUBLIC_URL: 'https://app.example.net/' });
+    const page = await request(app).get('/auth/mobile').expect(200);
+    expect(page.text).toContain('type="password"');
+  });
+
+  it('refuses in sandbox mode on a plain-http PUBLIC_URL that is not loopback, and keeps working on a loopback one', async () => {
+    ({ app } = buildApp(loadConfig({ NODE_ENV: 'test', PUBLIC_URL: 'http://192.168.1.20:3000/' })));
+    expect((await request(app).get('/auth/mobile').expect(403)).text).toContain('PUBLIC_URL');
+    ({ app } = buildApp(loadConfig({ NODE_ENV: 'test', PUBLIC_URL: 'http://localhost:3000/' })));
+    expect((await request(app).get('/auth/mobile').expect(200)).text).toContain('type="password"');
   });
 
   it('offers the form for an https web service', async () => {

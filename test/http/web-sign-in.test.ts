@@ -103,7 +103,8 @@ describe('GET /auth/callback', () => {
     expect(callbackRes.headers.location).toBe('/some/page?x=1');
   });
 
-  it.each(['https://evil.example/', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)', '/%2F%2Fevil.example'])(
+  it.each(['https://evil.example/', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)', '/%2F%2Fevil.example',
+    '/.//evil.example/x', '/%2e//evil.example', '/a/..//evil.example'])(
     'never redirects off-site for returnTo=%s',
     async (returnTo) => {
       const { callbackRes } = await signIn(`/auth/login?returnTo=${encodeURIComponent(returnTo)}`);

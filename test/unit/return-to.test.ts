@@ -17,16 +17,26 @@ describe('safeReturnTo', () => {
     'https://evil.example/',
     'http:evil.example',
     'evil.example',
-    '/%0d%0aSet-Cookie:x',
     '/\tevil',
     '\\\\evil.example',
     'javascript:alert(1)',
     '',
+    // Each of these normalises to a protocol-relative `//evil.example…`.
+    '/.//evil.example/x',
+    '/%2e//evil.example',
+    '/%2e%2e//evil.example',
+    '/a/..//evil.example',
   ])('sends %j back to / instead', (input) => {
-    const result = safeReturnTo(input);
-    expect(result.startsWith('/')).toBe(true);
-    expect(result.startsWith('//')).toBe(false);
-    expect(new URL(result, 'http://app.test').origin).toBe('http://app.test');
+    expect(safeReturnTo(input)).toBe('/');
+  });
+
+  it.each([
+    ['/%0d%0aSet-Cookie:x', '/%0d%0aSet-Cookie:x'],
+    ['/%2F%2Fevil.example', '/%2F%2Fevil.example'],
+    ['/a/..%2f/evil', '/a/..%2f/evil'],
+  ])('keeps the odd but local path %j as %j', (input, expected) => {
+    expect(safeReturnTo(input)).toBe(expected);
+    expect(new URL(expected, 'http://app.test').origin).toBe('http://app.test');
   });
 
   it('refuses non-strings and oversized values', () => {
