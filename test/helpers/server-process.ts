@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from './free-port';
+import { recordFixedSecrets, recordLogLines } from './log-audit';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -15,11 +16,18 @@ export class ServerProcess {
   ) {
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    // The real server's own log lines go to the log audit with everything else.
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code) => {
+        recordLogLines(this.output.split('\n').filter((line) => line !== ''));
+        resolve(code);
+      }),
+    );
   }
 
   /** Starts the server with `env` only (plus PATH), in `cwd` so no stray .env is read, and waits until it listens. */
   static async start(env: Record<string, string>, cwd: string): Promise<ServerProcess> {
+    recordFixedSecrets([env.LASTFM_SHARED_SECRET, env.SESSION_SECRET, env.ENCRYPTION_KEY].filter((value): value is string => value !== undefined));
     const port = env.PORT ?? String(await freePort());
     const child = spawn(process.execPath, ['-r', path.join(ROOT, 'test/helpers/ts-register.js'), path.join(ROOT, 'src/server.ts')], {
       cwd,

@@ -44,7 +44,8 @@ async function slowLastfm() {
   const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
   const server = http.createServer((req, res) => {
     req.resume();
-    arrived();
+    // The signed-in home's reads come here too; only the sign-in's call marks the moment to stop.
+    if (req.url?.includes('method=auth.getSession') === true) arrived();
     setTimeout(() => {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ session: { name: 'slow', key: 'fake-sk-slow-1', subscriber: '0' } }));
     }, 1000);
