@@ -6,6 +6,7 @@ import { startChild, type ChildServer } from './child';
 import { runLoad, type LoadResult } from './load';
 import { Browser, measureSignIns, signInOnce, type RoundTripResult } from './sign-in';
 import { measureThrottle, type ThrottleResult } from './throttle';
+import { measureStoreMemory } from './memory';
 import { measureLoad, measureWritePath, type LoadTestResult, type WritePathResult } from './writes';
 
 /**
@@ -120,6 +121,14 @@ async function main(): Promise<void> {
     const throttle: ThrottleResult = await measureThrottle(200, 5);
     results.throttle = throttle;
     lines.push(`| throttle: 200 writes at 5/s | strict stand-in | ${throttle.elapsedSeconds.toFixed(1)} s (limit predicts ${throttle.predictedSeconds} s) | | | ${throttle.errors29} errors 29, ${throttle.otherErrors} other | ${verdict(throttle.errors29 === 0 && throttle.otherErrors === 0)} |`);
+  }
+
+  if (ONLY.has('memory')) {
+    const memory = await measureStoreMemory(100_000);
+    results.memory = memory;
+    for (const row of memory) {
+      lines.push(`| memory: ${row.sessions} sessions | ${row.store} | app RSS +${(row.appRssBytes / 1048576).toFixed(1)} MiB (${row.appBytesPerSession.toFixed(0)} B/session; heap ${row.appHeapBytesPerSession.toFixed(0)} B/session) | | | store holds ${(row.storageBytes / 1048576).toFixed(1)} MiB (${row.storageBytesPerSession.toFixed(0)} B/session); written in ${row.writeSeconds.toFixed(1)} s | |`);
+    }
   }
 
   if (ONLY.has('load')) {
