@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { loadConfig } from './config';
@@ -15,9 +17,10 @@ async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' });
 
+  const devSecret = developmentSessionSecret(process.env);
   let config;
   try {
-    config = loadConfig(process.env);
+    config = loadConfig(devSecret === undefined ? process.env : { ...process.env, SESSION_SECRET: devSecret.secret });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`Cannot start: ${error.problems.join('; ')}\n`);
@@ -45,6 +48,7 @@ async function main(): Promise<void> {
       config.sandbox ? `Sandbox: not connected to Last.fm. Open ${config.publicUrl.href}` : `Listening; open ${config.publicUrl.href}`,
     );
     if (config.session.secretGenerated) logger.warn('SESSION_SECRET is not set: a random one is used, so sessions end when the app restarts');
+    if (devSecret !== undefined) logger.warn(`SESSION_SECRET is not set: using the development secret kept in ${devSecret.file} (production requires SESSION_SECRET)`);
     if (config.publicUrl.protocol === 'https:' && config.trustProxy === false) {
       logger.warn('PUBLIC_URL is https but TRUST_PROXY is not set: behind a TLS-terminating proxy the app sees http and never sets the Secure session cookie. Set TRUST_PROXY');
     }
@@ -83,6 +87,22 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+/**
+ * Outside production, a missing SESSION_SECRET is made once and kept under DATA_DIR, so the
+ * default SQLite store really keeps people signed in across restarts of `npm start`.
+ */
+function developmentSessionSecret(env: NodeJS.ProcessEnv): { secret: string; file: string } | undefined {
+  if ((env.SESSION_SECRET ?? '').trim() !== '' || env.NODE_ENV === 'production') return undefined;
+  const dir = path.resolve((env.DATA_DIR ?? '').trim() || 'data');
+  const file = path.join(dir, 'dev-session-secret');
+  const existing = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+  if (existing.length >= 32) return { secret: existing, file };
+  const secret = randomBytes(32).toString('base64url');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return { secret, file };
 }
 
 void main();

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -6,6 +6,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { FAKE_API_KEY, FAKE_SECRET, FakeLastfm } from '../helpers/fake-lastfm';
 import { freePort } from '../helpers/free-port';
+import { recordFixedSecrets } from '../helpers/log-audit';
 import { ServerProcess } from '../helpers/server-process';
 import { signInAs } from '../helpers/sign-in';
 
@@ -93,6 +94,26 @@ describe('the server process', () => {
     } finally {
       await slow.close();
     }
+  }, 60_000);
+
+  it('outside production keeps a generated session secret under DATA_DIR, so a restart without SESSION_SECRET keeps people signed in', async () => {
+    const withoutSecret = env(fake.apiUrl);
+    delete withoutSecret.SESSION_SECRET;
+    const first = await start(withoutSecret);
+    const secretFile = path.join(dataDir, 'dev-session-secret');
+    const secret = readFileSync(secretFile, 'utf8').trim();
+    recordFixedSecrets([secret]);
+    expect(secret.length).toBeGreaterThanOrEqual(32);
+    expect(statSync(secretFile).mode & 0o777).toBe(0o600);
+    expect(first.output).toContain('using the development secret kept in');
+    const cookie = await signInAs(first.baseUrl, fake, 'rj');
+    first.child.kill('SIGTERM');
+    expect(await first.exit(15_000)).toBe(0);
+
+    const second = await start(withoutSecret);
+    const home = await request(second.baseUrl).get('/').set('Cookie', cookie).expect(200);
+    expect(home.text).toContain('Hello, rj');
+    expect(readFileSync(secretFile, 'utf8').trim()).toBe(secret);
   }, 60_000);
 
   it('refuses to start with one line when Redis cannot be reached', async () => {
