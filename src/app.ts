@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import type { Store } from 'express-session';
+import ejs from 'ejs';
 import helmet from 'helmet';
 import type { Config } from './config';
 import { LastfmClient } from './lastfm/client';
@@ -91,6 +92,12 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   app.disable('x-powered-by');
   app.set('view engine', 'ejs');
   app.set('views', path.join(ROOT, 'views'));
+  // Includes are written from the views root (`/partials/head`), which EJS resolves without
+  // probing the file system on every render as it does for relative ones.
+  const viewsRoot = path.join(ROOT, 'views');
+  app.engine('ejs', (file: string, data: object, done: (error: Error | null, html?: string) => void) => {
+    ejs.renderFile(file, data, { root: viewsRoot, cache: (data as { cache?: boolean }).cache === true }, done);
+  });
   app.set('query parser', 'simple');
   // Express caches compiled templates only when NODE_ENV=production; development keeps edits live.
   app.set('view cache', config.nodeEnv !== 'development');
