@@ -1,23 +1,10 @@
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser';
-import { startSandboxServer } from '../helpers/app';
-import { SandboxState } from '../../src/sandbox/state';
+import type { Page } from 'playwright-core';
+import { sandboxBrowserSuite } from '../helpers/browser';
 
 jest.setTimeout(60_000);
 
-let browser: Browser;
-let server: Awaited<ReturnType<typeof startSandboxServer>>;
-const sandboxState = new SandboxState();
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  server = await startSandboxServer({}, { sandboxState });
-});
-
-afterAll(async () => {
-  await browser.close();
-  await server.close();
-});
+const suite = sandboxBrowserSuite();
+const { sandboxState } = suite;
 
 /**
  * Console errors other than Chromium's note about a page answered with the given 4xx status
@@ -39,15 +26,15 @@ async function screenshot(page: Page, name: string): Promise<void> {
 
 describe('desktop and password sign-in in a real browser, against the sandbox', () => {
   it('desktop: creates a token, approves it on the stand-in in a new tab, then gets the session', async () => {
-    const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
+    const context = await suite.browser.newContext({ viewport: { width: 900, height: 700 } });
     const page = await context.newPage();
     const consoleErrors = collectConsoleErrors(page, 409);
 
-    await page.goto(`${server.baseUrl}/`);
+    await page.goto(`${suite.server.baseUrl}/`);
     await page.getByRole('link', { name: 'Sign in with a desktop token' }).click();
-    await page.waitForURL(`${server.baseUrl}/desktop`);
+    await page.waitForURL(`${suite.server.baseUrl}/desktop`);
     await page.getByRole('button', { name: 'Create a token' }).click();
-    await page.waitForURL(`${server.baseUrl}/desktop`);
+    await page.waitForURL(`${suite.server.baseUrl}/desktop`);
     await expect(page.getByTestId('token-status').allTextContents()).resolves.toEqual(['New']);
 
     // Asking before approving is the common mistake: the token stays and the page says what to do.
@@ -64,10 +51,10 @@ describe('desktop and password sign-in in a real browser, against the sandbox', 
     await authorizeTab.close();
 
     await page.getByRole('button', { name: 'Get session' }).click();
-    await page.waitForURL(`${server.baseUrl}/`);
+    await page.waitForURL(`${suite.server.baseUrl}/`);
     await expect(page.locator('h1').textContent()).resolves.toBe('Hello, sandbox-ada');
 
-    await page.goto(`${server.baseUrl}/desktop`);
+    await page.goto(`${suite.server.baseUrl}/desktop`);
     await expect(page.getByTestId('token-status').allTextContents()).resolves.toEqual(['Used']);
     await expect(page.getByRole('button', { name: 'Get session' }).count()).resolves.toBe(0);
     await screenshot(page, 'desktop-used');
@@ -85,13 +72,13 @@ describe('desktop and password sign-in in a real browser, against the sandbox', 
   });
 
   it('password: a wrong password keeps the user name and clears the password; the right one signs in', async () => {
-    const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
+    const context = await suite.browser.newContext({ viewport: { width: 900, height: 700 } });
     const page = await context.newPage();
     const consoleErrors = collectConsoleErrors(page, 401);
 
-    await page.goto(`${server.baseUrl}/`);
+    await page.goto(`${suite.server.baseUrl}/`);
     await page.getByRole('link', { name: 'Sign in with your password' }).click();
-    await page.waitForURL(`${server.baseUrl}/auth/mobile`);
+    await page.waitForURL(`${suite.server.baseUrl}/auth/mobile`);
     await page.getByLabel('Last.fm user name or email').fill('ada@sandbox.invalid');
     await page.getByLabel('Password').fill('not-her-password');
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
@@ -99,25 +86,25 @@ describe('desktop and password sign-in in a real browser, against the sandbox', 
     await expect(page.getByTestId('problem').textContent()).resolves.toContain('Wrong user name or password');
     await expect(page.getByLabel('Last.fm user name or email').inputValue()).resolves.toBe('ada@sandbox.invalid');
     await expect(page.getByLabel('Password').inputValue()).resolves.toBe('');
-    expect(page.url()).toBe(`${server.baseUrl}/auth/mobile`);
+    expect(page.url()).toBe(`${suite.server.baseUrl}/auth/mobile`);
     expect(await page.content()).not.toContain('not-her-password');
     await screenshot(page, 'mobile-wrong-password');
 
     await page.getByLabel('Password').fill('ada-listens');
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.waitForURL(`${server.baseUrl}/`);
+    await page.waitForURL(`${suite.server.baseUrl}/`);
     // The name Last.fm answered with, not the email typed.
     await expect(page.locator('h1').textContent()).resolves.toBe('Hello, sandbox-ada');
-    expect(server.logs.text).not.toContain('ada-listens');
-    expect(server.logs.text).not.toContain('not-her-password');
+    expect(suite.server.logs.text).not.toContain('ada-listens');
+    expect(suite.server.logs.text).not.toContain('not-her-password');
     expect(consoleErrors).toEqual([]);
     await context.close();
   });
 
   it('the start page offers all three ways to sign in', async () => {
-    const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+    const context = await suite.browser.newContext({ viewport: { width: 900, height: 900 } });
     const page = await context.newPage();
-    await page.goto(`${server.baseUrl}/`);
+    await page.goto(`${suite.server.baseUrl}/`);
     await expect(page.getByRole('link', { name: 'Sign in with Last.fm' }).getAttribute('href')).resolves.toBe('/auth/login');
     await expect(page.getByRole('link', { name: 'Sign in with a desktop token' }).isVisible()).resolves.toBe(true);
     await expect(page.getByRole('link', { name: 'Sign in with your password' }).isVisible()).resolves.toBe(true);

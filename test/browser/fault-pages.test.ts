@@ -1,34 +1,20 @@
-import type { Browser } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser';
-import { startSandboxServer } from '../helpers/app';
-import { SandboxState } from '../../src/sandbox/state';
+import { sandboxBrowserSuite } from '../helpers/browser';
 
 jest.setTimeout(90_000);
 
-let browser: Browser;
-let server: Awaited<ReturnType<typeof startSandboxServer>>;
-const sandboxState = new SandboxState();
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  server = await startSandboxServer({ LASTFM_TIMEOUT_MS: '500' }, { sandboxState });
-});
-
-afterAll(async () => {
-  await browser.close();
-  await server.close();
-});
+const suite = sandboxBrowserSuite({ LASTFM_TIMEOUT_MS: '500' });
+const { sandboxState } = suite;
 
 describe('when Last.fm\'s answer to a scrobble never finishes, in a real browser', () => {
   it('says it cannot tell whether the scrobble went through, and the person stays signed in', async () => {
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${server.baseUrl}/`);
+    await page.goto(`${suite.server.baseUrl}/`);
     await page.getByRole('link', { name: 'Sign in with Last.fm' }).click();
     await page.waitForURL(/\/sandbox\/api\/auth\//);
     await page.selectOption('select[name=user]', 'sandbox-ada');
     await page.getByRole('button', { name: 'Yes, allow access' }).click();
-    await page.waitForURL(`${server.baseUrl}/`);
+    await page.waitForURL(`${suite.server.baseUrl}/`);
 
     const scrobble = page.locator('form', { has: page.getByRole('heading', { name: 'Scrobble a track' }) });
     await scrobble.getByLabel('Artist', { exact: true }).fill('Sigur Rós');

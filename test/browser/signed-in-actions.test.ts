@@ -1,31 +1,18 @@
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser';
-import { startSandboxServer } from '../helpers/app';
-import { SandboxState } from '../../src/sandbox/state';
+import type { Page } from 'playwright-core';
+import { sandboxBrowserSuite } from '../helpers/browser';
 
 jest.setTimeout(90_000);
 
-let browser: Browser;
-let server: Awaited<ReturnType<typeof startSandboxServer>>;
-const sandboxState = new SandboxState();
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  server = await startSandboxServer({}, { sandboxState });
-});
-
-afterAll(async () => {
-  await browser.close();
-  await server.close();
-});
+const suite = sandboxBrowserSuite();
+const { sandboxState } = suite;
 
 async function signIn(page: Page): Promise<void> {
-  await page.goto(`${server.baseUrl}/`);
+  await page.goto(`${suite.server.baseUrl}/`);
   await page.getByRole('link', { name: 'Sign in with Last.fm' }).click();
   await page.waitForURL(/\/sandbox\/api\/auth\//);
   await page.selectOption('select[name=user]', 'sandbox-ada');
   await page.getByRole('button', { name: 'Yes, allow access' }).click();
-  await page.waitForURL(`${server.baseUrl}/`);
+  await page.waitForURL(`${suite.server.baseUrl}/`);
 }
 
 function form(page: Page, heading: string) {
@@ -34,7 +21,7 @@ function form(page: Page, heading: string) {
 
 describe('what a signed-in person does, in a real browser, against the sandbox', () => {
   it('scrobbles a track, loves it, adds tags, and sees each change on the page', async () => {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    const context = await suite.browser.newContext({ viewport: { width: 1000, height: 900 } });
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('console', (message) => {
@@ -50,7 +37,7 @@ describe('what a signed-in person does, in a real browser, against the sandbox',
     await scrobble.getByLabel('Track').fill('Hoppípolla');
     await scrobble.getByLabel('Album').fill('Takk...');
     await scrobble.getByRole('button', { name: 'Scrobble' }).click();
-    await page.waitForURL(`${server.baseUrl}/`);
+    await page.waitForURL(`${suite.server.baseUrl}/`);
     await expect(page.getByTestId('flash').textContent()).resolves.toContain('Scrobbled 1 track');
     const recent = page.getByTestId('recent-tracks');
     await expect(recent.textContent()).resolves.toContain('Hoppípolla');
@@ -59,7 +46,7 @@ describe('what a signed-in person does, in a real browser, against the sandbox',
 
     const row = recent.locator('li', { hasText: 'Hoppípolla' });
     await row.getByRole('button', { name: 'Love' }).click();
-    await page.waitForURL(`${server.baseUrl}/`);
+    await page.waitForURL(`${suite.server.baseUrl}/`);
     await expect(page.getByTestId('flash').textContent()).resolves.toContain('Loved Sigur Rós – Hoppípolla');
     await expect(row.textContent()).resolves.toContain('Loved');
     await expect(row.getByRole('button', { name: 'Unlove' }).count()).resolves.toBe(1);
@@ -69,7 +56,7 @@ describe('what a signed-in person does, in a real browser, against the sandbox',
     await addTags.getByLabel('Artist', { exact: true }).fill('Sigur Rós');
     await addTags.getByLabel('Tags').fill('post-rock, icelandic');
     await addTags.getByRole('button', { name: 'Add tags' }).click();
-    await page.waitForURL(`${server.baseUrl}/`);
+    await page.waitForURL(`${suite.server.baseUrl}/`);
     await expect(page.getByTestId('flash').textContent()).resolves.toContain('Tagged Sigur Rós with: post-rock, icelandic');
     await expect(page.getByTestId('top-tags').textContent()).resolves.toContain('post-rock');
     await expect(page.getByTestId('top-tags').textContent()).resolves.toContain('icelandic');
@@ -84,7 +71,7 @@ describe('what a signed-in person does, in a real browser, against the sandbox',
   });
 
   it('keeps what the person typed when the input is refused', async () => {
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     const page = await context.newPage();
     await signIn(page);
     const addTags = form(page, 'Add tags');
@@ -100,7 +87,7 @@ describe('what a signed-in person does, in a real browser, against the sandbox',
   });
 
   it('shows a revoked key as a sign-out with a one-click sign-in, and an outage as nothing changed', async () => {
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     const page = await context.newPage();
     await signIn(page);
     const scrobble = form(page, 'Scrobble a track');

@@ -1,34 +1,20 @@
-import type { Browser } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser';
-import { startSandboxServer } from '../helpers/app';
-import { SandboxState } from '../../src/sandbox/state';
+import { sandboxBrowserSuite } from '../helpers/browser';
 
 jest.setTimeout(60_000);
 
-let browser: Browser;
-let server: Awaited<ReturnType<typeof startSandboxServer>>;
-const sandboxState = new SandboxState();
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  server = await startSandboxServer({}, { sandboxState });
-});
-
-afterAll(async () => {
-  await browser.close();
-  await server.close();
-});
+const suite = sandboxBrowserSuite();
+const { sandboxState } = suite;
 
 describe('web sign-in in a real browser, against the sandbox', () => {
   it('signs in through the stand-in authorize page, shows the user name, and signs out', async () => {
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     const page = await context.newPage();
     const consoleErrors: string[] = [];
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
     });
 
-    await page.goto(`${server.baseUrl}/`);
+    await page.goto(`${suite.server.baseUrl}/`);
     await expect(page.getByRole('status').first().textContent()).resolves.toContain('Sandbox: not connected to Last.fm');
     await page.getByRole('link', { name: 'Sign in with Last.fm' }).click();
 
@@ -37,7 +23,7 @@ describe('web sign-in in a real browser, against the sandbox', () => {
     await page.selectOption('select[name=user]', 'sandbox-bo');
     await page.getByRole('button', { name: 'Yes, allow access' }).click();
 
-    await page.waitForURL(`${server.baseUrl}/`);
+    await page.waitForURL(`${suite.server.baseUrl}/`);
     await expect(page.locator('h1').textContent()).resolves.toBe('Hello, sandbox-bo');
 
     // The session key the stand-in issued is nowhere the browser can see.
@@ -51,16 +37,16 @@ describe('web sign-in in a real browser, against the sandbox', () => {
     expect(page.url()).not.toContain(sessionKey);
 
     await page.locator('main').getByRole('button', { name: 'Sign out' }).click();
-    await page.waitForURL(`${server.baseUrl}/`);
+    await page.waitForURL(`${suite.server.baseUrl}/`);
     await expect(page.locator('h1').textContent()).resolves.toBe('Sign in with Last.fm');
     expect(consoleErrors).toEqual([]);
     await context.close();
   });
 
   it('comes back signed out with a clear page when the person says "No thanks"', async () => {
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${server.baseUrl}/auth/login`);
+    await page.goto(`${suite.server.baseUrl}/auth/login`);
     await page.getByRole('button', { name: 'No thanks' }).click();
     await page.waitForURL(/\/auth\/callback/);
     await expect(page.locator('h1').textContent()).resolves.toBe('Access was not allowed');
@@ -70,9 +56,9 @@ describe('web sign-in in a real browser, against the sandbox', () => {
   });
 
   it('renders the pages as a person sees them (screenshots for review)', async () => {
-    const context = await browser.newContext({ viewport: { width: 900, height: 640 } });
+    const context = await suite.browser.newContext({ viewport: { width: 900, height: 640 } });
     const page = await context.newPage();
-    await page.goto(`${server.baseUrl}/`);
+    await page.goto(`${suite.server.baseUrl}/`);
     const styled = await page.evaluate(() => getComputedStyle(document.querySelector('.sandbox-banner') as Element).backgroundImage);
     expect(styled).toContain('repeating-linear-gradient');
     if (process.env.SCREENSHOT_DIR !== undefined) {

@@ -1,4 +1,8 @@
 import { chromium, type Browser } from 'playwright-core';
+import { SandboxState } from '../../src/sandbox/state';
+import { startSandboxServer } from './app';
+
+type SandboxServer = Awaited<ReturnType<typeof startSandboxServer>>;
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -9,4 +13,33 @@ export async function launchBrowser(): Promise<Browser> {
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+}
+
+/**
+ * The usual browser-test setup: Chromium plus the whole app in sandbox mode on a loopback port,
+ * started before the file's tests and closed after them.
+ */
+export function sandboxBrowserSuite(env: Record<string, string> = {}): { sandboxState: SandboxState; readonly browser: Browser; readonly server: SandboxServer } {
+  const sandboxState = new SandboxState();
+  let browser: Browser | undefined;
+  let server: SandboxServer | undefined;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    server = await startSandboxServer(env, { sandboxState });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return {
+    sandboxState,
+    get browser(): Browser {
+      if (browser === undefined) throw new Error('the browser starts in beforeAll');
+      return browser;
+    },
+    get server(): SandboxServer {
+      if (server === undefined) throw new Error('the server starts in beforeAll');
+      return server;
+    },
+  };
 }

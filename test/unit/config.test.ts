@@ -1,16 +1,7 @@
 import { loadConfig } from '../../src/config';
 import { ConfigError } from '../../src/errors';
 import { SANDBOX_API_KEY } from '../../src/sandbox/credentials';
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
+import { problemsOf } from '../helpers/config-problems';
 
 describe('loadConfig', () => {
   it('runs in sandbox mode with no keys, pointing Last.fm URLs at the built-in stand-in', () => {

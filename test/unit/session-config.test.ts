@@ -1,19 +1,9 @@
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
-import { ConfigError } from '../../src/errors';
+import { problemsOf } from '../helpers/config-problems';
 
 const SECRET = 'a-session-secret-0123456789abcdefghijkl';
 const OLDER = 'an-older-session-secret-0123456789abcdef';
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
 
 describe('session configuration', () => {
   it('defaults to SQLite under ./data with a 30-day rolling lifetime', () => {

@@ -1,15 +1,5 @@
 import { loadConfig } from '../../src/config';
-import { ConfigError } from '../../src/errors';
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
+import { problemsOf } from '../helpers/config-problems';
 
 describe('TRUST_PROXY', () => {
   it('is off when unset or "false"', () => {
