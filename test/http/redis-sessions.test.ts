@@ -4,7 +4,8 @@ import request from 'supertest';
 import type { SessionBackend } from '../../src/stores/backend';
 import { SessionStoreStartError } from '../../src/stores/backend';
 import { createRedisBackend } from '../../src/stores/redis-backend';
-import { buildApp, fakeConfig } from '../helpers/app';
+import { teachAccountMethods } from '../helpers/account';
+import { buildApp, csrfFrom, fakeConfig } from '../helpers/app';
 import { FakeLastfm } from '../helpers/fake-lastfm';
 import { freePort } from '../helpers/free-port';
 import { TestRedis } from '../helpers/redis-server';
@@ -58,6 +59,22 @@ describe('Redis session store', () => {
     expect(raw).toContain('"name":"rj"');
     expect(raw).toContain('sealedKey');
     expect(raw).not.toContain(issuedKey);
+  });
+
+  it('makes a write call through instance B for a person who signed in through instance A', async () => {
+    const libraries = teachAccountMethods(fake);
+    const a = await openInstance();
+    const b = await openInstance();
+    const cookie = await signInAs(a.app, fake, 'rj');
+
+    const home = await request(b.app).get('/').set('Cookie', cookie).expect(200);
+    const love = await request(b.app).post('/track/love').set('Cookie', cookie).set('Accept', 'application/json').type('form').send({ _csrf: csrfFrom(home.text), artist: 'Sigur Rós', track: 'Hoppípolla' }).expect(200);
+    expect((love.body as { ok: boolean }).ok).toBe(true);
+
+    const [call] = fake.calls('track.love');
+    expect(call?.signatureValid).toBe(true);
+    expect(call?.params.sk).toBe([...fake.sessionKeys.keys()][0]);
+    expect(libraries.get('rj')?.loves.has('Sigur Rós\u0000Hoppípolla')).toBe(true);
   });
 
   it('answers 503 quickly while Redis is down and recovers when it returns', async () => {
