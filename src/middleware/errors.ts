@@ -78,8 +78,13 @@ function describe(error: unknown): Record<string, unknown> {
   if (error instanceof HttpError) return { type: error.name, message: error.message, cause: error.cause === undefined ? undefined : describe(error.cause) };
   if (error instanceof LastfmError) return { type: error.name, code: error.code, method: error.method, httpStatus: error.httpStatus };
   if (error instanceof LastfmUnavailableError) return { type: error.name, reason: error.reason, method: error.method, httpStatus: error.httpStatus };
-  if (error instanceof Error) return { type: error.name, message: error.message };
+  if (error instanceof Error) return { type: error.name, message: withoutUrlCredentials(error.message) };
   return { type: typeof error };
+}
+
+/** A driver's message may quote its connection URL: keep the host, drop any user:password@. */
+function withoutUrlCredentials(message: string): string {
+  return message.replace(/(\/\/)[^\s/@]*@/g, '$1[redacted]@');
 }
 
 function send(res: Response, error: HttpError, basePath: string, json: boolean, requestId: string, logger: Logger): void {

@@ -12,7 +12,7 @@ class FailingDestroyStore extends MemoryStore {
       super.destroy(sid, callback);
       return;
     }
-    callback?.(Object.assign(new Error('session store offline'), { connectionString: 'redis://app:hunter2@10.0.0.5:6379' }));
+    callback?.(Object.assign(new Error('session store offline: redis://app:hunter2@10.0.0.5:6379'), { connectionString: 'redis://app:hunter2@10.0.0.5:6379' }));
   }
 }
 
@@ -64,7 +64,7 @@ describe('logging of unexpected errors', () => {
     const [line] = problems;
     expect(line?.status).toBe(503);
     expect(line?.err).toBeUndefined();
-    expect(line?.failure).toEqual({ type: 'HttpError', message: expect.stringContaining('Sessions are unavailable') as unknown, cause: { type: 'Error', message: 'session store offline' } });
+    expect(line?.failure).toEqual({ type: 'HttpError', message: expect.stringContaining('Sessions are unavailable') as unknown, cause: { type: 'Error', message: 'session store offline: redis://[redacted]@10.0.0.5:6379' } });
     expect(logs.text).not.toContain('hunter2');
     expect(logs.text).not.toContain('at FailingDestroyStore');
   });
