@@ -1,4 +1,4 @@
-import { sandboxBrowserSuite } from '../helpers/browser';
+import { sandboxBrowserSuite, signInOnSandbox } from '../helpers/browser';
 
 jest.setTimeout(90_000);
 
@@ -9,12 +9,7 @@ describe('when Last.fm\'s answer to a scrobble never finishes, in a real browser
   it('says it cannot tell whether the scrobble went through, and the person stays signed in', async () => {
     const context = await suite.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${suite.server.baseUrl}/`);
-    await page.getByRole('link', { name: 'Sign in with Last.fm' }).click();
-    await page.waitForURL(/\/sandbox\/api\/auth\//);
-    await page.selectOption('select[name=user]', 'sandbox-ada');
-    await page.getByRole('button', { name: 'Yes, allow access' }).click();
-    await page.waitForURL(`${suite.server.baseUrl}/`);
+    await signInOnSandbox(page, suite.server.baseUrl);
 
     const scrobble = page.locator('form', { has: page.getByRole('heading', { name: 'Scrobble a track' }) });
     await scrobble.getByLabel('Artist', { exact: true }).fill('Sigur Rós');

@@ -1,18 +1,13 @@
 import type { Page } from 'playwright-core';
-import { sandboxBrowserSuite } from '../helpers/browser';
+import { sandboxBrowserSuite, signInOnSandbox } from '../helpers/browser';
 
 jest.setTimeout(90_000);
 
 const suite = sandboxBrowserSuite();
 const { sandboxState } = suite;
 
-async function signIn(page: Page): Promise<void> {
-  await page.goto(`${suite.server.baseUrl}/`);
-  await page.getByRole('link', { name: 'Sign in with Last.fm' }).click();
-  await page.waitForURL(/\/sandbox\/api\/auth\//);
-  await page.selectOption('select[name=user]', 'sandbox-ada');
-  await page.getByRole('button', { name: 'Yes, allow access' }).click();
-  await page.waitForURL(`${suite.server.baseUrl}/`);
+function signIn(page: Page): Promise<void> {
+  return signInOnSandbox(page, suite.server.baseUrl);
 }
 
 function form(page: Page, heading: string) {

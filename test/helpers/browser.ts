@@ -1,4 +1,4 @@
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { SandboxState } from '../../src/sandbox/state';
 import { startSandboxServer } from './app';
 
@@ -42,4 +42,14 @@ export function sandboxBrowserSuite(env: Record<string, string> = {}): { sandbox
       return server;
     },
   };
+}
+
+/** Signs in as a person does: the home page's button, then "Yes, allow access" on the sandbox. */
+export async function signInOnSandbox(page: Page, baseUrl: string, user = 'sandbox-ada'): Promise<void> {
+  await page.goto(`${baseUrl}/`);
+  await page.getByRole('link', { name: 'Sign in with Last.fm' }).click();
+  await page.waitForURL(/\/sandbox\/api\/auth\//);
+  await page.selectOption('select[name=user]', user);
+  await page.getByRole('button', { name: 'Yes, allow access' }).click();
+  await page.waitForURL(`${baseUrl}/`);
 }
