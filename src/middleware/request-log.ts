@@ -1,10 +1,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, RequestHandler } from 'express';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logger';
 import { maskUrl } from '../log-safe-url';
+
+declare module 'node:http' {
+  interface IncomingMessage {
+    /** This request's id: also in the `X-Request-Id` response header and on every log line about it. */
+    id?: string;
+  }
+}
 
 /** An id a proxy or client may hand us: short, and nothing that could forge a log line or header. */
 const INCOMING_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -21,34 +26,44 @@ export function requestIdFor(incoming: string | string[] | undefined): string {
   return typeof incoming === 'string' && INCOMING_ID.test(incoming) ? incoming : randomUUID();
 }
 
+type Level = 'info' | 'warn' | 'error';
+
+function levelFor(statusCode: number): Level {
+  return statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
+}
+
 /**
  * One JSON line per finished request, carrying its id (also sent back as `X-Request-Id`). The
  * request is logged from an allow-list: no headers at all (so no cookie or Authorization can
  * slip in), and the URL with secret-bearing query values masked.
+ *
+ * Written here rather than with pino-http: that builds a child logger and runs its serializers
+ * for every request even when the line is not written, about 5% of a page view's CPU.
  */
 export function createRequestLogger(logger: Logger): RequestHandler {
-  const httpLogger = pinoHttp({
-    logger,
-    quietReqLogger: true,
-    wrapSerializers: false,
-    genReqId: (req: IncomingMessage, res: ServerResponse) => {
-      const id = requestIdFor(req.headers['x-request-id']);
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    serializers: {
-      req: (req: Request) => ({ method: req.method, url: maskUrl(req.originalUrl), ip: req.ip }),
-      res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
-    },
-    customLogLevel: (_req, res, error) => (error !== undefined || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    // The error handler already logged what went wrong; a made-up Error with a stack adds nothing.
-    customErrorObject: (_req, res, _error, value: { responseTime: number }) => ({ res, responseTime: value.responseTime }),
-    customSuccessMessage: (req, res) => `${req.method ?? ''} ${res.statusCode}`,
-    customErrorMessage: (req, res) => `${req.method ?? ''} ${res.statusCode}`,
-  });
   return (req, res, next) => {
-    httpLogger(req, res, () => {
-      currentRequest.run(typeof req.id === 'string' ? req.id : '', next);
-    });
+    const id = requestIdFor(req.headers['x-request-id']);
+    req.id = id;
+    res.setHeader('X-Request-Id', id);
+    const started = performance.now();
+    const done = (): void => {
+      res.removeListener('finish', done);
+      res.removeListener('close', done);
+      const level = levelFor(res.statusCode);
+      if (!logger.isLevelEnabled(level)) return;
+      // A response that closed before it finished was cut off: the client went away or the socket broke.
+      const aborted = !res.writableFinished;
+      logger[level](
+        { reqId: id, req: requestFields(req), res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started), ...(aborted ? { aborted } : {}) },
+        `${req.method} ${String(res.statusCode)}${aborted ? ' (aborted)' : ''}`,
+      );
+    };
+    res.on('finish', done);
+    res.on('close', done);
+    currentRequest.run(id, next);
   };
+}
+
+function requestFields(req: Request): { method: string; url: string; ip: string | undefined } {
+  return { method: req.method, url: maskUrl(req.originalUrl), ip: req.ip };
 }

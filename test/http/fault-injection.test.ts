@@ -287,6 +287,8 @@ describe('the stand-in cleans up a reply that never ends', () => {
     for (let i = 0; i < 50 && (await connections(standInServer)) > 0; i += 1) await sleep(20);
     expect(await connections(standInServer)).toBe(0);
     await loggedOnce(logs);
+    // Its request log line says it was cut off, not that a 200 went out whole.
+    expect(logs.lines.map((line) => JSON.parse(line) as { aborted?: boolean; msg: string })).toEqual([expect.objectContaining({ aborted: true, msg: 'GET 200 (aborted)' })]);
     await new Promise<void>((resolve) => standInServer.close(() => resolve()));
   });
 
