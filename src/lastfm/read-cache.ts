@@ -8,13 +8,20 @@ interface Entry {
   expiresAt: number;
 }
 
+interface UserEntries {
+  entries: Map<string, Entry>;
+  /** Changes whenever anything stored for this user does; never reused, even after eviction. */
+  version: number;
+}
+
 /**
  * A short per-user cache for reads, so each page view does not cost Last.fm calls. Writes call
  * `invalidate` so the next page shows what they changed. Concurrent misses for the same read share
  * one Last.fm call: 25 tabs opened at once would otherwise queue 75 calls behind the rate limit.
  */
 export class UserReadCache {
-  private readonly users = new Map<string, Map<string, Entry>>();
+  private readonly users = new Map<string, UserEntries>();
+  private lastVersion = 0;
   private readonly inFlight = new Map<string, Promise<unknown>>();
   /** Bumped by `invalidate`, so a read that started before a write cannot store what it saw. */
   private readonly generations = new Map<string, number>();
@@ -25,7 +32,7 @@ export class UserReadCache {
   ) {}
 
   async get<T>(user: string, kind: string, load: () => Promise<T>): Promise<T> {
-    const entry = this.users.get(user)?.get(kind);
+    const entry = this.users.get(user)?.entries.get(kind);
     if (entry !== undefined && entry.expiresAt > this.now()) return entry.value as T;
     const flightKey = `${user}\u0000${kind}`;
     const pending = this.inFlight.get(flightKey);
@@ -43,6 +50,14 @@ export class UserReadCache {
     }
   }
 
+  /**
+   * Names what is stored for `user` right now: equal versions mean the same values, so whatever
+   * was built from them (the rendered home page) still holds. Undefined when nothing is stored.
+   */
+  version(user: string): number | undefined {
+    return this.users.get(user)?.version;
+  }
+
   invalidate(user: string): void {
     this.users.delete(user);
     for (const key of this.inFlight.keys()) if (key.startsWith(`${user}\u0000`)) this.inFlight.delete(key);
@@ -51,11 +66,12 @@ export class UserReadCache {
   }
 
   private store(user: string, kind: string, value: unknown): void {
-    const entries = this.users.get(user) ?? new Map<string, Entry>();
+    const entries = this.users.get(user)?.entries ?? new Map<string, Entry>();
     // Re-inserting moves the user to the end, so the oldest users sit at the front.
     this.users.delete(user);
     entries.set(kind, { value, expiresAt: this.now() + this.ttlMs });
-    this.users.set(user, entries);
+    this.lastVersion += 1;
+    this.users.set(user, { entries, version: this.lastVersion });
     for (const oldest of this.users.keys()) {
       if (this.users.size <= MAX_USERS) break;
       this.users.delete(oldest);

@@ -3,8 +3,10 @@ import { HttpError } from '../errors';
 import type { LastfmClient } from '../lastfm/client';
 import type { Profile, RecentTrack, TopTag } from '../lastfm/user-data';
 import { forAccount, type AccountDeps } from './account';
+import { csrfToken } from '../middleware/csrf';
 import { takeFlash } from './flash';
 import { calendarDate, relativeTime } from './relative-time';
+import { RenderedPages } from './rendered-pages';
 
 export interface AccountHomeDeps extends AccountDeps {
   lastfm: LastfmClient;
@@ -28,6 +30,7 @@ export interface ProfileView extends Profile {
 export function createAccountHomeRouter(deps: AccountHomeDeps): Router {
   const { lastfm, cache } = deps;
   const router = Router();
+  const pages = new RenderedPages();
 
   router.get('/', async (req, res, next) => {
     const user = req.session.user;
@@ -40,6 +43,7 @@ export function createAccountHomeRouter(deps: AccountHomeDeps): Router {
     let tracks: TrackView[] = [];
     let tags: TopTag[] = [];
     let loadError: string | undefined;
+    const versionBefore = cache.version(user.name);
     try {
       const [info, recent, topTags] = await forAccount(req, res, deps, () =>
         Promise.all([
@@ -61,9 +65,25 @@ export function createAccountHomeRouter(deps: AccountHomeDeps): Router {
       if (!(error instanceof HttpError) || error.status === 401) throw error;
       loadError = error.message;
     }
+    // The page is a function of the cached reads (same version: same values), the session's form
+    // token and the times in words. A one-time message or a load error is never reused.
+    const reusable = flash === undefined && loadError === undefined && versionBefore !== undefined && cache.version(user.name) === versionBefore;
+    const fingerprint = reusable ? [versionBefore, user.name, csrfToken(req), ...tracks.map((track) => track.when)].join('\u0000') : undefined;
+    const rendered = fingerprint === undefined ? undefined : pages.get(req.sessionID, fingerprint);
+    if (rendered !== undefined) {
+      res.type('html').send(rendered);
+      return;
+    }
     // A form whose input was refused shows again with what the person typed.
     const typed = (form: string, name: string): string => (flash?.form === form ? (flash.values?.[name] ?? '') : '');
-    res.render('home', { title: 'Your Last.fm', profile, tracks, tags, loadError, flash, typed });
+    res.render('home', { title: 'Your Last.fm', profile, tracks, tags, loadError, flash, typed }, (error: Error | null, html: string) => {
+      if (error) {
+        next(error);
+        return;
+      }
+      if (fingerprint !== undefined) pages.set(req.sessionID, fingerprint, html);
+      res.type('html').send(html);
+    });
   });
 
   return router;

@@ -50,4 +50,30 @@ describe('UserReadCache', () => {
     await expect(cache.get('rj', 'profile', () => Promise.reject(new Error('down')))).rejects.toThrow('down');
     expect(await cache.get('rj', 'profile', () => Promise.resolve('up'))).toBe('up');
   });
+
+  it('names what it holds for a person with a version that changes with every store and invalidation, never repeating', async () => {
+    let now = 0;
+    const cache = new UserReadCache(() => now, 60_000);
+    const seen: (number | undefined)[] = [cache.version('rj')];
+    await cache.get('rj', 'profile', () => Promise.resolve('p1'));
+    seen.push(cache.version('rj'));
+    await cache.get('rj', 'profile', () => Promise.resolve('unused'));
+    expect(cache.version('rj')).toBe(seen[1]);
+    await cache.get('rj', 'recent', () => Promise.resolve('r1'));
+    seen.push(cache.version('rj'));
+    await cache.get('other', 'profile', () => Promise.resolve('o1'));
+    expect(cache.version('rj')).toBe(seen[2]);
+    now = 60_000;
+    await cache.get('rj', 'profile', () => Promise.resolve('p2'));
+    seen.push(cache.version('rj'));
+    cache.invalidate('rj');
+    seen.push(cache.version('rj'));
+    await cache.get('rj', 'profile', () => Promise.resolve('p3'));
+    seen.push(cache.version('rj'));
+    expect(seen[0]).toBeUndefined();
+    expect(seen[4]).toBeUndefined();
+    const defined = seen.filter((v) => v !== undefined);
+    expect(defined).toHaveLength(4);
+    expect(new Set(defined).size).toBe(4);
+  });
 });
