@@ -31,10 +31,10 @@ beforeEach(async () => {
   ]);
   homeRenders = 0;
   const renderFile = ejs.renderFile.bind(ejs);
-  jest.spyOn(ejs, 'renderFile').mockImplementation(((...args: Parameters<typeof ejs.renderFile>) => {
-    if (String(args[0]).endsWith('home.ejs')) homeRenders += 1;
+  jest.spyOn(ejs, 'renderFile').mockImplementation((...args: Parameters<typeof ejs.renderFile>) => {
+    if (args[0].endsWith('home.ejs')) homeRenders += 1;
     return renderFile(...args);
-  }) as typeof ejs.renderFile);
+  });
 });
 
 afterEach(async () => {
