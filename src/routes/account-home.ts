@@ -39,41 +39,40 @@ export function createAccountHomeRouter(deps: AccountHomeDeps): Router {
       return;
     }
     const flash = takeFlash(req);
-    let profile: ProfileView | undefined;
-    let tracks: TrackView[] = [];
-    let tags: TopTag[] = [];
+    let reads: [Profile, RecentTrack[], TopTag[]] | undefined;
     let loadError: string | undefined;
     const versionBefore = cache.version(user.name);
     try {
-      const [info, recent, topTags] = await forAccount(req, res, deps, () =>
+      reads = await forAccount(req, res, deps, () =>
         Promise.all([
           cache.get(user.name, 'profile', () => lastfm.getProfile(user.name)),
           cache.get(user.name, 'recent', () => lastfm.getRecentTracks(user.name, RECENT_TRACKS)),
           cache.get(user.name, 'tags', () => lastfm.getTopTags(user.name)),
         ]),
       );
-      tags = topTags;
-      const nowSeconds = Math.floor(deps.now() / 1000);
-      profile = { ...info, memberSince: info.registeredAt === undefined ? undefined : calendarDate(info.registeredAt) };
-      tracks = recent.map((track) => ({
-        ...track,
-        when: track.playedAt === undefined ? 'now playing' : relativeTime(track.playedAt, nowSeconds),
-        isoTime: track.playedAt === undefined ? undefined : new Date(track.playedAt * 1000).toISOString(),
-      }));
     } catch (error) {
       // A revoked key has already signed the person out: show that page, not a half-empty home.
       if (!(error instanceof HttpError) || error.status === 401) throw error;
       loadError = error.message;
     }
+    const nowSeconds = Math.floor(deps.now() / 1000);
+    const whens = reads === undefined ? [] : reads[1].map((track) => (track.playedAt === undefined ? 'now playing' : relativeTime(track.playedAt, nowSeconds)));
     // The page is a function of the cached reads (same version: same values), the session's form
     // token and the times in words. A one-time message or a load error is never reused.
-    const reusable = flash === undefined && loadError === undefined && versionBefore !== undefined && cache.version(user.name) === versionBefore;
-    const fingerprint = reusable ? [versionBefore, user.name, csrfToken(req), ...tracks.map((track) => track.when)].join('\u0000') : undefined;
+    const reusable = flash === undefined && reads !== undefined && versionBefore !== undefined && cache.version(user.name) === versionBefore;
+    const fingerprint = reusable ? [versionBefore, user.name, csrfToken(req), ...whens].join('\u0000') : undefined;
     const rendered = fingerprint === undefined ? undefined : pages.get(req.sessionID, fingerprint);
     if (rendered !== undefined) {
       res.type('html').send(rendered);
       return;
     }
+    const [info, recent, tags] = reads ?? [undefined, [], []];
+    const profile: ProfileView | undefined = info === undefined ? undefined : { ...info, memberSince: info.registeredAt === undefined ? undefined : calendarDate(info.registeredAt) };
+    const tracks: TrackView[] = recent.map((track, i) => ({
+      ...track,
+      when: whens[i] ?? '',
+      isoTime: track.playedAt === undefined ? undefined : new Date(track.playedAt * 1000).toISOString(),
+    }));
     // A form whose input was refused shows again with what the person typed.
     const typed = (form: string, name: string): string => (flash?.form === form ? (flash.values?.[name] ?? '') : '');
     res.render('home', { title: 'Your Last.fm', profile, tracks, tags, loadError, flash, typed }, (error: Error | null, html: string) => {
