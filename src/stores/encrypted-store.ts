@@ -12,6 +12,18 @@ interface StoredUser extends Omit<SessionUser, 'key'> {
 const CONTEXT = 'lastfm-session-key:';
 
 /**
+ * On a user this store opened: the sealed form it was opened from. express-session touches the
+ * session at the end of every request, and sealing afresh each time (a new IV, AES-GCM) was a few
+ * percent of a page view's CPU; the key has not changed, so the sealed form it came in still holds.
+ * A symbol, so it is never serialized, and checked against the key in case a route replaced it.
+ */
+const OPENED_FROM = Symbol('sealed form');
+
+interface OpenedUser extends SessionUser {
+  [OPENED_FROM]?: { key: string; sealedKey: string };
+}
+
+/**
  * Wraps any express-session store: seals `user.key` on the way in and opens it on the way out, so
  * the rest of the app reads the key in plaintext while no store ever holds it. A key that no
  * known secret opens signs the person out instead of failing. Every error of the inner store
@@ -82,9 +94,11 @@ export class EncryptedStore extends Store {
   }
 
   private seal(session: SessionData): SessionData {
-    const user = (session as Partial<SessionData>).user;
+    const user: OpenedUser | undefined = (session as Partial<SessionData>).user;
     if (user === undefined) return session;
-    const stored: StoredUser = { name: user.name, subscriber: user.subscriber, signedInAt: user.signedInAt, sealedKey: this.sealer.seal(user.key, CONTEXT + user.name) };
+    const opened = user[OPENED_FROM];
+    const sealedKey = opened?.key === user.key ? opened.sealedKey : this.sealer.seal(user.key, CONTEXT + user.name);
+    const stored: StoredUser = { name: user.name, subscriber: user.subscriber, signedInAt: user.signedInAt, sealedKey };
     // The stored form differs from the live one on purpose; stores only serialize it.
     return { ...session, user: stored as unknown as SessionUser };
   }
@@ -98,7 +112,9 @@ export class EncryptedStore extends Store {
     const key = user === undefined ? undefined : this.sealer.open(user.sealedKey, CONTEXT + user.name);
     // No readable key: the session goes on, signed out.
     if (user === undefined || key === undefined) return rest as SessionData;
-    return { ...rest, user: { name: user.name, key, subscriber: user.subscriber, signedInAt: user.signedInAt } };
+    const opened: OpenedUser = { name: user.name, key, subscriber: user.subscriber, signedInAt: user.signedInAt };
+    Object.defineProperty(opened, OPENED_FROM, { value: { key, sealedKey: user.sealedKey }, enumerable: false });
+    return { ...rest, user: opened };
   }
 }
 

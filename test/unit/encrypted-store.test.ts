@@ -1,0 +1,66 @@
+import { MemoryStore, type SessionData } from 'express-session';
+import { EncryptedStore } from '../../src/stores/encrypted-store';
+import { KeySealer } from '../../src/stores/key-sealer';
+
+const SECRET = 'encrypted-store-test-secret-0123456789';
+
+function call<T>(run: (done: (error: unknown, value?: T) => void) => void): Promise<T | undefined> {
+  return new Promise((resolve, reject) => {
+    run((error, value) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(value)));
+  });
+}
+
+/** What the inner store holds for `sid`, as it would be written to disk or Redis. */
+async function raw(inner: MemoryStore, sid: string): Promise<{ user?: { sealedKey?: string } } & Record<string, unknown>> {
+  const stored = await call<SessionData>((done) => inner.get(sid, done));
+  return JSON.parse(JSON.stringify(stored)) as { user?: { sealedKey?: string } };
+}
+
+function session(key: string): SessionData {
+  return {
+    cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000), httpOnly: true, path: '/' },
+    user: { name: 'rj', key, subscriber: false, signedInAt: 1 },
+  } as SessionData;
+}
+
+describe('EncryptedStore', () => {
+  let inner: MemoryStore;
+  let store: EncryptedStore;
+
+  beforeEach(async () => {
+    inner = new MemoryStore();
+    store = new EncryptedStore(inner, new KeySealer([SECRET]));
+    await call((done) => store.set('sid', session('the-session-key'), done));
+  });
+
+  it('stores only the sealed key, and gives the plain one back', async () => {
+    const stored = await raw(inner, 'sid');
+    expect(JSON.stringify(stored)).not.toContain('the-session-key');
+    expect(stored.user?.sealedKey).toMatch(/^v1\./);
+    expect((await call<SessionData>((done) => store.get('sid', done)))?.user?.key).toBe('the-session-key');
+  });
+
+  it('touches without sealing again: the sealed form stays byte for byte as it was', async () => {
+    const before = (await raw(inner, 'sid')).user?.sealedKey;
+    const opened = await call<SessionData>((done) => store.get('sid', done));
+    if (opened === undefined) throw new Error('no session');
+    await call((done) => store.touch('sid', opened, done));
+    await call((done) => store.set('sid', opened, done));
+    expect((await raw(inner, 'sid')).user?.sealedKey).toBe(before);
+  });
+
+  it('seals afresh when the key was replaced after opening', async () => {
+    const opened = await call<SessionData>((done) => store.get('sid', done));
+    if (opened?.user === undefined) throw new Error('no session');
+    opened.user.key = 'a-new-key';
+    await call((done) => store.set('sid', opened, done));
+    expect(JSON.stringify(await raw(inner, 'sid'))).not.toContain('a-new-key');
+    expect((await call<SessionData>((done) => store.get('sid', done)))?.user?.key).toBe('a-new-key');
+  });
+
+  it('keeps the remembered sealed form out of anything serialized', async () => {
+    const opened = await call<SessionData>((done) => store.get('sid', done));
+    expect(Object.keys(opened?.user ?? {}).sort()).toEqual(['key', 'name', 'signedInAt', 'subscriber']);
+    expect(JSON.stringify(opened)).not.toContain('v1.');
+  });
+});
