@@ -10,6 +10,7 @@ import type { Clock } from './lastfm/clock';
 import type { RetryPolicy } from './lastfm/retry';
 import { createSigner } from './lastfm/signature';
 import { createLogger, type Logger } from './logger';
+import { createBodyParser } from './middleware/body';
 import { verifyCsrf } from './middleware/csrf';
 import { restoreBasePath } from './middleware/base-path';
 import { createErrorHandler, notFound } from './middleware/errors';
@@ -146,8 +147,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   site.use(createSessionMiddleware(config, store));
   site.use(createEndedSessionCheck(sessions.signOuts));
   site.use(sessionLocals);
-  site.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100 }));
-  site.use(express.json({ limit: '32kb' }));
+  site.use(createBodyParser());
   site.use(['/track', '/tags'], signedInOnly);
   site.use(verifyCsrf);
   site.use(createAccountHomeRouter({ config, lastfm, cache: readCache, now }));

@@ -1,12 +1,12 @@
-import { MemoryStore, type SessionData } from 'express-session';
+import { Cookie, MemoryStore, type SessionData } from 'express-session';
 import { EncryptedStore } from '../../src/stores/encrypted-store';
 import { KeySealer } from '../../src/stores/key-sealer';
 
 const SECRET = 'encrypted-store-test-secret-0123456789';
 
-function call<T>(run: (done: (error: unknown, value?: T) => void) => void): Promise<T | undefined> {
+function call<T>(run: (done: (error: unknown, value?: T | null) => void) => void): Promise<T | undefined> {
   return new Promise((resolve, reject) => {
-    run((error, value) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(value)));
+    run((error, value) => (error ? reject(error instanceof Error ? error : new Error('the store call failed')) : resolve(value ?? undefined)));
   });
 }
 
@@ -17,10 +17,9 @@ async function raw(inner: MemoryStore, sid: string): Promise<{ user?: { sealedKe
 }
 
 function session(key: string): SessionData {
-  return {
-    cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000), httpOnly: true, path: '/' },
-    user: { name: 'rj', key, subscriber: false, signedInAt: 1 },
-  } as SessionData;
+  const cookie = new Cookie();
+  cookie.maxAge = 60_000;
+  return { cookie, user: { name: 'rj', key, subscriber: false, signedInAt: 1 } } as SessionData;
 }
 
 describe('EncryptedStore', () => {
@@ -37,7 +36,7 @@ describe('EncryptedStore', () => {
     const stored = await raw(inner, 'sid');
     expect(JSON.stringify(stored)).not.toContain('the-session-key');
     expect(stored.user?.sealedKey).toMatch(/^v1\./);
-    expect((await call<SessionData>((done) => store.get('sid', done)))?.user?.key).toBe('the-session-key');
+    expect((await call<SessionData>((done) => store.get('sid', done)))?.user.key).toBe('the-session-key');
   });
 
   it('touches without sealing again: the sealed form stays byte for byte as it was', async () => {
@@ -55,7 +54,7 @@ describe('EncryptedStore', () => {
     opened.user.key = 'a-new-key';
     await call((done) => store.set('sid', opened, done));
     expect(JSON.stringify(await raw(inner, 'sid'))).not.toContain('a-new-key');
-    expect((await call<SessionData>((done) => store.get('sid', done)))?.user?.key).toBe('a-new-key');
+    expect((await call<SessionData>((done) => store.get('sid', done)))?.user.key).toBe('a-new-key');
   });
 
   it('keeps the remembered sealed form out of anything serialized', async () => {
