@@ -15,7 +15,7 @@ import { verifyCsrf } from './middleware/csrf';
 import { restoreBasePath } from './middleware/base-path';
 import { createErrorHandler, notFound } from './middleware/errors';
 import { createSiteLocals, sessionLocals } from './middleware/locals';
-import { createRequestLogger, currentRequestId } from './middleware/request-log';
+import { createRequestLogger } from './middleware/request-log';
 import { UserReadCache } from './lastfm/read-cache';
 import { signedInOnly } from './routes/account';
 import { createAccountHomeRouter } from './routes/account-home';
@@ -79,7 +79,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       signer: createSigner(config.lastfm.sharedSecret),
       userAgent: `${packageJson.name}/${packageJson.version} (+${config.publicUrl.href})`,
       timeoutMs: config.lastfm.timeoutMs,
-      onCall: (event) => logger[event.outcome === 'ok' ? 'info' : 'warn']({ reqId: currentRequestId(), lastfm: event }, `Last.fm ${event.method} ${event.outcome}`),
+      onCall: (event, reqId) => logger[event.outcome === 'ok' ? 'info' : 'warn']({ reqId, lastfm: event }, `Last.fm ${event.method} ${event.outcome}`),
       rateLimitPerSecond: config.lastfm.rateLimitPerSecond,
       ...(deps.clock === undefined ? {} : { clock: deps.clock }),
       ...(deps.lastfmRetryPolicy === undefined ? {} : { retryPolicy: deps.lastfmRetryPolicy }),

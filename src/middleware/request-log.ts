@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from '../logger';
@@ -13,13 +12,6 @@ declare module 'node:http' {
 
 /** An id a proxy or client may hand us: short, and nothing that could forge a log line or header. */
 const INCOMING_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
-/** The id of the request being handled, so lines logged deep inside (Last.fm calls) carry it too. */
-const currentRequest = new AsyncLocalStorage<string>();
-
-export function currentRequestId(): string | undefined {
-  return currentRequest.getStore();
-}
 
 /** A request id for this request: the incoming `X-Request-Id` when it is a safe token, else a fresh UUID. */
 export function requestIdFor(incoming: string | string[] | undefined): string {
@@ -60,7 +52,7 @@ export function createRequestLogger(logger: Logger): RequestHandler {
     };
     res.on('finish', done);
     res.on('close', done);
-    currentRequest.run(id, next);
+    next();
   };
 }
 

@@ -42,12 +42,13 @@ export function createAccountHomeRouter(deps: AccountHomeDeps): Router {
     let reads: [Profile, RecentTrack[], TopTag[]] | undefined;
     let loadError: string | undefined;
     const versionBefore = cache.version(user.name);
+    const client = lastfm.forRequest(req.id);
     try {
       reads = await forAccount(req, res, deps, () =>
         Promise.all([
-          cache.get(user.name, 'profile', () => lastfm.getProfile(user.name)),
-          cache.get(user.name, 'recent', () => lastfm.getRecentTracks(user.name, RECENT_TRACKS)),
-          cache.get(user.name, 'tags', () => lastfm.getTopTags(user.name)),
+          cache.get(user.name, 'profile', () => client.getProfile(user.name)),
+          cache.get(user.name, 'recent', () => client.getRecentTracks(user.name, RECENT_TRACKS)),
+          cache.get(user.name, 'tags', () => client.getTopTags(user.name)),
         ]),
       );
     } catch (error) {

@@ -63,7 +63,7 @@ export function createAuthRouter({ config, lastfm, now }: AuthRoutesDeps): Route
 
     let session;
     try {
-      session = await lastfm.getSession(token);
+      session = await lastfm.forRequest(req.id).getSession(token);
     } catch (error) {
       rethrowAsPage(error, 'web-sign-in');
     }

@@ -44,7 +44,7 @@ export function createDesktopRouter({ config, lastfm, now }: DesktopRoutesDeps):
   router.post('/auth/desktop/token', async (req, res) => {
     let token: string;
     try {
-      token = await lastfm.getToken();
+      token = await lastfm.forRequest(req.id).getToken();
     } catch (error) {
       rethrowAsPage(error, 'desktop-sign-in');
     }
@@ -70,7 +70,7 @@ export function createDesktopRouter({ config, lastfm, now }: DesktopRoutesDeps):
 
     let session;
     try {
-      session = await lastfm.getSession(entry.token);
+      session = await lastfm.forRequest(req.id).getSession(entry.token);
     } catch (error) {
       if (!isLastfmFailure(error)) throw error;
       const failure = lastfmFailure(error, 'desktop-sign-in');

@@ -85,7 +85,7 @@ export function createMobileRouter({ config, lastfm, now, limits = DEFAULT_MOBIL
 
     let session;
     try {
-      session = await lastfm.getMobileSession(username, password);
+      session = await lastfm.forRequest(req.id).getMobileSession(username, password);
     } catch (error) {
       if (!isLastfmFailure(error)) throw error;
       const failure = lastfmFailure(error, 'mobile-sign-in');

@@ -15,7 +15,7 @@ export function createTagsRouter(deps: TagRoutesDeps): Router {
   router.post('/tags/add', async (req, res) => {
     const user = requireUser(req);
     const { target, tags } = readForm(req, 'tags-add', (body) => ({ target: readTagTarget(body), tags: readTags(body) }));
-    await forAccount(req, res, deps, () => lastfm.addTags(user.key, target, tags));
+    await forAccount(req, res, deps, () => lastfm.forRequest(req.id).addTags(user.key, target, tags));
     cache.invalidate(user.name);
     reportDone(req, res, config, { kind: 'success', message: `Tagged ${describeTarget(target)} with: ${tags.join(', ')}.`, details: [] }, { target, tags });
   });
@@ -23,7 +23,7 @@ export function createTagsRouter(deps: TagRoutesDeps): Router {
   router.post('/tags/remove', async (req, res) => {
     const user = requireUser(req);
     const { target, tag } = readForm(req, 'tags-remove', (body) => ({ target: readTagTarget(body), tag: requiredText(body, 'tag', MAX_TAG_LENGTH) }));
-    await forAccount(req, res, deps, () => lastfm.removeTag(user.key, target, tag));
+    await forAccount(req, res, deps, () => lastfm.forRequest(req.id).removeTag(user.key, target, tag));
     cache.invalidate(user.name);
     reportDone(req, res, config, { kind: 'success', message: `Removed the tag "${tag}" from ${describeTarget(target)}.`, details: [] }, { target, tag });
   });

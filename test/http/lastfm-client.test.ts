@@ -47,3 +47,30 @@ describe('LastfmClient.scrobble', () => {
     expect(call?.params.sk).toBeUndefined();
   });
 });
+
+describe('LastfmClient.forRequest', () => {
+  it('reports each call with the id of the request it was made for, and shares the back-off after error 29', async () => {
+    const events: [string, string | undefined][] = [];
+    const shared = new LastfmClient({
+      apiKey: FAKE_API_KEY,
+      apiUrl: fake.apiUrl,
+      authUrl: fake.authUrl,
+      signer: createSigner(FAKE_SECRET),
+      userAgent: 'test/1.0',
+      timeoutMs: 2000,
+      clock: instantClock(),
+      onCall: (event, requestId) => events.push([event.outcome, requestId]),
+    });
+    await shared.forRequest('first').getProfile('rj');
+    fake.replyNextError(29, 'Rate limit exceeded');
+    await expect(shared.forRequest('second').getProfile('rj')).rejects.toMatchObject({ code: 29 });
+    // Another request's view is held back too, without sending: the back-off lives on the shared client.
+    await expect(shared.forRequest('third').getProfile('rj')).rejects.toMatchObject({ code: 29 });
+    expect(fake.calls('user.getInfo')).toHaveLength(2);
+    expect(events).toEqual([
+      ['ok', 'first'],
+      ['lastfm-error', 'second'],
+      ['lastfm-error', 'third'],
+    ]);
+  });
+});
