@@ -10,6 +10,8 @@ interface StoredUser extends Omit<SessionUser, 'key'> {
 }
 
 const CONTEXT = 'lastfm-session-key:';
+/** How many opened keys are remembered (see `openKey`). */
+const RECENTLY_OPENED = 1000;
 
 /**
  * On a user this store opened: the sealed form it was opened from. express-session touches the
@@ -30,6 +32,7 @@ interface OpenedUser extends SessionUser {
  * becomes a 503 "sessions are unavailable", and so does an answer slower than `deadlineMs`.
  */
 export class EncryptedStore extends Store {
+  private readonly recentlyOpened = new Map<string, string>();
   constructor(
     private readonly inner: Store,
     private readonly sealer: KeySealer,
@@ -103,13 +106,32 @@ export class EncryptedStore extends Store {
     return { ...session, user: stored as unknown as SessionUser };
   }
 
+  /**
+   * Opening the key (AES-GCM) on every request was the largest cost this store added to a page
+   * view, and most requests never use the key. Recently opened keys are kept, by sealed form and
+   * user name, in this process's memory, which already holds the secrets that open them all.
+   */
+  private openKey(user: StoredUser): string | undefined {
+    const memoKey = `${user.name}\u0000${user.sealedKey}`;
+    const known = this.recentlyOpened.get(memoKey);
+    if (known !== undefined) return known;
+    const key = this.sealer.open(user.sealedKey, CONTEXT + user.name);
+    if (key === undefined) return undefined;
+    this.recentlyOpened.set(memoKey, key);
+    for (const oldest of this.recentlyOpened.keys()) {
+      if (this.recentlyOpened.size <= RECENTLY_OPENED) break;
+      this.recentlyOpened.delete(oldest);
+    }
+    return key;
+  }
+
   private open(stored: SessionData): SessionData {
     const raw = (stored as { user?: unknown }).user;
     if (raw === undefined) return stored;
     const rest: Omit<SessionData, 'user'> & Partial<Pick<SessionData, 'user'>> = { ...stored };
     delete rest.user;
     const user = readStoredUser(raw);
-    const key = user === undefined ? undefined : this.sealer.open(user.sealedKey, CONTEXT + user.name);
+    const key = user === undefined ? undefined : this.openKey(user);
     // No readable key: the session goes on, signed out.
     if (user === undefined || key === undefined) return rest as SessionData;
     const opened: OpenedUser = { name: user.name, key, subscriber: user.subscriber, signedInAt: user.signedInAt };

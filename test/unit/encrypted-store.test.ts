@@ -62,4 +62,20 @@ describe('EncryptedStore', () => {
     expect(Object.keys(opened?.user ?? {}).sort()).toEqual(['key', 'name', 'signedInAt', 'subscriber']);
     expect(JSON.stringify(opened)).not.toContain('v1.');
   });
+
+  it('opens a key once for repeated reads, but never for another user it was copied to', async () => {
+    const sealer = new KeySealer([SECRET]);
+    const opens = jest.spyOn(sealer, 'open');
+    const own = new EncryptedStore(inner, sealer);
+    await call((done) => own.set('sid', session('the-session-key'), done));
+    for (let i = 0; i < 3; i += 1) expect((await call<SessionData>((done) => own.get('sid', done)))?.user.key).toBe('the-session-key');
+    expect(opens).toHaveBeenCalledTimes(1);
+
+    const stored = await raw(inner, 'sid');
+    const copied = { ...stored, user: { ...stored.user, name: 'mallory' } };
+    await call((done) => inner.set('other', copied as unknown as SessionData, done));
+    const theirs = await call<SessionData>((done) => own.get('other', done));
+    expect(theirs).toBeDefined();
+    expect((theirs as Partial<SessionData> | undefined)?.user).toBeUndefined();
+  });
 });
