@@ -55,7 +55,10 @@ export function serveParent(port: number, stats: () => Record<string, number> = 
       global.gc?.();
       process.send?.({ type: 'rss', rss: process.memoryUsage().rss });
     }
-    if (message.type === 'stats') process.send?.({ type: 'stats', stats: stats() });
+    if (message.type === 'stats') {
+      const cpu = process.cpuUsage();
+      process.send?.({ type: 'stats', stats: { ...stats(), cpuMicros: cpu.user + cpu.system } });
+    }
   });
   process.on('SIGTERM', () => process.exit(0));
   process.send?.({ type: 'ready', port });
