@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Config } from '../config';
 import { addDesktopToken, currentStatus, findDesktopToken, newDesktopToken, type DesktopToken } from '../desktop-tokens';
 import { HttpError, LastfmError } from '../errors';
-import type { LastfmClient } from '../lastfm/client';
+import type { LastfmClient, LastfmSession } from '../lastfm/client';
 import { kindOfCode } from '../lastfm/error-codes';
 import { saveSession, startUserSession } from '../session';
 import { optionalString } from './input';
@@ -26,6 +26,23 @@ interface TokenRow {
 /** The desktop (token-first) flow: get a token, approve it on Last.fm in another tab, then exchange it. */
 export function createDesktopRouter({ config, lastfm, now }: DesktopRoutesDeps): Router {
   const router = Router();
+  /**
+   * Exchanges under way, by Last.fm token. A double click sends two requests with the same token:
+   * the second would get error 15 (the first spent it) and save the old session back over the
+   * sign-in, so it shares the first one's answer instead and signs in too.
+   */
+  const exchanges = new Map<string, Promise<LastfmSession>>();
+  const exchange = (req: Request, token: string): Promise<LastfmSession> => {
+    let pending = exchanges.get(token);
+    if (pending === undefined) {
+      pending = lastfm
+        .forRequest(req.id)
+        .getSession(token)
+        .finally(() => exchanges.delete(token));
+      exchanges.set(token, pending);
+    }
+    return pending;
+  };
 
   const renderList = (req: Request, res: Response, status = 200, notice?: HttpError): void => {
     const at = now();
@@ -68,9 +85,9 @@ export function createDesktopRouter({ config, lastfm, now }: DesktopRoutesDeps):
     }
     const entry = usableToken(req, id);
 
-    let session;
+    let session: LastfmSession;
     try {
-      session = await lastfm.forRequest(req.id).getSession(entry.token);
+      session = await exchange(req, entry.token);
     } catch (error) {
       if (!isLastfmFailure(error)) throw error;
       const failure = lastfmFailure(error, 'desktop-sign-in');

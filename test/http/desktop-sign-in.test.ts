@@ -186,6 +186,23 @@ describe('POST /auth/desktop/session', () => {
     expect(tokenIds(list.text)).toEqual([]);
   });
 
+  it('signs in on a double click: both requests share one exchange, and neither undoes the sign-in', async () => {
+    const { agent, id, token, csrf } = await createToken();
+    await openAuthorize(agent, id);
+    approve(token, 'rj');
+    const clicks = await Promise.all([0, 1].map(() => agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, token: id })));
+    expect(clicks.map((click) => [click.status, click.headers.location])).toEqual([
+      [303, '/'],
+      [303, '/'],
+    ]);
+    expect(fake.calls('auth.getSession')).toHaveLength(1);
+    for (const click of clicks) {
+      const cookie = sessionCookie(click, config.session.cookieName) ?? '';
+      expect((await request(app).get('/').set('Cookie', `${config.session.cookieName}=${cookie}`)).text).toContain('Hello, rj');
+    }
+    expect((await agent.get('/')).text).toContain('Hello, rj');
+  });
+
   it('refuses a used token without asking Last.fm again', async () => {
     const { agent, id, token, csrf } = await createToken();
     approve(token);
