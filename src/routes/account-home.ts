@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { HttpError } from '../errors';
 import type { LastfmClient } from '../lastfm/client';
 import type { Profile, RecentTrack, TopTag } from '../lastfm/user-data';
@@ -6,7 +6,7 @@ import { forAccount, type AccountDeps } from './account';
 import { csrfToken } from '../middleware/csrf';
 import { takeFlash } from './flash';
 import { calendarDate, relativeTime } from './relative-time';
-import { RenderedPages } from './rendered-pages';
+import { RenderedPages, renderedPage, type RenderedPage } from './rendered-pages';
 
 export interface AccountHomeDeps extends AccountDeps {
   lastfm: LastfmClient;
@@ -64,7 +64,7 @@ export function createAccountHomeRouter(deps: AccountHomeDeps): Router {
     const fingerprint = reusable ? [versionBefore, user.name, csrfToken(req), ...whens].join('\u0000') : undefined;
     const rendered = fingerprint === undefined ? undefined : pages.get(req.sessionID, fingerprint);
     if (rendered !== undefined) {
-      res.type('html').send(rendered);
+      sendPage(res, rendered);
       return;
     }
     const [info, recent, tags] = reads ?? [undefined, [], []];
@@ -81,10 +81,16 @@ export function createAccountHomeRouter(deps: AccountHomeDeps): Router {
         next(error);
         return;
       }
-      if (fingerprint !== undefined) pages.set(req.sessionID, fingerprint, html);
-      res.type('html').send(html);
+      const page = renderedPage(html);
+      if (fingerprint !== undefined) pages.set(req.sessionID, fingerprint, page);
+      sendPage(res, page);
     });
   });
 
   return router;
+}
+
+/** With its ETag already set, Express neither encodes the page again nor hashes it for one. */
+function sendPage(res: Response, page: RenderedPage): void {
+  res.type('html').set('ETag', page.etag).send(page.body);
 }

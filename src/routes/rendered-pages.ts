@@ -1,5 +1,13 @@
+import { createHash } from 'node:crypto';
+
 /** Bounds memory: about 10 KB a page, so at most a few MB. */
 const MAX_PAGES = 500;
+
+/** A rendered page as it goes out: encoded once, with its ETag worked out once. */
+export interface RenderedPage {
+  body: Buffer;
+  etag: string;
+}
 
 /**
  * Rendered signed-in home pages, one per browser session, each kept with a fingerprint of
@@ -8,22 +16,28 @@ const MAX_PAGES = 500;
  * ago") makes a new fingerprint and a new render.
  */
 export class RenderedPages {
-  private readonly pages = new Map<string, { fingerprint: string; html: string }>();
+  private readonly pages = new Map<string, { fingerprint: string; page: RenderedPage }>();
 
   constructor(private readonly maxPages = MAX_PAGES) {}
 
-  get(sessionId: string, fingerprint: string): string | undefined {
-    const page = this.pages.get(sessionId);
-    return page?.fingerprint === fingerprint ? page.html : undefined;
+  get(sessionId: string, fingerprint: string): RenderedPage | undefined {
+    const entry = this.pages.get(sessionId);
+    return entry?.fingerprint === fingerprint ? entry.page : undefined;
   }
 
-  set(sessionId: string, fingerprint: string, html: string): void {
+  set(sessionId: string, fingerprint: string, page: RenderedPage): void {
     // Re-inserting moves the page to the end, so the oldest sit at the front.
     this.pages.delete(sessionId);
-    this.pages.set(sessionId, { fingerprint, html });
+    this.pages.set(sessionId, { fingerprint, page });
     for (const oldest of this.pages.keys()) {
       if (this.pages.size <= this.maxPages) break;
       this.pages.delete(oldest);
     }
   }
+}
+
+/** The page ready to send; the ETag is a weak one of the bytes, as Express would make it. */
+export function renderedPage(html: string): RenderedPage {
+  const body = Buffer.from(html, 'utf8');
+  return { body, etag: `W/"${body.length.toString(16)}-${createHash('sha1').update(body).digest('base64').slice(0, 27)}"` };
 }

@@ -59,6 +59,9 @@ describe('the signed-in home page is reused only while it would come out the sam
       expect(repeat.text).toBe(first.text);
     }
     expect(first.text).toContain('T.N.T.');
+    // The page keeps its ETag, so a browser revalidating gets a 304 without the body.
+    expect(repeats.map((repeat) => repeat.headers.etag)).toEqual(Array(3).fill(first.headers.etag));
+    await agent.get('/').set('If-None-Match', String(first.headers.etag)).expect(304);
   });
 
   it('shows a write at once: the message once, then the changed page', async () => {
