@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import session, { MemoryStore } from 'express-session';
+import { baselineSession } from './baseline-session';
 import { serveParent } from './child';
 
 /**
@@ -12,17 +12,7 @@ async function main(): Promise<void> {
   const pageBytes = Number(process.argv[2] ?? '4000');
   const page = `<!doctype html><html><body>${'x'.repeat(Math.max(0, pageBytes - 40))}</body></html>`;
   const app = express();
-  app.use(
-    session({
-      name: 'baseline.sid',
-      secret: 'benchmark-session-secret-0123456789abcdef',
-      store: new MemoryStore(),
-      resave: false,
-      saveUninitialized: false,
-      rolling: true,
-      cookie: { httpOnly: true, sameSite: 'lax', maxAge: 30 * 24 * 60 * 60 * 1000 },
-    }),
-  );
+  app.use(baselineSession());
   app.get('/login', (req, res) => {
     req.session.user = { name: 'baseline', key: 'k', subscriber: false, signedInAt: Date.now() };
     res.send('ok');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import session, { MemoryStore } from 'express-session';
+import { baselineSession } from './baseline-session';
 import { serveParent } from './child';
 
 declare module 'express-session' {
@@ -31,17 +31,7 @@ async function main(): Promise<void> {
     return typeof value === 'string' ? value : '';
   };
 
-  app.use(
-    session({
-      name: 'baseline.sid',
-      secret: 'benchmark-session-secret-0123456789abcdef',
-      store: new MemoryStore(),
-      resave: false,
-      saveUninitialized: false,
-      rolling: true,
-      cookie: { httpOnly: true, sameSite: 'lax', maxAge: 30 * 24 * 60 * 60 * 1000 },
-    }),
-  );
+  app.use(baselineSession());
   app.get('/auth/login', (req, res) => {
     const state = randomBytes(16).toString('hex');
     req.session.state = state;

@@ -1,3 +1,5 @@
+import { setNewest } from '../bounded-map';
+
 /** How long a person's profile and recent tracks are reused before Last.fm is asked again. */
 export const READ_CACHE_TTL_MS = 60_000;
 /** Bounds memory: beyond this many people, the least recently stored are dropped. */
@@ -67,14 +69,8 @@ export class UserReadCache {
 
   private store(user: string, kind: string, value: unknown): void {
     const entries = this.users.get(user)?.entries ?? new Map<string, Entry>();
-    // Re-inserting moves the user to the end, so the oldest users sit at the front.
-    this.users.delete(user);
     entries.set(kind, { value, expiresAt: this.now() + this.ttlMs });
     this.lastVersion += 1;
-    this.users.set(user, { entries, version: this.lastVersion });
-    for (const oldest of this.users.keys()) {
-      if (this.users.size <= MAX_USERS) break;
-      this.users.delete(oldest);
-    }
+    setNewest(this.users, user, { entries, version: this.lastVersion }, MAX_USERS);
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setNewest } from '../bounded-map';
 
 /** Bounds memory: about 10 KB a page, so at most a few MB. */
 const MAX_PAGES = 500;
@@ -26,13 +27,7 @@ export class RenderedPages {
   }
 
   set(sessionId: string, fingerprint: string, page: RenderedPage): void {
-    // Re-inserting moves the page to the end, so the oldest sit at the front.
-    this.pages.delete(sessionId);
-    this.pages.set(sessionId, { fingerprint, page });
-    for (const oldest of this.pages.keys()) {
-      if (this.pages.size <= this.maxPages) break;
-      this.pages.delete(oldest);
-    }
+    setNewest(this.pages, sessionId, { fingerprint, page }, this.maxPages);
   }
 }
 

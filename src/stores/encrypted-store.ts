@@ -1,4 +1,5 @@
 import { Store, type SessionData } from 'express-session';
+import { setNewest } from '../bounded-map';
 import type { SessionUser } from '../session';
 import { callbackWithDeadline, STORE_DEADLINE_MS } from './deadline';
 import type { KeySealer } from './key-sealer';
@@ -117,11 +118,7 @@ export class EncryptedStore extends Store {
     if (known !== undefined) return known;
     const key = this.sealer.open(user.sealedKey, CONTEXT + user.name);
     if (key === undefined) return undefined;
-    this.recentlyOpened.set(memoKey, key);
-    for (const oldest of this.recentlyOpened.keys()) {
-      if (this.recentlyOpened.size <= RECENTLY_OPENED) break;
-      this.recentlyOpened.delete(oldest);
-    }
+    setNewest(this.recentlyOpened, memoKey, key, RECENTLY_OPENED);
     return key;
   }
 
