@@ -6,7 +6,10 @@ import ejs from 'ejs';
 import helmet from 'helmet';
 import type { Config } from './config';
 import { LastfmClient } from './lastfm/client';
-import type { Clock } from './lastfm/clock';
+import { systemClock, type Clock } from './lastfm/clock';
+import { CallScheduler } from './lastfm/scheduler';
+import { createSharedState } from './shared-state/create-shared-state';
+import type { SharedState } from './shared-state/shared-state';
 import type { RetryPolicy } from './lastfm/retry';
 import { createSigner } from './lastfm/signature';
 import { createLogger, type Logger } from './logger';
@@ -37,6 +40,8 @@ import { createMemoryBackend } from './stores/memory-backend';
 
 export interface AppDeps {
   lastfm?: LastfmClient;
+  /** Cross-request state (call budget, attempt counters, exchange guard, reads); memory when absent. */
+  shared?: SharedState;
   sessionStore?: Store;
   /** The opened session store (createSessionStore); without it, memory around `sessionStore`. */
   sessions?: SessionBackend;
@@ -46,7 +51,7 @@ export interface AppDeps {
   now?: () => number;
   /** Password sign-in attempt limits (tests shrink or widen them). */
   mobileLimits?: MobileLimits;
-  /** Time for the Last.fm client's backoff and throttle, so tests can skip the waiting. */
+  /** Time for the Last.fm client's retry backoff, so tests can skip the waiting. */
   clock?: Clock;
   /** The Last.fm client's retry policy and back-off after error 29 (tests shorten them). */
   lastfmRetryPolicy?: RetryPolicy;
@@ -71,6 +76,9 @@ const packageJson = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'ut
 export function createApp(config: Config, deps: AppDeps = {}): Express {
   const logger = deps.logger ?? createLogger();
   const now = deps.now ?? Date.now;
+  const sessions = deps.sessions ?? createMemoryBackend(config, deps.sessionStore);
+  const clock = deps.clock ?? systemClock;
+  const shared = deps.shared ?? createSharedState(config, sessions, { budgetNow: () => clock.now(), now });
   const lastfm =
     deps.lastfm ??
     new LastfmClient({
@@ -81,14 +89,14 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
       userAgent: `${packageJson.name}/${packageJson.version} (+${config.publicUrl.href})`,
       timeoutMs: config.lastfm.timeoutMs,
       onCall: (event, reqId) => logger[event.outcome === 'ok' ? 'info' : 'warn']({ reqId, lastfm: event }, `Last.fm ${event.method} ${event.outcome}`),
-      rateLimitPerSecond: config.lastfm.rateLimitPerSecond,
-      ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+      // In one process every slot is freed here, which wakes the scheduler; other instances free theirs unseen.
+      scheduler: new CallScheduler({ budget: shared.budget, clock, ...(shared.kind === 'memory' ? { maxPollMs: Number.POSITIVE_INFINITY } : {}) }),
+      clock,
       ...(deps.lastfmRetryPolicy === undefined ? {} : { retryPolicy: deps.lastfmRetryPolicy }),
       ...(deps.lastfmRateLimitBackOffMs === undefined ? {} : { rateLimitBackOffMs: deps.lastfmRateLimitBackOffMs }),
     });
-  const sessions = deps.sessions ?? createMemoryBackend(config, deps.sessionStore);
   const store = sessions.store;
-  const readCache = new UserReadCache(now);
+  const readCache = new UserReadCache(shared.reads, now);
 
   const app = express();
   app.disable('x-powered-by');
@@ -161,8 +169,8 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   site.use(createAccountHomeRouter({ config, lastfm, cache: readCache, now }));
   site.use(createHomeRouter());
   site.use(createAuthRouter({ config, lastfm, now }));
-  site.use(createDesktopRouter({ config, lastfm, now }));
-  site.use(createMobileRouter({ config, lastfm, now, limits: deps.mobileLimits }));
+  site.use(createDesktopRouter({ config, lastfm, now, exchanges: shared.exchanges }));
+  site.use(createMobileRouter({ config, lastfm, now, limits: deps.mobileLimits, shared }));
   site.use(createTracksRouter({ config, lastfm, cache: readCache, now }));
   site.use(createTagsRouter({ config, lastfm, cache: readCache }));
   site.use(createSignOutEverywhereRouter({ config, signOuts: sessions.signOuts, now }));

@@ -1,8 +1,4 @@
-/** How many attempts a key may make in a window. */
-export interface AttemptLimit {
-  max: number;
-  windowMs: number;
-}
+import type { AttemptLimit } from './shared-state/shared-state';
 
 interface Window {
   startedAt: number;
@@ -38,6 +34,10 @@ export class AttemptLimiter {
     if (window.count >= this.limit.max) return window.startedAt + this.limit.windowMs - at;
     window.count += 1;
     return 0;
+  }
+
+  forget(key: string): void {
+    this.windows.delete(key);
   }
 
   get size(): number {

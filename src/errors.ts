@@ -10,12 +10,15 @@ export class HttpError extends Error {
   readonly status: number;
   readonly title: string;
   readonly action: ErrorAction | undefined;
+  /** Sent as Retry-After: when asking again has a fair chance. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(status: number, title: string, message: string, options: { action?: ErrorAction; cause?: unknown } = {}) {
+  constructor(status: number, title: string, message: string, options: { action?: ErrorAction; cause?: unknown; retryAfterSeconds?: number } = {}) {
     super(message, { cause: options.cause });
     this.status = status;
     this.title = title;
     this.action = options.action;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
@@ -59,5 +62,28 @@ export class ConfigError extends Error {
   constructor(problems: readonly string[]) {
     super(`Invalid configuration: ${problems.join('; ')}`);
     this.problems = problems;
+  }
+}
+
+/**
+ * Why a Last.fm call was never sent: this app's own call scheduler refused it. `client-limit`:
+ * this browser (or address) already has as many calls waiting as it may; `deadline`: no slot in
+ * Last.fm's rate budget came up in time; `queue-full`: too many calls are waiting on this instance.
+ */
+export type BusyReason = 'client-limit' | 'deadline' | 'queue-full';
+
+/** A call that was not sent because the shared budget had no room for it in time; nothing reached Last.fm. */
+export class LastfmBusyError extends Error {
+  override readonly name = 'LastfmBusyError';
+  readonly reason: BusyReason;
+  readonly method: string;
+  /** When asking again has a fair chance. */
+  readonly retryAfterMs: number;
+
+  constructor(reason: BusyReason, method: string, retryAfterMs: number) {
+    super(`Last.fm ${method} not sent (${reason})`);
+    this.reason = reason;
+    this.method = method;
+    this.retryAfterMs = retryAfterMs;
   }
 }

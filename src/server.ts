@@ -8,6 +8,7 @@ import { ConfigError } from './errors';
 import { createLogger } from './logger';
 import { SessionStoreStartError } from './stores/backend';
 import { createSessionStore } from './stores/create-session-store';
+import { createSharedState } from './shared-state/create-shared-state';
 
 /** In-flight requests get this long to finish after SIGTERM/SIGINT. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -40,7 +41,8 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const app = createApp(config, { logger, sessions });
+  const shared = createSharedState(config, sessions);
+  const app = createApp(config, { logger, sessions, shared });
   const server = app.listen(config.port, config.host ?? '0.0.0.0', () => {
     const address = server.address() as AddressInfo;
     logger.info(

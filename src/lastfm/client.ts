@@ -6,7 +6,9 @@ import { systemClock, type Clock } from './clock';
 import { field, integer, isObject, text, type Json, type JsonObject } from './parse';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry';
 import { cleanParams, type Params, type Signer } from './signature';
-import { Throttle } from './throttle';
+import { CallScheduler } from './scheduler';
+import { MemoryBudget } from '../shared-state/memory-state';
+import type { CallPriority } from '../shared-state/shared-state';
 import {
   parseNowPlaying,
   parseProfile,
@@ -43,7 +45,11 @@ export interface LastfmClientOptions {
    * made it (see `forRequest`); never given the parameters.
    */
   onCall?: (event: LastfmCallEvent, requestId: string | undefined) => void;
-  /** Requests per second for this API key (default 5); callers over it wait their turn. */
+  /**
+   * Decides when each call may go, over the call budget every instance shares. Without one, the
+   * client keeps a budget of its own of `rateLimitPerSecond` (default 5) calls per second.
+   */
+  scheduler?: CallScheduler;
   rateLimitPerSecond?: number;
   /** How long to send nothing after Last.fm answers error 29 (default 30 s). */
   rateLimitBackOffMs?: number;
@@ -118,11 +124,12 @@ export class LastfmClient {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly retryPolicy: RetryPolicy;
-  private readonly throttle: Throttle;
+  private readonly scheduler: CallScheduler;
   private readonly rateLimitBackOffMs: number;
   private readonly timeoutMs: number;
   /** Set only on the views `forRequest` makes. */
   private requestId: string | undefined;
+  private caller: string | undefined;
 
   constructor(options: LastfmClientOptions) {
     this.onCall = options.onCall;
@@ -130,7 +137,9 @@ export class LastfmClient {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.retryPolicy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
-    this.throttle = new Throttle({ perSecond: options.rateLimitPerSecond ?? 5, clock: this.clock });
+    this.scheduler =
+      options.scheduler ??
+      new CallScheduler({ budget: new MemoryBudget({ perSecond: options.rateLimitPerSecond ?? 5, leaseMs: options.timeoutMs + 1000 }, Date.now), clock: systemClock });
     this.rateLimitBackOffMs = options.rateLimitBackOffMs ?? 30_000;
     this.apiUrl = options.apiUrl;
     this.authUrl = options.authUrl;
@@ -155,13 +164,15 @@ export class LastfmClient {
 
   /**
    * This client for one incoming request: calls made through it reach `onCall` with that request's
-   * id. It is a view on this object (its prototype), so connections, throttle and back-off stay
-   * shared. The id is passed this way rather than through AsyncLocalStorage, whose promise hooks
+   * id, and the scheduler counts them against `caller` (the browser session, or the address when
+   * signed out), so no one caller can fill the queue. It is a view on this object (its
+   * prototype), so connections, scheduler and back-off stay shared. The id is passed this way rather than through AsyncLocalStorage, whose promise hooks
    * on Node 20 cost every promise in the process: about a tenth of a page view's CPU.
    */
-  forRequest(requestId: string | undefined): LastfmClient {
+  forRequest(requestId: string | undefined, caller?: string): LastfmClient {
     const scoped = Object.create(this) as LastfmClient;
     scoped.requestId = requestId;
+    scoped.caller = caller;
     return scoped;
   }
 
@@ -229,10 +240,7 @@ export class LastfmClient {
     const httpMethod = 'sk' in all || 'password' in all ? 'POST' : options.httpMethod;
     const encoded = new URLSearchParams(all).toString();
 
-    if (this.throttle.backOffRemaining() > 0) {
-      throw new LastfmError(29, 'Rate limit exceeded (still backing off; not sent)', method, 0);
-    }
-    const release = await this.throttle.acquire();
+    const release = await this.scheduler.acquire({ method, priority: priorityOf(method, all), caller: this.caller });
 
     let status: number;
     let data: unknown;
@@ -259,7 +267,7 @@ export class LastfmClient {
     try {
       return interpretResponse(method, status, data);
     } catch (error) {
-      if (error instanceof LastfmError && error.code === 29) this.throttle.backOff(this.rateLimitBackOffMs);
+      if (error instanceof LastfmError && error.code === 29) await this.scheduler.backOff(this.rateLimitBackOffMs).catch(() => undefined);
       throw error;
     }
   }
@@ -336,6 +344,12 @@ export class LastfmClient {
   async removeTag(sessionKey: string, target: TagTarget, tag: string): Promise<void> {
     await this.retrying('safe', () => this.call(`${target.type}.removeTag`, { ...tagTargetParams(target), tag, sk: sessionKey }, { httpMethod: 'POST', signed: true }));
   }
+}
+
+/** Sign-in exchanges first, then writes (they carry the session key), then reads. */
+function priorityOf(method: string, params: Params): CallPriority {
+  if (method.startsWith('auth.')) return 'sign-in';
+  return 'sk' in params ? 'write' : 'read';
 }
 
 function tagTargetParams(target: TagTarget): Params {

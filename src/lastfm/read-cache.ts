@@ -1,76 +1,94 @@
-import { setNewest } from '../bounded-map';
+import { LastfmBusyError, LastfmError, LastfmUnavailableError } from '../errors';
+import type { ReadStore, StoredRead } from '../shared-state/shared-state';
+import { kindOfCode } from './error-codes';
 
 /** How long a person's profile and recent tracks are reused before Last.fm is asked again. */
 export const READ_CACHE_TTL_MS = 60_000;
-/** Bounds memory: beyond this many people, the least recently stored are dropped. */
-const MAX_USERS = 1000;
 
-interface Entry {
-  value: unknown;
-  expiresAt: number;
-}
-
-interface UserEntries {
-  entries: Map<string, Entry>;
-  /** Changes whenever anything stored for this user does; never reused, even after eviction. */
-  version: number;
+/** A read as the page gets it: `stale` when Last.fm could not be asked and this is the last good copy. */
+export interface CachedRead<T> {
+  value: T;
+  storedAt: number;
+  stale: boolean;
 }
 
 /**
- * A short per-user cache for reads, so each page view does not cost Last.fm calls. Writes call
- * `invalidate` so the next page shows what they changed. Concurrent misses for the same read share
- * one Last.fm call: 25 tabs opened at once would otherwise queue 75 calls behind the rate limit.
+ * Each person's reads, kept in the shared read store so every instance reuses them, with the
+ * person's version: a write moves it on (`invalidate`), and a read stored under an older version
+ * is asked for again on any instance. When Last.fm cannot be asked (no slot in the budget in
+ * time, unavailable, busy) the last good copy is served instead, marked stale.
  */
 export class UserReadCache {
-  private readonly users = new Map<string, UserEntries>();
-  private lastVersion = 0;
-  private readonly inFlight = new Map<string, Promise<unknown>>();
-  /** Bumped by `invalidate`, so a read that started before a write cannot store what it saw. */
-  private readonly generations = new Map<string, number>();
+  /**
+   * Reads being fetched by this process: concurrent misses share one Last.fm call (25 tabs opened
+   * at once would otherwise queue 75 calls). Only calls under way, so nothing outlives them.
+   */
+  private readonly inFlight = new Map<string, Promise<StoredRead>>();
 
   constructor(
+    private readonly store: ReadStore,
     private readonly now: () => number = Date.now,
     private readonly ttlMs = READ_CACHE_TTL_MS,
   ) {}
 
-  async get<T>(user: string, kind: string, load: () => Promise<T>): Promise<T> {
-    const entry = this.users.get(user)?.entries.get(kind);
-    if (entry !== undefined && entry.expiresAt > this.now()) return entry.value as T;
-    const flightKey = `${user}\u0000${kind}`;
-    const pending = this.inFlight.get(flightKey);
-    if (pending !== undefined) return pending as Promise<T>;
-    const generation = this.generations.get(user) ?? 0;
-    const loading = load().then((value) => {
-      if ((this.generations.get(user) ?? 0) === generation) this.store(user, kind, value);
-      return value;
-    });
-    this.inFlight.set(flightKey, loading);
+  /** What is stored for `user` now, in one round trip to the store. */
+  async open(user: string): Promise<PersonReads> {
+    // Without the store the page is still served, straight from Last.fm.
+    const { version, reads } = await this.store.load(user).catch(() => ({ version: -1, reads: new Map<string, StoredRead>() }));
+    return new PersonReads(this, user, version, reads);
+  }
+
+  /** A write changed what Last.fm would answer: every instance asks again. */
+  async invalidate(user: string): Promise<void> {
+    // The write itself went through; a store that cannot count it only leaves this person's
+    // pages up to a minute behind, which is no reason to report the write as failed.
+    await this.store.bump(user).catch(() => undefined);
+  }
+
+  /** @internal used by PersonReads */
+  async fetch(user: string, kind: string, version: number, stored: StoredRead | undefined, load: () => Promise<unknown>): Promise<CachedRead<unknown>> {
+    if (stored !== undefined && stored.version === version && this.now() - stored.storedAt < this.ttlMs) return { value: stored.value, storedAt: stored.storedAt, stale: false };
+    const flightKey = `${user}\u0000${kind}\u0000${version}`;
+    let loading = this.inFlight.get(flightKey);
+    if (loading === undefined) {
+      loading = load().then(async (value) => {
+        const read: StoredRead = { version, storedAt: this.now(), value };
+        // A copy that cannot be stored is still this request's answer.
+        await this.store.save(user, kind, read).catch(() => undefined);
+        return read;
+      });
+      this.inFlight.set(flightKey, loading);
+      void loading.finally(() => this.inFlight.delete(flightKey)).catch(() => undefined);
+    }
     try {
-      return await loading;
-    } finally {
-      if (this.inFlight.get(flightKey) === loading) this.inFlight.delete(flightKey);
+      const read = await loading;
+      return { value: read.value, storedAt: read.storedAt, stale: false };
+    } catch (error) {
+      if (stored !== undefined && servesStaleCopy(error)) return { value: stored.value, storedAt: stored.storedAt, stale: true };
+      throw error;
     }
   }
+}
 
-  /**
-   * Names what is stored for `user` right now: equal versions mean the same values, so whatever
-   * was built from them (the rendered home page) still holds. Undefined when nothing is stored.
-   */
-  version(user: string): number | undefined {
-    return this.users.get(user)?.version;
-  }
+/** One person's reads as one page view sees them. */
+export class PersonReads {
+  constructor(
+    private readonly cache: UserReadCache,
+    private readonly user: string,
+    /** Equal versions and equal `storedAt`s mean equal values: what was built from them still holds. */
+    readonly version: number,
+    private readonly stored: Map<string, StoredRead>,
+  ) {}
 
-  invalidate(user: string): void {
-    this.users.delete(user);
-    for (const key of this.inFlight.keys()) if (key.startsWith(`${user}\u0000`)) this.inFlight.delete(key);
-    this.generations.set(user, (this.generations.get(user) ?? 0) + 1);
-    if (this.generations.size > MAX_USERS) this.generations.delete(this.generations.keys().next().value as string);
+  async get<T>(kind: string, load: () => Promise<T>): Promise<CachedRead<T>> {
+    return (await this.cache.fetch(this.user, kind, this.version, this.stored.get(kind), load)) as CachedRead<T>;
   }
+}
 
-  private store(user: string, kind: string, value: unknown): void {
-    const entries = this.users.get(user)?.entries ?? new Map<string, Entry>();
-    entries.set(kind, { value, expiresAt: this.now() + this.ttlMs });
-    this.lastVersion += 1;
-    setNewest(this.users, user, { entries, version: this.lastVersion }, MAX_USERS);
-  }
+/** Failures that say nothing about the person's data: the last good copy is still the best answer. */
+function servesStaleCopy(error: unknown): boolean {
+  if (error instanceof LastfmBusyError || error instanceof LastfmUnavailableError) return true;
+  if (!(error instanceof LastfmError)) return false;
+  const kind = kindOfCode(error.code);
+  return kind === 'temporary' || kind === 'operation-failed' || kind === 'rate-limited';
 }

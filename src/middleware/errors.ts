@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { HttpError, LastfmError, LastfmUnavailableError } from '../errors';
+import { HttpError, LastfmBusyError, LastfmError, LastfmUnavailableError } from '../errors';
 import { kindOfCode } from '../lastfm/error-codes';
-import { lastfmFailure } from '../routes/lastfm-failures';
+import { isLastfmFailure, lastfmFailure } from '../routes/lastfm-failures';
 import type { Logger } from '../logger';
 
 export const notFound: RequestHandler = (req, _res, next) => {
@@ -48,7 +48,7 @@ function toHttpError(error: unknown, logger: Logger): HttpError {
     logLastfmCause(error.cause, logger);
     return error;
   }
-  if (error instanceof LastfmError || error instanceof LastfmUnavailableError) {
+  if (isLastfmFailure(error)) {
     logLastfmCause(error, logger);
     return lastfmFailure(error, 'call');
   }
@@ -62,7 +62,7 @@ function toHttpError(error: unknown, logger: Logger): HttpError {
 
 /** Errors this app made or understood; anything else is a bug worth an error-level line. */
 function isExpected(error: unknown): boolean {
-  return error instanceof HttpError || error instanceof LastfmError || error instanceof LastfmUnavailableError;
+  return error instanceof HttpError || isLastfmFailure(error);
 }
 
 /** Operator problems get a loud line; a Last.fm bug-class error is logged so it can be fixed. */
@@ -78,6 +78,7 @@ function describe(error: unknown): Record<string, unknown> {
   if (error instanceof HttpError) return { type: error.name, message: error.message, cause: error.cause === undefined ? undefined : describe(error.cause) };
   if (error instanceof LastfmError) return { type: error.name, code: error.code, method: error.method, httpStatus: error.httpStatus };
   if (error instanceof LastfmUnavailableError) return { type: error.name, reason: error.reason, method: error.method, httpStatus: error.httpStatus };
+  if (error instanceof LastfmBusyError) return { type: error.name, reason: error.reason, method: error.method };
   if (error instanceof Error) return { type: error.name, message: withoutUrlCredentials(error.message) };
   return { type: typeof error };
 }
@@ -89,6 +90,7 @@ function withoutUrlCredentials(message: string): string {
 
 function send(res: Response, error: HttpError, basePath: string, json: boolean, requestId: string, logger: Logger): void {
   res.status(error.status);
+  if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
   const action = error.action && { label: error.action.label, href: error.action.href.startsWith('/') ? `${basePath}${error.action.href}` : error.action.href };
   if (json) {
     res.json({ error: { status: error.status, title: error.title, message: error.message, action, requestId } });

@@ -1,7 +1,9 @@
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
+import { lastfmFor } from './caller';
 import { HttpError } from '../errors';
 import type { LastfmClient } from '../lastfm/client';
-import type { Profile, RecentTrack, TopTag } from '../lastfm/user-data';
+import type { CachedRead } from '../lastfm/read-cache';
+import type { Profile, RecentTrack } from '../lastfm/user-data';
 import { forAccount, type AccountDeps } from './account';
 import { csrfToken } from '../middleware/csrf';
 import { takeFlash } from './flash';
@@ -39,44 +41,45 @@ export function createAccountHomeRouter(deps: AccountHomeDeps): Router {
       return;
     }
     const flash = takeFlash(req);
-    let reads: [Profile, RecentTrack[], TopTag[]] | undefined;
-    let loadError: string | undefined;
-    const versionBefore = cache.version(user.name);
-    const client = lastfm.forRequest(req.id);
-    try {
-      reads = await forAccount(req, res, deps, () =>
-        Promise.all([
-          cache.get(user.name, 'profile', () => client.getProfile(user.name)),
-          cache.get(user.name, 'recent', () => client.getRecentTracks(user.name, RECENT_TRACKS)),
-          cache.get(user.name, 'tags', () => client.getTopTags(user.name)),
-        ]),
-      );
-    } catch (error) {
-      // A revoked key has already signed the person out: show that page, not a half-empty home.
-      if (!(error instanceof HttpError) || error.status === 401) throw error;
-      loadError = error.message;
-    }
+    const client = lastfmFor(lastfm, req);
+    const reads = await cache.open(user.name);
+    // Each part stands or falls alone: a failed profile read must not blank the tracks.
+    const [profilePart, recentPart, tagsPart] = await Promise.all([
+      part(req, res, deps, () => reads.get('profile', () => client.getProfile(user.name))),
+      part(req, res, deps, () => reads.get('recent', () => client.getRecentTracks(user.name, RECENT_TRACKS))),
+      part(req, res, deps, () => reads.get('tags', () => client.getTopTags(user.name))),
+    ]);
+    // A revoked key has already signed the person out: show that page, not a half-empty home.
+    for (const result of [profilePart, recentPart, tagsPart]) if ('signedOut' in result) throw result.signedOut;
+
     const nowSeconds = Math.floor(deps.now() / 1000);
-    const whens = reads === undefined ? [] : reads[1].map((track) => (track.playedAt === undefined ? 'now playing' : relativeTime(track.playedAt, nowSeconds)));
-    // The page is a function of the cached reads (same version: same values), the session's form
-    // token and the times in words. A one-time message or a load error is never reused.
-    const reusable = flash === undefined && reads !== undefined && versionBefore !== undefined && cache.version(user.name) === versionBefore;
-    const fingerprint = reusable ? [versionBefore, user.name, csrfToken(req), ...whens].join('\u0000') : undefined;
+    const recent = 'read' in recentPart ? recentPart.read.value.slice(0, RECENT_TRACKS + 1) : [];
+    const whens = recent.map((track) => (track.playedAt === undefined ? 'now playing' : relativeTime(track.playedAt, nowSeconds)));
+    const parts = [profilePart, recentPart, tagsPart];
+    const loaded = parts.flatMap((result) => ('read' in result ? [result.read] : []));
+    const staleSince = Math.min(...loaded.filter((read) => read.stale).map((read) => read.storedAt));
+    // The page is a function of the reads (same version and times stored: same values), the
+    // session's form token and the times in words. A one-time message or a failed part is never reused.
+    const reusable = flash === undefined && loaded.length === parts.length;
+    const fingerprint = reusable ? [reads.version, ...loaded.map((read) => `${read.storedAt}${read.stale ? 's' : ''}`), user.name, csrfToken(req), ...whens].join('\u0000') : undefined;
     const rendered = fingerprint === undefined ? undefined : pages.get(req.sessionID, fingerprint);
     if (rendered !== undefined) {
       sendPage(res, rendered);
       return;
     }
-    const [info, recent, tags] = reads ?? [undefined, [], []];
-    const profile: ProfileView | undefined = info === undefined ? undefined : { ...info, memberSince: info.registeredAt === undefined ? undefined : calendarDate(info.registeredAt) };
+    const info = 'read' in profilePart ? profilePart.read.value : undefined;
+    const profile: ProfileView | undefined = info === undefined ? undefined : { ...info, memberSince: validSeconds(info.registeredAt) ? calendarDate(info.registeredAt) : undefined };
     const tracks: TrackView[] = recent.map((track, i) => ({
       ...track,
       when: whens[i] ?? '',
-      isoTime: track.playedAt === undefined ? undefined : new Date(track.playedAt * 1000).toISOString(),
+      isoTime: validSeconds(track.playedAt) ? new Date(track.playedAt * 1000).toISOString() : undefined,
     }));
+    const tags = 'read' in tagsPart ? tagsPart.read.value : [];
+    const problems = { profile: problemOf(profilePart), recent: problemOf(recentPart), tags: problemOf(tagsPart) };
+    const stale = Number.isFinite(staleSince) ? relativeTime(Math.floor(staleSince / 1000), nowSeconds) : undefined;
     // A form whose input was refused shows again with what the person typed.
     const typed = (form: string, name: string): string => (flash?.form === form ? (flash.values?.[name] ?? '') : '');
-    res.render('home', { title: 'Your Last.fm', profile, tracks, tags, loadError, flash, typed }, (error: Error | null, html: string) => {
+    res.render('home', { title: 'Your Last.fm', profile, tracks, tags, problems, stale, flash, typed }, (error: Error | null, html: string) => {
       if (error) {
         next(error);
         return;
@@ -88,6 +91,27 @@ export function createAccountHomeRouter(deps: AccountHomeDeps): Router {
   });
 
   return router;
+}
+
+type Part<T> = { read: CachedRead<T> } | { problem: string } | { signedOut: HttpError };
+
+/** One read of the page: its value, what went wrong in words, or the sign-out a revoked key caused. */
+async function part<T>(req: Request, res: Response, deps: AccountDeps, load: () => Promise<CachedRead<T>>): Promise<Part<T>> {
+  try {
+    return { read: await forAccount(req, res, deps, load) };
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    return error.status === 401 ? { signedOut: error } : { problem: error.message };
+  }
+}
+
+/** Last.fm has sent times no Date can hold; they are shown without a date rather than failing the page. */
+function validSeconds(seconds: number | undefined): seconds is number {
+  return seconds !== undefined && Number.isFinite(seconds) && Math.abs(seconds) < 8.64e12;
+}
+
+function problemOf(result: Part<unknown>): string | undefined {
+  return 'problem' in result ? result.problem : undefined;
 }
 
 /** With its ETag already set, Express neither encodes the page again nor hashes it for one. */

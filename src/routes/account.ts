@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config';
-import { HttpError } from '../errors';
+import { HttpError, LastfmBusyError } from '../errors';
 import type { UserReadCache } from '../lastfm/read-cache';
 import { destroySession, type SessionUser } from '../session';
 import { setFlash, type Flash } from './flash';
@@ -34,17 +34,25 @@ export async function forAccount<T>(req: Request, res: Response, deps: AccountDe
     return await work();
   } catch (error) {
     if (!isLastfmFailure(error)) throw error;
-    // A failed write may still have been carried out (a timed-out scrobble): the next page must ask Last.fm afresh.
-    const name = req.session.user?.name;
-    if (name !== undefined) deps.cache.invalidate(name);
+    // A failed write may still have been carried out (a timed-out scrobble): the next page must
+    // ask Last.fm afresh. A call the scheduler never sent changed nothing.
+    const name = signedInName(req);
+    if (name !== undefined && !(error instanceof LastfmBusyError)) await deps.cache.invalidate(name);
     if (isRevokedSession(error, 'account')) await signOut(req, res, deps);
     throw lastfmFailure(error, 'account');
   }
 }
 
+/** The signed-in name; undefined too once another read of the same page has destroyed the session. */
+function signedInName(req: Request): string | undefined {
+  return (req.session as typeof req.session | undefined)?.user?.name;
+}
+
 async function signOut(req: Request, res: Response, deps: AccountDeps): Promise<void> {
-  const name = req.session.user?.name;
-  if (name !== undefined) deps.cache.invalidate(name);
+  // Several reads of one page may each learn the key was revoked: sign out once.
+  const name = signedInName(req);
+  if (name === undefined) return;
+  await deps.cache.invalidate(name);
   await destroySession(req);
   // The page that follows must not show anyone as signed in.
   res.locals.user = undefined;

@@ -1,3 +1,4 @@
+import { lastfmFor } from './caller';
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import type { Config } from '../config';
@@ -63,7 +64,7 @@ export function createAuthRouter({ config, lastfm, now }: AuthRoutesDeps): Route
 
     let session;
     try {
-      session = await lastfm.forRequest(req.id).getSession(token);
+      session = await lastfmFor(lastfm, req).getSession(token);
     } catch (error) {
       rethrowAsPage(error, 'web-sign-in');
     }

@@ -1,9 +1,11 @@
+import { lastfmFor } from './caller';
 import { Router, type Request, type Response } from 'express';
 import type { Config } from '../config';
 import { addDesktopToken, currentStatus, findDesktopToken, newDesktopToken, type DesktopToken } from '../desktop-tokens';
 import { HttpError, LastfmError } from '../errors';
 import type { LastfmClient, LastfmSession } from '../lastfm/client';
 import { kindOfCode } from '../lastfm/error-codes';
+import type { ExchangeOutcome, TokenExchanges } from '../shared-state/shared-state';
 import { saveSession, startUserSession } from '../session';
 import { optionalString } from './input';
 import { isLastfmFailure, lastfmFailure, rethrowAsPage } from './lastfm-failures';
@@ -12,6 +14,7 @@ export interface DesktopRoutesDeps {
   config: Config;
   lastfm: LastfmClient;
   now: () => number;
+  exchanges: TokenExchanges;
 }
 
 const TO_LIST = { href: '/desktop', label: 'Back to your tokens' };
@@ -24,24 +27,24 @@ interface TokenRow {
 }
 
 /** The desktop (token-first) flow: get a token, approve it on Last.fm in another tab, then exchange it. */
-export function createDesktopRouter({ config, lastfm, now }: DesktopRoutesDeps): Router {
+export function createDesktopRouter({ config, lastfm, now, exchanges }: DesktopRoutesDeps): Router {
   const router = Router();
   /**
-   * Exchanges under way, by Last.fm token. A double click sends two requests with the same token:
-   * the second would get error 15 (the first spent it) and save the old session back over the
-   * sign-in, so it shares the first one's answer instead and signs in too.
+   * A double click sends two requests with the same token, maybe to two instances: the second
+   * would get error 15 (the first spent it) and save the old session back over the sign-in, so
+   * the shared guard lets one exchange run and hands its outcome to both.
    */
-  const exchanges = new Map<string, Promise<LastfmSession>>();
-  const exchange = (req: Request, token: string): Promise<LastfmSession> => {
-    let pending = exchanges.get(token);
-    if (pending === undefined) {
-      pending = lastfm
-        .forRequest(req.id)
-        .getSession(token)
-        .finally(() => exchanges.delete(token));
-      exchanges.set(token, pending);
-    }
-    return pending;
+  const exchange = async (req: Request, token: string): Promise<LastfmSession> => {
+    const outcome = await exchanges.once(token, async (): Promise<ExchangeOutcome> => {
+      try {
+        return { ok: true, ...(await lastfmFor(lastfm, req).getSession(token)) };
+      } catch (error) {
+        if (error instanceof LastfmError) return { ok: false, code: error.code, message: error.message };
+        throw error;
+      }
+    });
+    if (!outcome.ok) throw new LastfmError(outcome.code, outcome.message.replace(/^Last\.fm \S+ failed with error \d+: /, ''), 'auth.getSession', 200);
+    return { name: outcome.name, key: outcome.key, subscriber: outcome.subscriber };
   };
 
   const renderList = (req: Request, res: Response, status = 200, notice?: HttpError): void => {
@@ -61,7 +64,7 @@ export function createDesktopRouter({ config, lastfm, now }: DesktopRoutesDeps):
   router.post('/auth/desktop/token', async (req, res) => {
     let token: string;
     try {
-      token = await lastfm.forRequest(req.id).getToken();
+      token = await lastfmFor(lastfm, req).getToken();
     } catch (error) {
       rethrowAsPage(error, 'desktop-sign-in');
     }

@@ -1,4 +1,4 @@
-import { HttpError, LastfmError, LastfmUnavailableError } from '../errors';
+import { HttpError, LastfmBusyError, LastfmError, LastfmUnavailableError } from '../errors';
 import { kindOfCode } from '../lastfm/error-codes';
 
 /** Where a Last.fm failure happened, which decides what the person is offered next. */
@@ -22,9 +22,11 @@ export function isRevokedSession(error: unknown, context: FailureContext): boole
 }
 
 /** Last.fm answered with an error or gave no usable answer, as opposed to a bug here. */
-export function isLastfmFailure(error: unknown): error is LastfmError | LastfmUnavailableError {
-  return error instanceof LastfmError || error instanceof LastfmUnavailableError;
+export function isLastfmFailure(error: unknown): error is LastfmFailure {
+  return error instanceof LastfmError || error instanceof LastfmUnavailableError || error instanceof LastfmBusyError;
 }
+
+export type LastfmFailure = LastfmError | LastfmUnavailableError | LastfmBusyError;
 
 /** For a catch block: a Last.fm failure becomes its page, anything else goes on unchanged. */
 export function rethrowAsPage(error: unknown, context: FailureContext): never {
@@ -33,7 +35,8 @@ export function rethrowAsPage(error: unknown, context: FailureContext): never {
 }
 
 /** The one place that turns a Last.fm failure into what the person reads. */
-export function lastfmFailure(error: LastfmError | LastfmUnavailableError, context: FailureContext): HttpError {
+export function lastfmFailure(error: LastfmFailure, context: FailureContext): HttpError {
+  if (error instanceof LastfmBusyError) return busyFailure(error, context);
   if (context === 'account') {
     const failure = accountFailure(error);
     if (failure !== undefined) return failure;
@@ -68,6 +71,16 @@ export function lastfmFailure(error: LastfmError | LastfmUnavailableError, conte
     case 'unknown':
       return new HttpError(502, 'Something went wrong talking to Last.fm', 'This is a problem with this app, not with anything you did. It has been logged for the operator.', { action: HOME, cause: error });
   }
+}
+
+/** This app did not send the call: its share of Last.fm's rate budget had no room in time. */
+function busyFailure(error: LastfmBusyError, context: FailureContext): HttpError {
+  const retryAfterSeconds = Math.max(1, Math.ceil(error.retryAfterMs / 1000));
+  const action = context === 'desktop-sign-in' ? NEW_TOKEN : context === 'mobile-sign-in' ? PASSWORD_AGAIN : context === 'web-sign-in' ? START_AGAIN : HOME;
+  if (error.reason === 'client-limit') {
+    return new HttpError(429, 'Too many requests at once', `You already have several requests waiting for Last.fm. Nothing was sent for this one; wait for them, then try again in ${retryAfterSeconds} seconds.`, { action, cause: error, retryAfterSeconds });
+  }
+  return new HttpError(503, 'Last.fm is busy', `This app is sending Last.fm as many requests as it allows, and this one could not go in time. Nothing was sent; please try again in ${retryAfterSeconds} seconds.`, { action, cause: error, retryAfterSeconds });
 }
 
 /** Where the desktop and password flows part from the web flow: what the codes mean there and where to go next. */

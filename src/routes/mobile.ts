@@ -1,14 +1,21 @@
+import { lastfmFor } from './caller';
 import { Router, type Request, type Response } from 'express';
-import { AttemptLimiter, type AttemptLimit } from '../attempt-limiter';
+import { knownDeviceFor, rememberDevice } from '../known-device';
 import type { Config } from '../config';
 import { HttpError, LastfmError } from '../errors';
 import type { LastfmClient } from '../lastfm/client';
 import { kindOfCode } from '../lastfm/error-codes';
 import { pageRefusalReason, passwordRefusalReason } from '../lastfm/password-transport';
+import type { AttemptLimit, SharedState } from '../shared-state/shared-state';
 import { startUserSession } from '../session';
 import { optionalString } from './input';
 import { isLastfmFailure, lastfmFailure } from './lastfm-failures';
 
+/**
+ * `perClient` counts every attempt from one address; `perUser` counts one user name's attempts
+ * from browsers that never signed in as it; a browser that did (a known device) has its own
+ * `perUser` allowance, which strangers cannot spend.
+ */
 export interface MobileLimits {
   perClient: AttemptLimit;
   perUser: AttemptLimit;
@@ -24,6 +31,7 @@ export interface MobileRoutesDeps {
   lastfm: LastfmClient;
   now: () => number;
   limits?: MobileLimits;
+  shared: SharedState;
 }
 
 interface FormState {
@@ -35,11 +43,12 @@ interface FormState {
  * The password flow. The password is read from the form body, passed to the Last.fm client and
  * dropped: it is never stored, logged, put back into the form or into a URL.
  */
-export function createMobileRouter({ config, lastfm, now, limits = DEFAULT_MOBILE_LIMITS }: MobileRoutesDeps): Router {
+export function createMobileRouter({ config, lastfm, now, limits = DEFAULT_MOBILE_LIMITS, shared }: MobileRoutesDeps): Router {
   const router = Router();
   const refusal = pageRefusalReason(config.publicUrl) ?? passwordRefusalReason(config.lastfm.apiUrl, config.sandbox);
-  const perClient = new AttemptLimiter(limits.perClient, now);
-  const perUser = new AttemptLimiter(limits.perUser, now);
+  // Shared by every instance, so three instances do not allow three times the guesses.
+  const perClient = shared.attempts('mobile-client', limits.perClient);
+  const perUser = shared.attempts('mobile-user', limits.perUser);
 
   const renderForm = (res: Response, status: number, form: FormState): void => {
     res.status(status).render('mobile', { title: 'Sign in with your Last.fm password', refusal, username: form.username, problem: form.problem });
@@ -70,8 +79,10 @@ export function createMobileRouter({ config, lastfm, now, limits = DEFAULT_MOBIL
     }
 
     // The client's budget is checked first, so someone already over it cannot use up a user name's.
-    const clientWait = perClient.take(req.ip ?? 'unknown');
-    const wait = clientWait > 0 ? clientWait : perUser.take(username.toLowerCase());
+    const clientWait = await perClient.take(req.ip ?? 'unknown');
+    const device = knownDeviceFor(req, config, username);
+    const userBucket = device === undefined ? `user:${username.toLowerCase()}` : `device:${device}`;
+    const wait = clientWait > 0 ? clientWait : await perUser.take(userBucket);
     if (wait > 0) {
       const minutes = Math.ceil(wait / 60_000);
       res.set('Retry-After', String(Math.ceil(wait / 1000)));
@@ -85,7 +96,7 @@ export function createMobileRouter({ config, lastfm, now, limits = DEFAULT_MOBIL
 
     let session;
     try {
-      session = await lastfm.forRequest(req.id).getMobileSession(username, password);
+      session = await lastfmFor(lastfm, req).getMobileSession(username, password);
     } catch (error) {
       if (!isLastfmFailure(error)) throw error;
       const failure = lastfmFailure(error, 'mobile-sign-in');
@@ -96,6 +107,8 @@ export function createMobileRouter({ config, lastfm, now, limits = DEFAULT_MOBIL
       throw failure;
     }
     await startUserSession(req, session, now());
+    await perUser.reset(userBucket);
+    rememberDevice(res, config, username, now());
     res.redirect(303, `${config.basePath}/`);
   });
 

@@ -1,3 +1,4 @@
+import { lastfmFor } from './caller';
 import { Router, type Request, type Response } from 'express';
 import type { Config } from '../config';
 import type { LastfmClient } from '../lastfm/client';
@@ -20,9 +21,9 @@ export function createTracksRouter(deps: TrackRoutesDeps): Router {
     router.post(loved ? '/track/love' : '/track/unlove', async (req, res) => {
       const user = requireUser(req);
       const { artist, track } = readForm(req, loved ? 'love' : 'unlove', readArtistTrack);
-      const client = lastfm.forRequest(req.id);
+      const client = lastfmFor(lastfm, req);
       await forAccount(req, res, deps, () => (loved ? client.love(user.key, artist, track) : client.unlove(user.key, artist, track)));
-      cache.invalidate(user.name);
+      await cache.invalidate(user.name);
       reportDone(req, res, config, { kind: 'success', message: `${loved ? 'Loved' : 'Unloved'} ${artist} – ${track}.`, details: [] }, { artist, track, loved });
     });
   }
@@ -30,8 +31,8 @@ export function createTracksRouter(deps: TrackRoutesDeps): Router {
   router.post('/track/now-playing', async (req, res) => {
     const user = requireUser(req);
     const playing = readForm(req, 'now-playing', (body) => ({ ...readArtistTrack(body), album: optionalText(body, 'album'), duration: readDuration(body) }));
-    const result = await forAccount(req, res, deps, () => lastfm.forRequest(req.id).updateNowPlaying(user.key, playing));
-    cache.invalidate(user.name);
+    const result = await forAccount(req, res, deps, () => lastfmFor(lastfm, req).updateNowPlaying(user.key, playing));
+    await cache.invalidate(user.name);
     const message = result.ignored ? `Last.fm ignored "now playing" for ${playing.artist} – ${playing.track}: ${result.ignoredReason ?? ''}.` : `Now playing: ${playing.artist} – ${playing.track}.`;
     reportDone(req, res, config, { kind: result.ignored ? 'warning' : 'success', message, details: [] }, { ignored: result.ignored, ignoredReason: result.ignoredReason });
   });
@@ -39,16 +40,16 @@ export function createTracksRouter(deps: TrackRoutesDeps): Router {
   router.post('/track/scrobble', async (req, res) => {
     const user = requireUser(req);
     const item = readForm(req, 'scrobble', (body) => ({ ...readArtistTrack(body), album: optionalText(body, 'album'), timestamp: readPlayedAt(body, nowSeconds()) }));
-    const result = await forAccount(req, res, deps, () => lastfm.forRequest(req.id).scrobble(user.key, [item]));
-    cache.invalidate(user.name);
+    const result = await forAccount(req, res, deps, () => lastfmFor(lastfm, req).scrobble(user.key, [item]));
+    await cache.invalidate(user.name);
     reportScrobbles(req, res, config, result);
   });
 
   router.post('/track/scrobble-batch', async (req, res) => {
     const user = requireUser(req);
     const items = readForm(req, 'scrobble-batch', (body) => readBatch(body, nowSeconds()));
-    const result = await forAccount(req, res, deps, () => lastfm.forRequest(req.id).scrobble(user.key, items));
-    cache.invalidate(user.name);
+    const result = await forAccount(req, res, deps, () => lastfmFor(lastfm, req).scrobble(user.key, items));
+    await cache.invalidate(user.name);
     reportScrobbles(req, res, config, result);
   });
 

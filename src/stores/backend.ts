@@ -1,5 +1,6 @@
 import type { Store } from 'express-session';
 import type { SessionStoreKind } from '../config';
+import type { RedisClient } from '../shared-state/redis-state';
 
 /** "Sign out everywhere" marks, kept where the sessions are so every app instance sees them. */
 export interface SignOutRegistry {
@@ -14,6 +15,8 @@ export interface SessionBackend {
   /** Already wrapped in EncryptedStore. */
   store: Store;
   signOuts: SignOutRegistry;
+  /** The Redis connection, when the sessions live in Redis: the shared state uses it too. */
+  redis?: RedisClient;
   /** Resolves when the store answers; rejects with the reason otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

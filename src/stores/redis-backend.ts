@@ -6,6 +6,7 @@ import { promiseWithDeadline } from './deadline';
 import { SessionStoreStartError, userKey, type SessionBackend, type SignOutRegistry } from './backend';
 import { EncryptedStore } from './encrypted-store';
 import { sealerFor } from './memory-backend';
+import type { RedisClient } from '../shared-state/redis-state';
 
 const PREFIX = 'lastfm-signin:';
 /** A command not yet sent after this long fails; waiting for a reply is bounded by the store deadline. */
@@ -64,6 +65,7 @@ export async function createRedisBackend(config: Config, options: { logger?: Log
     kind: 'redis',
     store: new EncryptedStore(inner, sealerFor(config)),
     signOuts: new RedisSignOuts(client, config.session.ttlMs),
+    redis: client,
     ping: async () => {
       if (!client.isReady) throw new Error(`Redis at ${where} is not connected`);
       await client.ping();
@@ -79,11 +81,10 @@ export async function createRedisBackend(config: Config, options: { logger?: Log
   };
 }
 
-type Client = ReturnType<typeof createClient>;
 
 class RedisSignOuts implements SignOutRegistry {
   constructor(
-    private readonly client: Client,
+    private readonly client: RedisClient,
     private readonly ttlMs: number,
   ) {}
 

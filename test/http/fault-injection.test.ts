@@ -219,10 +219,18 @@ describe.each(FAULTS)('$name', (c) => {
     if (c.signsOut === true) {
       expect(res.status).toBe(401);
       expect(res.text).toContain(c.homeText);
-    } else {
+    } else if (c.name === 'error 26') {
+      // A refused API key says nothing good about the stored copy's future: the failure in words.
       expect(res.status).toBe(200);
-      expect(res.text).toContain(`Could not load your Last.fm data: `);
+      expect(res.text).toContain(`Could not load your profile: `);
       expect(res.text).toContain(c.homeText);
+      expect(res.text).toContain('Scrobble a track');
+    } else {
+      // Trouble on Last.fm's side: the last good copy, said to be one.
+      expect(res.status).toBe(200);
+      expect(res.text).toContain('Last.fm is busy just now, so some of this page is what it said 1 minute ago.');
+      expect(res.text).toContain('data-testid="profile"');
+      expect(res.text).not.toContain('Could not load your');
       expect(res.text).toContain('Scrobble a track');
     }
     for (const method of ['user.getInfo', 'user.getRecentTracks', 'user.getTopTags']) {
@@ -234,14 +242,14 @@ describe.each(FAULTS)('$name', (c) => {
 });
 
 describe('error 29 backs off', () => {
-  it('sends nothing more until the back-off is over, then carries on', async () => {
+  it('holds calls waiting behind it until the back-off is over, then sends them', async () => {
     const { agent, csrf } = await signIn();
     state.faults.plan({ kind: 'error', code: 29 });
     await agent.post('/track/love').type('form').send({ _csrf: csrf, artist: 'Björk', track: 'Back-off' }).expect(429);
-    await agent.post('/track/love').type('form').send({ _csrf: csrf, artist: 'Björk', track: 'Back-off' }).expect(429);
-    expect(state.calls.of('track.love')).toBe(1);
-    await sleep(BACK_OFF_MS + 50);
+    const answeredAt = performance.now();
+    // Waits out the pause (its deadline is longer), then goes.
     await agent.post('/track/love').type('form').send({ _csrf: csrf, artist: 'Björk', track: 'Back-off' }).expect(303);
+    expect(performance.now() - answeredAt).toBeGreaterThanOrEqual(BACK_OFF_MS - 100);
     expect(state.calls.of('track.love')).toBe(2);
   });
 });

@@ -1,0 +1,17 @@
+import type { Config } from '../config';
+import type { SessionBackend } from '../stores/backend';
+import { sealerFor } from '../stores/memory-backend';
+import { createMemoryState } from './memory-state';
+import { createRedisState } from './redis-state';
+import type { SharedState } from './shared-state';
+
+/**
+ * The shared state lives where the sessions do when that is Redis, so every instance on it acts
+ * as one; otherwise in this process (SQLite and memory sessions serve one instance).
+ */
+export function createSharedState(config: Config, sessions: SessionBackend, times: { budgetNow?: () => number; now?: () => number } = {}): SharedState {
+  // A slot whose call never reports back (the instance died mid-call) frees after the longest a call can take.
+  const budget = { perSecond: config.lastfm.rateLimitPerSecond, leaseMs: config.lastfm.timeoutMs + 1000 };
+  if (sessions.redis !== undefined) return createRedisState(sessions.redis, budget, sealerFor(config), config.lastfm.apiKey);
+  return createMemoryState(budget, times);
+}
