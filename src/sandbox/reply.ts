@@ -25,10 +25,13 @@ export function sendAnswer(res: Response, format: AnswerFormat, body: string): v
   res.status(200).type(contentType(format)).send(body);
 }
 
+/** A SandboxApiError as Last.fm words it; anything else as Last.fm's temporary error 16, with a 500. */
 export function sendError(res: Response, format: AnswerFormat, error: unknown, httpStatus?: number): void {
-  const known = error instanceof SandboxApiError ? error : new SandboxApiError(16, 'There was a temporary error processing your request. Please try again');
-  const status = httpStatus ?? (error instanceof SandboxApiError ? known.httpStatus : 500);
-  res.status(status).type(contentType(format)).send(format === 'json' ? errorToJson(known.code, known.message) : errorToXml(known.code, known.message));
+  const { code, message, httpStatus: usual } = error instanceof SandboxApiError ? error : { code: 16, message: 'There was a temporary error processing your request. Please try again', httpStatus: 500 };
+  res
+    .status(httpStatus ?? usual)
+    .type(contentType(format))
+    .send(format === 'json' ? errorToJson(code, message) : errorToXml(code, message));
 }
 
 export function contentType(format: AnswerFormat): string {
