@@ -1,4 +1,4 @@
-/** An error the stand-in answers as Last.fm does: `{"error": code, "message": ...}` with Last.fm's usual HTTP status. */
+/** An error the stand-in answers as Last.fm does, in XML or JSON, with the HTTP status Last.fm has sent with it. */
 export class SandboxApiError extends Error {
   override readonly name = 'SandboxApiError';
   constructor(
@@ -10,6 +10,9 @@ export class SandboxApiError extends Error {
 
   get httpStatus(): number {
     switch (this.code) {
+      // Recorded: Last.fm answers invalid or missing parameters (and "User not found") with a 200.
+      case 6:
+        return 200;
       case 4:
       case 9:
       case 10:

@@ -7,7 +7,7 @@ export type SandboxFault =
   | { kind: 'slow'; delayMs: number }
   /** Closes the connection without answering. */
   | { kind: 'drop' }
-  /** Carries out the call, then answers 200 with its JSON cut off halfway, as a broken proxy or cache may. */
+  /** Carries out the call, then answers 200 with its answer (JSON or XML) cut off halfway, as a broken proxy or cache may. */
   | { kind: 'malformed-json' }
   /**
    * Carries out the call, sends the headers and the first half of the answer, then nothing more and

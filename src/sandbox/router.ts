@@ -1,18 +1,12 @@
 import { Router } from 'express';
 import { createAuthorizeRouter } from './authorize';
 import { DEMO_ACCOUNTS, SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from './credentials';
-import { authMethods } from './methods/auth';
-import { tagMethods } from './methods/tags';
-import { trackMethods } from './methods/track';
-import type { SandboxMethod } from './methods/types';
-import { userMethods } from './methods/user';
+import { SANDBOX_METHODS } from './methods';
 import { SandboxState } from './state';
 import { createWebServiceRouter } from './web-service';
 
 export interface SandboxOptions {
   state?: SandboxState;
-  /** Extra web service methods, by Last.fm method name. */
-  methods?: Record<string, SandboxMethod>;
   /** Absolute URL the stand-in's avatars and covers are served from, ending in `/`. */
   imageBaseUrl?: string;
 }
@@ -23,9 +17,9 @@ export function createSandboxRouter(options: SandboxOptions = {}): Router {
   if (options.imageBaseUrl !== undefined) state.imageBaseUrl = options.imageBaseUrl;
   const router = Router();
   router.get('/', (_req, res) => {
-    res.render('sandbox/index', { title: 'Last.fm sandbox', apiKey: SANDBOX_API_KEY, sharedSecret: SANDBOX_SHARED_SECRET, accounts: DEMO_ACCOUNTS });
+    res.render('sandbox/index', { title: 'Last.fm sandbox', apiKey: SANDBOX_API_KEY, sharedSecret: SANDBOX_SHARED_SECRET, accounts: DEMO_ACCOUNTS, methods: Object.keys(SANDBOX_METHODS) });
   });
-  router.use(createWebServiceRouter(state, { ...authMethods, ...userMethods, ...trackMethods, ...tagMethods, ...options.methods }));
+  router.use(createWebServiceRouter(state, SANDBOX_METHODS));
   router.use(createAuthorizeRouter(state));
   return router;
 }

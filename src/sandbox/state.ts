@@ -34,7 +34,12 @@ export interface PendingAuthorization {
 
 export type TokenCheck = { ok: true; user: string } | { ok: false; code: 4 | 14 | 15 };
 
-/** Everything the stand-in remembers, in memory; `now` is injectable so tests can age tokens. */
+const randomHex = (): string => randomBytes(16).toString('hex');
+
+/**
+ * Everything the stand-in remembers, in memory. `now` is injectable so tests can age tokens, and
+ * `newSecret` (tokens and session keys) so two stand-ins can be made to give the same answers.
+ */
 export class SandboxState {
   readonly tokens = new Map<string, SandboxToken>();
   readonly sessionKeys = new Map<string, string>();
@@ -48,7 +53,10 @@ export class SandboxState {
   /** Where avatars and cover art are served (absolute, ending in `/`). */
   imageBaseUrl = 'http://127.0.0.1/images/sandbox/';
 
-  constructor(readonly now: () => number = Date.now) {}
+  constructor(
+    readonly now: () => number = Date.now,
+    private readonly newSecret: () => string = randomHex,
+  ) {}
 
   account(nameOrEmail: string): DemoAccount | undefined {
     const wanted = nameOrEmail.toLowerCase();
@@ -57,7 +65,7 @@ export class SandboxState {
 
   issueToken(approvedBy?: string): string {
     this.pruneTokens();
-    const token = randomBytes(16).toString('hex');
+    const token = this.newSecret();
     this.tokens.set(token, { createdAt: this.now(), approvedBy, consumed: false });
     return token;
   }
@@ -90,7 +98,7 @@ export class SandboxState {
       if (this.sessionKeys.size < MAX_SESSION_KEYS) break;
       this.sessionKeys.delete(key);
     }
-    const key = randomBytes(16).toString('hex');
+    const key = this.newSecret();
     this.sessionKeys.set(key, user);
     return key;
   }

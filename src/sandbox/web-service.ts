@@ -1,17 +1,18 @@
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
-import { createSigner } from '../lastfm/signature';
 import { SandboxApiError } from './api-error';
 import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from './credentials';
 import type { SandboxMethod } from './methods/types';
+import { contentType, formatOf, sendAnswer, sendError, writeAnswer, type AnswerFormat } from './reply';
+import { signatureMatches } from './signature-check';
 import type { SandboxState } from './state';
 
 /**
  * The stand-in's `/2.0/` endpoint. It applies Last.fm's rules in Last.fm's order: known method,
- * known API key, valid signature, then the method's own checks, and always answers JSON.
+ * known API key, valid signature, then the method's own checks; it answers XML, or JSON for
+ * `format=json`.
  */
-export function createWebServiceRouter(state: SandboxState, methods: Record<string, SandboxMethod>): Router {
+export function createWebServiceRouter(state: SandboxState, methods: Readonly<Record<string, SandboxMethod>>): Router {
   const router = Router();
-  const signer = createSigner(SANDBOX_SHARED_SECRET);
 
   // Only on /2.0/: as router.use it ran for every /sandbox path, and the authorize page's
   // stricter parser never got a body to read.
@@ -19,12 +20,13 @@ export function createWebServiceRouter(state: SandboxState, methods: Record<stri
 
   router.all('/2.0/', parseBody, async (req, res) => {
     state.calls.record(methodNameOf(req));
+    const format = formatOf(req);
     const fault = state.faults.take();
     let cutShort: CutShort | undefined;
     if (fault !== undefined) {
       switch (fault.kind) {
         case 'error':
-          sendError(res, new SandboxApiError(fault.code, fault.message ?? `Planned failure (error ${fault.code})`));
+          sendError(res, format, new SandboxApiError(fault.code, fault.message ?? `Planned failure (error ${fault.code})`));
           return;
         case 'html-500':
           res.status(500).type('html').send('<!doctype html><html><body><h1>500 Internal Server Error</h1></body></html>');
@@ -45,36 +47,38 @@ export function createWebServiceRouter(state: SandboxState, methods: Record<stri
     try {
       if (req.method !== 'GET' && req.method !== 'POST') throw new SandboxApiError(3, 'Invalid Method - Use GET or POST');
       const params = readParams(req);
-      // Last.fm answers XML without format=json: refusing it makes that client bug show here.
-      if (params.format !== 'json') throw new SandboxApiError(6, 'Invalid parameters - This stand-in answers format=json only; send format=json');
       const name = params.method;
       if (name === undefined || name === '') throw new SandboxApiError(3, 'Invalid Method - No method with that name in this package');
       const method = Object.hasOwn(methods, name) ? methods[name] : undefined;
       if (method === undefined) throw new SandboxApiError(3, 'Invalid Method - No method with that name in this package');
       if (params.api_key !== SANDBOX_API_KEY) throw new SandboxApiError(10, 'Invalid API key - You must be granted a valid key by last.fm');
-      if (method.signed && !signer.verify(params)) throw new SandboxApiError(13, 'Invalid method signature supplied');
+      // Unsigned reads and an unsigned auth.getToken are answered, as Last.fm answers them; a signature that was sent must be right.
+      const signedCall = params.api_sig !== undefined;
+      if ((signedCall || method.signed) && !signatureMatches(params, SANDBOX_SHARED_SECRET)) throw new SandboxApiError(13, 'Invalid method signature supplied');
       if (method.postOnly === true && req.method !== 'POST') throw new SandboxApiError(4, 'Authentication Failed - This method must be called with POST over HTTPS');
-      const answer = method.handle({ params, httpMethod: req.method, state });
+      const body = writeAnswer(format, method.handle({ params, httpMethod: req.method, signedCall, state }));
       if (cutShort !== undefined) {
-        sendCutShort(res, answer, cutShort);
+        sendCutShort(res, format, body, cutShort);
         return;
       }
-      res.json(answer);
+      sendAnswer(res, format, body);
     } catch (error) {
-      sendError(res, error);
+      sendError(res, format, error);
     }
   });
 
   // A body the parser refuses (too large, unknown charset, malformed) is still a web service
-  // answer: Last.fm-style JSON, never the app's HTML error page.
-  const bodyErrors: ErrorRequestHandler = (error: unknown, _req, res, next) => {
+  // answer in Last.fm's form, never the app's HTML error page. Its `format` cannot be read, so
+  // only the query string can ask for JSON.
+  const bodyErrors: ErrorRequestHandler = (error: unknown, req, res, next) => {
     if (res.headersSent) {
       next(error);
       return;
     }
     const status = (error as { status?: unknown } | null)?.status;
     const httpStatus = typeof status === 'number' && status >= 400 && status < 500 ? status : 400;
-    res.status(httpStatus).json({ error: 6, message: `Invalid parameters - The request body could not be read (HTTP ${httpStatus})` });
+    const format: AnswerFormat = req.query.format === 'json' ? 'json' : 'xml';
+    sendError(res, format, new SandboxApiError(6, `Invalid parameters - The request body could not be read (HTTP ${httpStatus})`), httpStatus);
   };
   router.use('/2.0/', bodyErrors);
 
@@ -102,24 +106,15 @@ function readParams(req: Request): Record<string, string> {
   return params;
 }
 
-function sendError(res: Response, error: unknown): void {
-  if (error instanceof SandboxApiError) {
-    res.status(error.httpStatus).json({ error: error.code, message: error.message });
-    return;
-  }
-  res.status(500).json({ error: 16, message: 'There was a temporary error processing your request. Please try again' });
-}
-
 type CutShort = 'malformed-json' | 'never-ends';
 
 /** A never-ending answer is cut off after this long even if the client never gives up, so sockets cannot pile up. */
 const NEVER_ENDS_LIMIT_MS = 5 * 60 * 1000;
 
-/** The call was carried out, but its answer arrives cut off: ended early, or stalled for good. */
-function sendCutShort(res: Response, answer: unknown, kind: CutShort): void {
-  const whole = JSON.stringify(answer);
+/** The call was carried out, but its answer (JSON or XML) arrives cut off: ended early, or stalled for good. */
+function sendCutShort(res: Response, format: AnswerFormat, whole: string, kind: CutShort): void {
   const half = whole.slice(0, Math.max(1, Math.floor(whole.length / 2)));
-  res.status(200).type('json');
+  res.status(200).type(contentType(format));
   if (kind === 'malformed-json') {
     res.send(half);
     return;

@@ -85,7 +85,7 @@ describe('sandbox write methods', () => {
     expect(future.body).toMatchObject({ scrobbles: { scrobble: { ignoredMessage: { code: '4' } }, '@attr': { accepted: 0, ignored: 1 } } });
     const params: Record<string, string> = { method: 'track.scrobble', sk };
     for (let i = 0; i < 51; i += 1) Object.assign(params, { [`artist[${i}]`]: 'a', [`track[${i}]`]: 'b', [`timestamp[${i}]`]: String(nowSeconds()) });
-    expect((await post(params).expect(400)).body).toMatchObject({ error: 6 });
+    expect((await post(params).expect(200)).body).toMatchObject({ error: 6 });
   });
 
   it('puts now playing first in recent tracks until it runs out', async () => {
@@ -100,10 +100,10 @@ describe('sandbox write methods', () => {
   it('keeps tags per item, at most 10 a call, and lists them in user.getTopTags', async () => {
     await post({ method: 'artist.addTags', sk, artist: 'Björk', tags: 'Icelandic,art pop' }).expect(200);
     await post({ method: 'track.addTags', sk, artist: 'Sigur Rós', track: 'Hoppípolla', tags: 'icelandic' }).expect(200);
-    expect((await post({ method: 'album.addTags', sk, artist: 'Björk', tags: 'x' }).expect(400)).body).toMatchObject({ error: 6 });
-    expect((await post({ method: 'artist.addTags', sk, artist: 'Björk', tags: 'a,b,c,d,e,f,g,h,i,j,k' }).expect(400)).body).toMatchObject({ error: 6 });
+    expect((await post({ method: 'album.addTags', sk, artist: 'Björk', tags: 'x' }).expect(200)).body).toMatchObject({ error: 6 });
+    expect((await post({ method: 'artist.addTags', sk, artist: 'Björk', tags: 'a,b,c,d,e,f,g,h,i,j,k' }).expect(200)).body).toMatchObject({ error: 6 });
     const top = await get({ method: 'user.getTopTags', user: 'sandbox-ada' }).expect(200);
-    expect(top.body).toEqual({ toptags: { tag: [{ name: 'icelandic', count: '2', url: '' }, { name: 'art pop', count: '1', url: '' }], '@attr': { user: 'sandbox-ada' } } });
+    expect(top.body).toEqual({ toptags: { tag: [{ name: 'icelandic', count: '2', url: 'https://www.last.fm/tag/icelandic' }, { name: 'art pop', count: '1', url: 'https://www.last.fm/tag/art+pop' }], '@attr': { user: 'sandbox-ada' } } });
     await post({ method: 'artist.removeTag', sk, artist: 'Björk', tag: 'art pop' }).expect(200);
     expect((await get({ method: 'user.getTopTags', user: 'sandbox-ada' }).expect(200)).body).toMatchObject({ toptags: { tag: { name: 'icelandic', count: '2' } } });
   });
@@ -121,7 +121,7 @@ describe('sandbox reads', () => {
 
   it('user.getRecentTracks with nothing scrobbled answers an empty list; an unknown user is error 6', async () => {
     expect((await recent()).recenttracks.track).toEqual([]);
-    expect((await get({ method: 'user.getInfo', user: 'nobody' }).expect(400)).body).toEqual({ error: 6, message: 'User not found' });
+    expect((await get({ method: 'user.getInfo', user: 'nobody' }).expect(200)).body).toEqual({ error: 6, message: 'User not found' });
   });
 });
 

@@ -4,6 +4,7 @@ import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from '../../src/sandbox/creden
 import { SandboxState } from '../../src/sandbox/state';
 import { buildApp } from '../helpers/app';
 import { expectedSignature } from '../helpers/fake-lastfm';
+import { lfmError, parseLfm } from '../helpers/lastfm-xml';
 
 function signed(params: Record<string, string>): Record<string, string> {
   const all = { api_key: SANDBOX_API_KEY, ...params };
@@ -16,7 +17,7 @@ beforeEach(() => {
   ({ app } = buildApp(loadConfig({ NODE_ENV: 'test', PUBLIC_URL: 'http://127.0.0.1:3999/' }), { sandboxState: new SandboxState() }));
 });
 
-/** Last.fm answers every web service failure as JSON; an HTML page would hide the client's bug. */
+/** Last.fm answers every web service failure in its own form, never as an HTML page that would hide the client's bug. */
 function expectLastfmError(res: request.Response, status: number, code: number): void {
   expect(res.status).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/json/);
@@ -24,31 +25,41 @@ function expectLastfmError(res: request.Response, status: number, code: number):
   expect(typeof (res.body as { message: unknown }).message).toBe('string');
 }
 
-describe('sandbox web service: body problems answer Last.fm JSON', () => {
-  it('answers an oversized body with error 6 as JSON', async () => {
+/** A body that cannot be read has no `format` to read either: Last.fm's default, XML. */
+function expectXmlError(res: request.Response, status: number, code: number): void {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toBe('text/xml; charset=utf-8');
+  expect(lfmError(res.text).code).toBe(code);
+}
+
+describe('sandbox web service: body problems answer in Last.fm form', () => {
+  it('answers an oversized body with error 6 in XML', async () => {
     const res = await request(app).post('/sandbox/2.0/').type('form').send(`${new URLSearchParams({ ...signed({ method: 'auth.getToken' }), format: 'json' }).toString()}&pad=${'a'.repeat(300_000)}`);
-    expectLastfmError(res, 413, 6);
+    expectXmlError(res, 413, 6);
   });
 
-  it('answers an unsupported charset with error 6 as JSON', async () => {
+  it('answers an unsupported charset with error 6 in XML', async () => {
     const res = await request(app)
       .post('/sandbox/2.0/')
       .set('Content-Type', 'application/x-www-form-urlencoded; charset=latin1')
       .send(new URLSearchParams({ ...signed({ method: 'auth.getToken' }), format: 'json' }).toString());
-    expectLastfmError(res, 415, 6);
+    expectXmlError(res, 415, 6);
   });
 });
 
 describe('sandbox web service: client bugs show', () => {
   it('refuses a POST that carries parameters in the query string with error 6', async () => {
     const res = await request(app).post('/sandbox/2.0/?format=json').type('form').send(signed({ method: 'auth.getToken' }));
-    expectLastfmError(res, 400, 6);
+    expectLastfmError(res, 200, 6);
     expect((res.body as { message: string }).message).toContain('query');
   });
 
-  it('refuses a GET or POST without format with error 6, and answers the same call with format=json', async () => {
-    expectLastfmError(await request(app).get('/sandbox/2.0/').query(signed({ method: 'auth.getToken' })), 400, 6);
-    expectLastfmError(await request(app).post('/sandbox/2.0/').type('form').send(signed({ method: 'auth.getToken' })), 400, 6);
+  it('answers a GET or POST without format in XML, as Last.fm does, and the same call with format=json in JSON', async () => {
+    for (const res of [await request(app).get('/sandbox/2.0/').query(signed({ method: 'auth.getToken' })), await request(app).post('/sandbox/2.0/').type('form').send(signed({ method: 'auth.getToken' }))]) {
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('text/xml; charset=utf-8');
+      expect(parseLfm(res.text).root.token).toMatch(/^[0-9a-f]{32}$/);
+    }
     const ok = await request(app).get('/sandbox/2.0/').query({ ...signed({ method: 'auth.getToken' }), format: 'json' }).expect(200);
     expect((ok.body as { token: string }).token).toMatch(/^[0-9a-f]{32}$/);
   });

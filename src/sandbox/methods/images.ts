@@ -1,12 +1,6 @@
-import type { Json } from '../../lastfm/parse';
 import type { SandboxState } from '../state';
 
 const COVERS = 4;
-
-/** Last.fm's image list: one entry per size, the URL under `#text` (empty when there is none). */
-export function imageList(url: string | undefined): Json {
-  return ['small', 'medium', 'large', 'extralarge'].map((size) => ({ size, '#text': url ?? '' }));
-}
 
 /** A stable cover per album (or artist), from the stand-in's few SVGs. */
 export function coverUrl(state: SandboxState, artist: string, album: string | undefined): string {

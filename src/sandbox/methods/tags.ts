@@ -1,5 +1,6 @@
 import { SandboxApiError, missingParameter } from '../api-error';
 import { itemKey } from '../library';
+import { doneAnswer, topTagsAnswer } from '../shapes';
 import { required, type SandboxMethod } from './types';
 
 type TagType = 'artist' | 'album' | 'track';
@@ -15,7 +16,7 @@ function targetKey(type: TagType, params: Record<string, string>): string {
   return itemKey(type, ...values);
 }
 
-function addTags(type: TagType): SandboxMethod {
+export function addTags(type: TagType): SandboxMethod {
   return {
     signed: true,
     postOnly: true,
@@ -31,12 +32,12 @@ function addTags(type: TagType): SandboxMethod {
       const set = all.get(key) ?? new Set<string>();
       for (const tag of tags) set.add(tag);
       all.set(key, set);
-      return {};
+      return doneAnswer();
     },
   };
 }
 
-function removeTag(type: TagType): SandboxMethod {
+export function removeTag(type: TagType): SandboxMethod {
   return {
     signed: true,
     postOnly: true,
@@ -46,22 +47,13 @@ function removeTag(type: TagType): SandboxMethod {
       const tag = required(params, 'tag');
       if (tag === undefined) throw missingParameter('tag');
       state.library.of(user).tags.get(key)?.delete(tag.trim().toLowerCase());
-      return {};
+      return doneAnswer();
     },
   };
 }
 
-export const tagMethods: Record<string, SandboxMethod> = {
-  'artist.addTags': addTags('artist'),
-  'album.addTags': addTags('album'),
-  'track.addTags': addTags('track'),
-  'artist.removeTag': removeTag('artist'),
-  'album.removeTag': removeTag('album'),
-  'track.removeTag': removeTag('track'),
-};
-
 /** The user's tags with how many items carry each, most used first. */
-export const topTagsMethod: SandboxMethod = {
+export const userTopTags: SandboxMethod = {
   signed: false,
   handle: ({ params, state }) => {
     const name = required(params, 'user');
@@ -70,7 +62,7 @@ export const topTagsMethod: SandboxMethod = {
     if (account === undefined) throw new SandboxApiError(6, 'User not found');
     const counts = new Map<string, number>();
     for (const tags of state.library.of(account.name).tags.values()) for (const tag of tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
-    const tag = [...counts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1)).map(([tagName, count]) => ({ name: tagName, count: String(count), url: '' }));
-    return { toptags: { tag: tag.length === 1 ? (tag[0] ?? null) : tag, '@attr': { user: account.name } } };
+    const tags = [...counts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1)).map(([tagName, count]) => ({ name: tagName, count }));
+    return topTagsAnswer(account.name, tags);
   },
 };

@@ -1,6 +1,7 @@
-import type { Json } from '../../lastfm/parse';
+import type { Answer } from '../answer';
 import { SandboxApiError, missingParameter } from '../api-error';
 import { itemKey } from '../library';
+import { doneAnswer, nowPlayingAnswer, scrobblesAnswer, type ScrobbleFacts } from '../shapes';
 import { required, type MethodCall, type SandboxMethod } from './types';
 
 /** Last.fm ignores scrobbles older than this (ignoredMessage code 3). */
@@ -18,10 +19,7 @@ function need(params: Record<string, string>, name: string): string {
   return value;
 }
 
-/** Names as Last.fm echoes them: `corrected` says whether it changed them (the stand-in never does). */
-const echo = (value: string | undefined): Json => ({ corrected: '0', '#text': value ?? '' });
-
-function loveMethod(loved: boolean): SandboxMethod {
+export function love(loved: boolean): SandboxMethod {
   return {
     signed: true,
     postOnly: true,
@@ -31,7 +29,7 @@ function loveMethod(loved: boolean): SandboxMethod {
       const { loves } = state.library.of(user);
       if (loved) loves.add(key);
       else loves.delete(key);
-      return {};
+      return doneAnswer();
     },
   };
 }
@@ -46,15 +44,14 @@ function scrobbleParams(params: Record<string, string>): { artist: string | unde
   return items;
 }
 
-function scrobble({ params, state }: MethodCall): Json {
+function scrobble({ params, state }: MethodCall): Answer {
   const user = state.userOfSessionKey(params.sk);
   const items = scrobbleParams(params);
   if (items.length > 50) throw new SandboxApiError(6, 'Invalid parameters - at most 50 scrobbles per call');
   const nowSeconds = Math.floor(state.now() / 1000);
   const library = state.library.of(user);
   let today = library.scrobbles.filter((s) => s.timestamp > nowSeconds - 86_400).length;
-  let accepted = 0;
-  const answers: Json[] = items.map((item, i) => {
+  const answers = items.map((item, i): ScrobbleFacts => {
     const suffix = params['artist[0]'] === undefined ? '' : `[${i}]`;
     if (item.artist === undefined || item.artist === '') throw missingParameter(`artist${suffix}`);
     if (item.track === undefined || item.track === '') throw missingParameter(`track${suffix}`);
@@ -67,45 +64,26 @@ function scrobble({ params, state }: MethodCall): Json {
     else if (today >= DAILY_LIMIT) code = 5;
     if (code === 0) {
       state.library.addScrobble(user, { artist: item.artist, track: item.track, album, timestamp });
-      accepted += 1;
       today += 1;
     }
-    const messages = ['', 'Artist was ignored', 'Track was ignored', 'Timestamp was too old', 'Timestamp was too new', 'Daily scrobble limit exceeded'];
-    return {
-      artist: echo(item.artist),
-      track: echo(item.track),
-      album: echo(album),
-      albumArtist: echo(undefined),
-      timestamp: String(timestamp),
-      ignoredMessage: { code: String(code), '#text': messages[code] ?? '' },
-    };
+    return { artist: item.artist, track: item.track, album, timestamp, ignoredCode: code };
   });
-  return {
-    scrobbles: {
-      scrobble: answers.length === 1 ? (answers[0] ?? null) : answers,
-      '@attr': { accepted, ignored: items.length - accepted },
-    },
-  };
+  return scrobblesAnswer(answers);
 }
 
-export const trackMethods: Record<string, SandboxMethod> = {
-  'track.love': loveMethod(true),
-  'track.unlove': loveMethod(false),
-
-  'track.updateNowPlaying': {
-    signed: true,
-    postOnly: true,
-    handle: ({ params, state }) => {
-      const user = state.userOfSessionKey(params.sk);
-      const artist = need(params, 'artist');
-      const track = need(params, 'track');
-      const album = required(params, 'album');
-      const duration = Number(params.duration ?? '');
-      const lasts = Number.isInteger(duration) && duration > 0 ? duration * 1000 : DEFAULT_NOW_PLAYING_MS;
-      state.library.of(user).nowPlaying = { artist, track, album, until: state.now() + lasts };
-      return { nowplaying: { artist: echo(artist), track: echo(track), album: echo(album), albumArtist: echo(undefined), ignoredMessage: { code: '0', '#text': '' } } };
-    },
+export const updateNowPlaying: SandboxMethod = {
+  signed: true,
+  postOnly: true,
+  handle: ({ params, state }) => {
+    const user = state.userOfSessionKey(params.sk);
+    const artist = need(params, 'artist');
+    const track = need(params, 'track');
+    const album = required(params, 'album');
+    const duration = Number(params.duration ?? '');
+    const lasts = Number.isInteger(duration) && duration > 0 ? duration * 1000 : DEFAULT_NOW_PLAYING_MS;
+    state.library.of(user).nowPlaying = { artist, track, album, until: state.now() + lasts };
+    return nowPlayingAnswer({ artist, track, album });
   },
-
-  'track.scrobble': { signed: true, postOnly: true, handle: scrobble },
 };
+
+export const scrobbleMethod: SandboxMethod = { signed: true, postOnly: true, handle: scrobble };

@@ -1,25 +1,21 @@
-import type { Json } from '../../lastfm/parse';
 import { SandboxApiError, missingParameter } from '../api-error';
+import type { DemoAccount } from '../credentials';
 import { itemKey } from '../library';
-import type { SandboxState } from '../state';
-import { coverUrl, imageList } from './images';
-import { topTagsMethod } from './tags';
-import { required, type SandboxMethod } from './types';
+import { recentTracksAnswer, userInfoAnswer, type RecentTrackFacts } from '../shapes';
+import { coverUrl } from './images';
+import { required, type MethodCall, type SandboxMethod } from './types';
 
 /** When the demo accounts "joined": fixed, so pages read the same every run. */
 const REGISTERED = Date.UTC(2019, 2, 14) / 1000;
 
-function knownUser(state: SandboxState, params: Record<string, string>): string {
-  const name = required(params, 'user');
+/** `user`, or for a signed call without one, the owner of its session key (as Last.fm does for user.getInfo). */
+function knownAccount({ params, state, signedCall }: MethodCall, orSessionUser = false): DemoAccount {
+  let name = required(params, 'user');
+  if (name === undefined && orSessionUser && signedCall && required(params, 'sk') !== undefined) name = state.userOfSessionKey(params.sk);
   if (name === undefined) throw missingParameter('user');
   const account = state.account(name);
   if (account === undefined) throw new SandboxApiError(6, 'User not found');
-  return account.name;
-}
-
-/** Last.fm's one-object-or-array quirk: a list of one is sent as the object itself. */
-function oneOrMany(items: Json[]): Json {
-  return items.length === 1 ? (items[0] ?? null) : items;
+  return account;
 }
 
 function whole(raw: string | undefined, fallback: number, min: number, max: number): number {
@@ -28,67 +24,54 @@ function whole(raw: string | undefined, fallback: number, min: number, max: numb
   return n;
 }
 
-export const userMethods: Record<string, SandboxMethod> = {
-  'user.getTopTags': topTagsMethod,
+const distinct = (values: string[]): number => new Set(values).size;
 
-  'user.getInfo': {
-    signed: false,
-    handle: ({ params, state }) => {
-      const account = state.account(knownUser(state, params));
-      if (account === undefined) throw new SandboxApiError(6, 'User not found');
-      const library = state.library.of(account.name);
-      return {
-        user: {
-          name: account.name,
-          realname: account.realname,
-          url: new URL('../../sandbox/', state.imageBaseUrl).href,
-          country: 'None',
-          // Counts come as strings here, as on Last.fm.
-          playcount: String(library.scrobbles.length),
-          subscriber: account.subscriber ? '1' : '0',
-          image: imageList(`${state.imageBaseUrl}avatar-${account.name}.svg`),
-          registered: { unixtime: String(REGISTERED), '#text': REGISTERED },
-        },
-      };
-    },
+export const userInfo: SandboxMethod = {
+  signed: false,
+  handle: (call) => {
+    const { state } = call;
+    const account = knownAccount(call, true);
+    const { scrobbles } = state.library.of(account.name);
+    return userInfoAnswer({
+      name: account.name,
+      realname: account.realname,
+      url: new URL('../../sandbox/', state.imageBaseUrl).href,
+      avatarUrl: `${state.imageBaseUrl}avatar-${account.name}.svg`,
+      subscriber: account.subscriber,
+      registered: REGISTERED,
+      playcount: scrobbles.length,
+      artistCount: distinct(scrobbles.map((s) => itemKey(s.artist))),
+      albumCount: distinct(scrobbles.filter((s) => s.album !== undefined).map((s) => itemKey(s.artist, s.album ?? ''))),
+      trackCount: distinct(scrobbles.map((s) => itemKey(s.artist, s.track))),
+    });
   },
+};
 
-  'user.getRecentTracks': {
-    signed: false,
-    handle: ({ params, state }) => {
-      const user = knownUser(state, params);
-      const limit = whole(params.limit, 50, 1, 200);
-      const page = whole(params.page, 1, 1, 1_000_000);
-      const extended = params.extended === '1';
-      const library = state.library.of(user);
-      const describe = (artist: string, track: string, album: string | undefined, extra: Record<string, Json>): Json => ({
-        artist: extended ? { name: artist, url: '', image: imageList(undefined) } : { '#text': artist, mbid: '' },
-        name: track,
-        album: album === undefined ? { mbid: '' } : { '#text': album, mbid: '' },
-        image: imageList(coverUrl(state, artist, album)),
-        url: '',
-        streamable: '0',
-        ...(extended ? { loved: library.loves.has(itemKey(artist, track)) ? '1' : '0' } : {}),
-        ...extra,
-      });
+export const recentTracks: SandboxMethod = {
+  signed: false,
+  handle: (call) => {
+    const { params, state } = call;
+    const user = knownAccount(call).name;
+    const limit = whole(params.limit, 50, 1, 200);
+    const page = whole(params.page, 1, 1, 1_000_000);
+    const extended = params.extended === '1';
+    const library = state.library.of(user);
+    const track = (artist: string, name: string, album: string | undefined, playedAt: number | undefined): RecentTrackFacts => ({
+      artist,
+      name,
+      album,
+      imageUrl: coverUrl(state, artist, album),
+      loved: extended ? library.loves.has(itemKey(artist, name)) : undefined,
+      playedAt,
+    });
 
-      const items: Json[] = [];
-      const playing = library.nowPlaying;
-      if (page === 1 && playing !== undefined && playing.until > state.now()) {
-        items.push(describe(playing.artist, playing.track, playing.album, { '@attr': { nowplaying: 'true' } }));
-      }
-      const newestFirst = [...library.scrobbles].reverse().slice((page - 1) * limit, page * limit);
-      for (const scrobble of newestFirst) {
-        const date = new Date(scrobble.timestamp * 1000).toUTCString().slice(5, 22);
-        items.push(describe(scrobble.artist, scrobble.track, scrobble.album, { date: { uts: String(scrobble.timestamp), '#text': date } }));
-      }
-      const total = library.scrobbles.length;
-      return {
-        recenttracks: {
-          track: oneOrMany(items),
-          '@attr': { user, page: String(page), perPage: String(limit), totalPages: String(Math.max(1, Math.ceil(total / limit))), total: String(total) },
-        },
-      };
-    },
+    const tracks: RecentTrackFacts[] = [];
+    const playing = library.nowPlaying;
+    // The track playing now comes on top of `limit`, on the first page only, as on Last.fm.
+    if (page === 1 && playing !== undefined && playing.until > state.now()) tracks.push(track(playing.artist, playing.track, playing.album, undefined));
+    for (const scrobble of [...library.scrobbles].reverse().slice((page - 1) * limit, page * limit)) {
+      tracks.push(track(scrobble.artist, scrobble.track, scrobble.album, scrobble.timestamp));
+    }
+    return recentTracksAnswer({ user, page, perPage: limit, total: library.scrobbles.length, extended, tracks });
   },
 };
