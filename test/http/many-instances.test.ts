@@ -1,0 +1,139 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import { DEMO_ACCOUNTS } from '../../src/sandbox/credentials';
+import { csrfFrom, sessionCookie } from '../helpers/app';
+import { TestRedis } from '../helpers/redis-server';
+import { ServerProcess } from '../helpers/server-process';
+import { StrictStandIn } from '../helpers/strict-stand-in';
+
+/**
+ * Three real app processes on one Redis, sharing one strict Last.fm stand-in (5 arrivals a
+ * second, error 29 beyond): they must behave as one app.
+ */
+jest.setTimeout(120_000);
+
+const COOKIE = 'lastfm_signin.sid';
+const [ADA, BO] = DEMO_ACCOUNTS as [(typeof DEMO_ACCOUNTS)[number], (typeof DEMO_ACCOUNTS)[number]];
+
+let redis: TestRedis;
+let standIn: StrictStandIn;
+let workDir: string;
+const instances: ServerProcess[] = [];
+
+beforeAll(async () => {
+  redis = await new TestRedis().start();
+  standIn = await new StrictStandIn(5).start();
+  workDir = mkdtempSync(path.join(os.tmpdir(), 'lastfm-many-'));
+  const env = { ...standIn.env, NODE_ENV: 'test', SESSION_STORE: 'redis', REDIS_URL: redis.url, SESSION_SECRET: 'many-instances-session-secret-0123456789' };
+  // One after another: the first fills the transpile cache the others then read.
+  for (let i = 0; i < 3; i += 1) instances.push(await ServerProcess.start(env, workDir));
+});
+
+afterAll(async () => {
+  for (const instance of instances) {
+    instance.kill();
+    await instance.exit(10_000);
+  }
+  await standIn.stop();
+  await redis.stop();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+const at = (i: number): string => instances[i % instances.length]?.baseUrl ?? '';
+
+/** One browser: a cookie carried from instance to instance. */
+class Browser {
+  cookie = '';
+
+  keep(res: request.Response): request.Response {
+    const id = sessionCookie(res, COOKIE);
+    if (id !== undefined) this.cookie = `${COOKIE}=${id}`;
+    return res;
+  }
+
+  async get(i: number, url: string): Promise<request.Response> {
+    return this.keep(await request(at(i)).get(url).set('Cookie', this.cookie));
+  }
+
+  async post(i: number, url: string, form: Record<string, string>): Promise<request.Response> {
+    return this.keep(await request(at(i)).post(url).type('form').set('Cookie', this.cookie).send(form));
+  }
+}
+
+async function signInWithPassword(i: number, account: { name: string; password: string }): Promise<Browser> {
+  const browser = new Browser();
+  const form = await browser.get(i, '/auth/mobile');
+  const res = await browser.post(i, '/auth/mobile', { _csrf: csrfFrom(form.text), username: account.name, password: account.password });
+  expect(res.status).toBe(303);
+  return browser;
+}
+
+describe('three instances on one Redis', () => {
+  it('keep a burst of writes from one browser, spread over all three, within 5 arrivals a second: no error 29', async () => {
+    const browser = await signInWithPassword(0, ADA);
+    const csrf = csrfFrom((await browser.get(1, '/')).text);
+    const before = standIn.state.calls.of('track.love');
+    const statuses: number[] = [];
+    const writes = Array.from({ length: 30 }, (_, n) => n);
+    // Nine at a time, three per instance: a browser's places in each instance's line.
+    await Promise.all(
+      Array.from({ length: 9 }, async (_, worker) => {
+        for (let n = worker; n < writes.length; n += 9) {
+          const res = await request(at(worker)).post('/track/love').type('form').set('Cookie', browser.cookie).send({ _csrf: csrf, artist: 'Burst', track: `Track ${n}` });
+          statuses.push(res.status);
+        }
+      }),
+    );
+    expect(statuses).toEqual(Array(30).fill(303));
+    expect(standIn.state.calls.of('track.love') - before).toBe(30);
+    expect(standIn.refusedWith29).toBe(0);
+    expect(standIn.busiestSecond()).toBeLessThanOrEqual(5);
+  });
+
+  it('show a scrobble made on one instance on the next home page of another', async () => {
+    const browser = await signInWithPassword(1, ADA);
+    const home = await browser.get(2, '/');
+    expect(home.text).not.toContain('Seen Everywhere');
+    const csrf = csrfFrom(home.text);
+    expect((await browser.post(0, '/track/scrobble', { _csrf: csrf, artist: 'Many Instances', track: 'Seen Everywhere' })).status).toBe(303);
+    const after = await browser.get(2, '/');
+    expect(after.text).toContain('Seen Everywhere');
+    expect(standIn.refusedWith29).toBe(0);
+  });
+
+  it('count password attempts from one address across instances, not per instance', async () => {
+    const before = standIn.state.calls.of('auth.getMobileSession');
+    const statuses: number[] = [];
+    // Earlier tests signed in twice from this address; the allowance is 5 attempts in all.
+    for (let i = 0; i < 5; i += 1) {
+      const browser = new Browser();
+      const form = await browser.get(i, '/auth/mobile');
+      statuses.push((await browser.post(i, '/auth/mobile', { _csrf: csrfFrom(form.text), username: BO.name, password: 'not-the-password' })).status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    expect(standIn.state.calls.of('auth.getMobileSession') - before).toBe(3);
+  });
+
+  it('let a double click on "Get session" that lands on two instances sign in once, with one exchange', async () => {
+    const browser = new Browser();
+    const page = await browser.get(0, '/desktop');
+    expect((await browser.post(0, '/auth/desktop/token', { _csrf: csrfFrom(page.text) })).status).toBe(303);
+    const list = await browser.get(1, '/desktop');
+    const handle = /name="token" value="([^"]+)"/.exec(list.text)?.[1] ?? '';
+    const authorize = await browser.get(2, `/auth/desktop/authorize/${handle}`);
+    const token = new URL(authorize.headers.location as string).searchParams.get('token') ?? '';
+    expect(standIn.state.approveToken(token, BO.name)).toBe(true);
+
+    const before = standIn.state.calls.of('auth.getSession');
+    const form = { _csrf: csrfFrom(list.text), token: handle };
+    const clicks = await Promise.all([1, 2].map((i) => request(at(i)).post('/auth/desktop/session').type('form').set('Cookie', browser.cookie).send(form)));
+    expect(clicks.map((res) => res.status)).toEqual([303, 303]);
+    expect(standIn.state.calls.of('auth.getSession') - before).toBe(1);
+    for (const click of clicks) {
+      const home = await request(at(0)).get('/').set('Cookie', `${COOKIE}=${sessionCookie(click, COOKIE) ?? ''}`);
+      expect(home.text).toContain(`Hello, ${BO.name}`);
+    }
+  });
+});
