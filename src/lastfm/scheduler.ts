@@ -20,6 +20,12 @@ const DEFAULT_MAX_QUEUE = 200;
 const DEFAULT_MAX_WAITING_PER_CALLER = 3;
 const DEFAULT_MAX_POLL_MS = 200;
 const RANK: Record<CallPriority, number> = { 'sign-in': 0, write: 1, read: 2 };
+/**
+ * How much later than a sign-in call a call of each priority counts as having arrived. Strict
+ * priority would let a client that keeps a sign-in call waiting at all times starve everyone's
+ * writes; with this, a write that has waited a quarter of a second goes before newer sign-ins.
+ */
+const HANDICAP_MS: Record<CallPriority, number> = { 'sign-in': 0, write: 250, read: 1000 };
 
 export interface CallTicket {
   method: string;
@@ -33,6 +39,8 @@ export type Release = () => void;
 
 interface Waiting extends CallTicket {
   seq: number;
+  /** When it joined the line, plus its priority's handicap: the smallest goes first. */
+  turn: number;
   deadlineAt: number;
   grant: (release: Release) => void;
   refuse: (error: Error) => void;
@@ -40,7 +48,8 @@ interface Waiting extends CallTicket {
 
 /**
  * Decides when each Last.fm call may be sent, over a budget that every instance shares: sign-in
- * exchanges first, then writes, then reads, oldest first within each. Nothing waits without
+ * exchanges first, then writes, then reads, oldest first within each, and no call waits behind
+ * ever newer calls of a higher priority for long (HANDICAP_MS). Nothing waits without
  * bound: each call has a deadline, the queue a length, and each caller a few places in it; a
  * call refused for any of these was never sent (LastfmBusyError). After error 29 the budget
  * pauses everywhere, waiting calls included; one that cannot outlast the pause is refused at
@@ -88,7 +97,8 @@ export class CallScheduler {
       last.refuse(new LastfmBusyError('queue-full', last.method, this.deadlines[last.priority]));
     }
     return new Promise<Release>((grant, refuse) => {
-      const entry: Waiting = { ...ticket, seq: (this.seq += 1), deadlineAt: this.clock.now() + this.deadlines[ticket.priority], grant, refuse };
+      const at = this.clock.now();
+      const entry: Waiting = { ...ticket, seq: (this.seq += 1), turn: at + HANDICAP_MS[ticket.priority], deadlineAt: at + this.deadlines[ticket.priority], grant, refuse };
       this.queue.push(entry);
       this.nudge();
     });
@@ -185,7 +195,7 @@ export class CallScheduler {
   }
 
   private first(): Waiting {
-    return this.queue.reduce((best, entry) => (RANK[entry.priority] < RANK[best.priority] || (entry.priority === best.priority && entry.seq < best.seq) ? entry : best));
+    return this.queue.reduce((best, entry) => (entry.turn < best.turn || (entry.turn === best.turn && entry.seq < best.seq) ? entry : best));
   }
 
   private lowest(): Waiting | undefined {

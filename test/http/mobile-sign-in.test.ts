@@ -182,6 +182,16 @@ describe('rate limits', () => {
     expect((await attempt('rj', PASSWORD)).res.status).toBe(303);
   });
 
+  it('does not let a stranger\'s wrong passwords lock the person out of a browser they signed in with before', async () => {
+    build({}, { mobileLimits: { perClient: { max: 100, windowMs: 15 * MINUTE }, perUser: { max: 5, windowMs: 15 * MINUTE } } });
+    const owner = request.agent(app);
+    expect((await attempt('rj', PASSWORD, owner)).res.status).toBe(303);
+
+    for (let i = 0; i < 5; i += 1) expect((await attempt('rj', `guess ${i}`)).res.status).toBe(401);
+    expect((await attempt('rj', PASSWORD)).res.status).toBe(429);
+    expect((await attempt('rj', PASSWORD, owner)).res.status).toBe(303);
+  });
+
   it('answers JSON clients with a JSON 429', async () => {
     build({}, { mobileLimits: { perClient: { max: 1, windowMs: MINUTE }, perUser: { max: 5, windowMs: MINUTE } } });
     await attempt('rj', 'wrong');

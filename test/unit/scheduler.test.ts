@@ -40,6 +40,28 @@ describe('CallScheduler', () => {
     expect(sent.map((s) => s.name)).toEqual(['first', 'sign-in', 'write-1', 'write-2', 'read-1', 'read-2']);
   });
 
+  it('does not let a caller that always has a sign-in call waiting starve a write', async () => {
+    const { clock, scheduler, sent, call } = setup(1, { deadlinesMs: { 'sign-in': 60_000, write: 60_000 } });
+    let flooding = true;
+    const flood = async (): Promise<void> => {
+      while (flooding) {
+        const release = await scheduler.acquire({ method: 'auth.getToken', priority: 'sign-in', caller: 'flooder' }).catch(() => undefined);
+        release?.();
+        await Promise.resolve();
+      }
+    };
+    const floods = [flood(), flood(), flood()];
+    await clock.advance(3000);
+    call('love', 'write', 'victim');
+    await clock.advance(20_000);
+    flooding = false;
+    await clock.advance(10_000);
+    await Promise.all(floods);
+    // It waits for the three flood calls ahead of it (one a second), not for the flood to end.
+    const love = sent.find((s) => s.name === 'love');
+    expect((love?.at ?? Infinity) - 3000).toBeLessThanOrEqual(5000);
+  });
+
   it('never lets more than perSecond calls arrive within any one second', async () => {
     const { clock, sent, call } = setup(5, { deadlinesMs: { read: 60_000, write: 60_000 } });
     for (let i = 0; i < 40; i += 1) call(`c${i}`, i % 3 === 0 ? 'write' : 'read');
