@@ -16,6 +16,7 @@ export interface AccountHomeDeps extends AccountDeps {
 }
 
 const RECENT_TRACKS = 10;
+const TOP_TAGS = 20;
 
 /** What the home page shows for a track; times are already in words. */
 export interface TrackView extends RecentTrack {
@@ -47,7 +48,7 @@ export function createAccountHomeRouter(deps: AccountHomeDeps): Router {
     const [profilePart, recentPart, tagsPart] = await Promise.all([
       part(req, res, deps, () => reads.get('profile', () => client.getProfile(user.name))),
       part(req, res, deps, () => reads.get('recent', () => client.getRecentTracks(user.name, RECENT_TRACKS))),
-      part(req, res, deps, () => reads.get('tags', () => client.getTopTags(user.name))),
+      part(req, res, deps, () => reads.get('tags', () => client.getTopTags(user.name, TOP_TAGS))),
     ]);
     // A revoked key has already signed the person out: show that page, not a half-empty home.
     for (const result of [profilePart, recentPart, tagsPart]) if ('signedOut' in result) throw result.signedOut;
@@ -74,7 +75,7 @@ export function createAccountHomeRouter(deps: AccountHomeDeps): Router {
       when: whens[i] ?? '',
       isoTime: validSeconds(track.playedAt) ? new Date(track.playedAt * 1000).toISOString() : undefined,
     }));
-    const tags = 'read' in tagsPart ? tagsPart.read.value : [];
+    const tags = 'read' in tagsPart ? tagsPart.read.value.slice(0, TOP_TAGS) : [];
     const problems = { profile: problemOf(profilePart), recent: problemOf(recentPart), tags: problemOf(tagsPart) };
     const stale = Number.isFinite(staleSince) ? relativeTime(Math.floor(staleSince / 1000), nowSeconds) : undefined;
     // A form whose input was refused shows again with what the person typed.

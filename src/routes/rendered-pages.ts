@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { setNewest } from '../bounded-map';
 
-/** Bounds memory: about 10 KB a page, so at most a few MB. */
-const MAX_PAGES = 500;
+/** Bounds memory by what the pages weigh, not how many there are: a huge Last.fm answer makes a huge page. */
+const MAX_BYTES = 8 * 1024 * 1024;
+/** A page larger than this is sent but not kept: it would push out dozens of ordinary ones. */
+const MAX_PAGE_BYTES = 256 * 1024;
 
 /** A rendered page as it goes out: encoded once, with its ETag worked out once. */
 export interface RenderedPage {
@@ -18,8 +19,17 @@ export interface RenderedPage {
  */
 export class RenderedPages {
   private readonly pages = new Map<string, { fingerprint: string; page: RenderedPage }>();
+  private bytes = 0;
 
-  constructor(private readonly maxPages = MAX_PAGES) {}
+  constructor(
+    private readonly maxBytes = MAX_BYTES,
+    private readonly maxPageBytes = MAX_PAGE_BYTES,
+  ) {}
+
+  /** What the kept pages weigh now. */
+  get size(): number {
+    return this.bytes;
+  }
 
   get(sessionId: string, fingerprint: string): RenderedPage | undefined {
     const entry = this.pages.get(sessionId);
@@ -27,7 +37,22 @@ export class RenderedPages {
   }
 
   set(sessionId: string, fingerprint: string, page: RenderedPage): void {
-    setNewest(this.pages, sessionId, { fingerprint, page }, this.maxPages);
+    this.drop(sessionId);
+    if (page.body.length > this.maxPageBytes) return;
+    // Map order is insertion order: the least recently stored go first.
+    for (const oldest of this.pages.keys()) {
+      if (this.bytes + page.body.length <= this.maxBytes) break;
+      this.drop(oldest);
+    }
+    this.pages.set(sessionId, { fingerprint, page });
+    this.bytes += page.body.length;
+  }
+
+  private drop(sessionId: string): void {
+    const entry = this.pages.get(sessionId);
+    if (entry === undefined) return;
+    this.pages.delete(sessionId);
+    this.bytes -= entry.page.body.length;
   }
 }
 
