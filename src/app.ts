@@ -123,8 +123,9 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
           'default-src': ["'self'"],
           'script-src': ["'self'"],
           'style-src': ["'self'"],
-          // Avatars and album art: Last.fm's image host; the sandbox's images are served from 'self'.
-          'img-src': ["'self'", 'data:', 'https://lastfm.freetls.fastly.net'],
+          // Avatars and album art: the hosts real Last.fm answers name (the last in older answers);
+          // the sandbox's images are served from 'self'.
+          'img-src': ["'self'", 'data:', 'https://lastfm.freetls.fastly.net', 'https://lastfm-img.freetls.fastly.net', 'https://lastfm-img2.akamaized.net'],
           'font-src': ["'self'"],
           'connect-src': ["'self'"],
           'form-action': ["'self'"],
