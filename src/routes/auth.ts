@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import { HttpError } from '../errors';
 import type { LastfmClient } from '../lastfm/client';
 import { destroySession, saveSession, startUserSession, type PendingSignIn } from '../session';
+import { signedOutPath } from './home';
 import { optionalString, safeReturnTo } from './input';
 import { rethrowAsPage } from './lastfm-failures';
 
@@ -75,7 +76,7 @@ export function createAuthRouter({ config, lastfm, now }: AuthRoutesDeps): Route
   router.post('/auth/logout', async (req, res) => {
     await destroySession(req);
     res.clearCookie(config.session.cookieName, { path: `${config.basePath}/`, httpOnly: true, sameSite: 'lax', secure: config.session.secureCookie });
-    res.redirect(303, `${config.basePath}/`);
+    res.redirect(303, signedOutPath(config.basePath, 'here'));
   });
 
   return router;
