@@ -18,6 +18,7 @@ import { verifyCsrf } from './middleware/csrf';
 import { restoreBasePath } from './middleware/base-path';
 import { createErrorHandler, notFound } from './middleware/errors';
 import { createSiteLocals, sessionLocals } from './middleware/locals';
+import { noStoreWhenSignedIn } from './middleware/no-store';
 import { createRequestLogger } from './middleware/request-log';
 import { UserReadCache } from './lastfm/read-cache';
 import { signedInOnly } from './routes/account';
@@ -164,6 +165,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   site.use(createSessionMiddleware(config, store));
   site.use(createEndedSessionCheck(sessions.signOuts));
   site.use(sessionLocals);
+  site.use(noStoreWhenSignedIn);
   site.use(createBodyParser());
   site.use(['/track', '/tags'], signedInOnly);
   site.use(verifyCsrf);
