@@ -69,7 +69,7 @@ export function createAuthRouter({ config, lastfm, now }: AuthRoutesDeps): Route
     } catch (error) {
       rethrowAsPage(error, 'web-sign-in');
     }
-    await startUserSession(req, session, now());
+    await startUserSession(req, session, now(), config.session.ttlMs);
     res.redirect(303, `${config.basePath}${pending.returnTo}`);
   });
 

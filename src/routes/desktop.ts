@@ -113,7 +113,7 @@ export function createDesktopRouter({ config, lastfm, now, exchanges }: DesktopR
     }
 
     const list: DesktopToken[] = (req.session.desktopTokens ?? []).map((item) => (item.id === entry.id ? { ...item, status: 'used' } : item));
-    await startUserSession(req, session, now());
+    await startUserSession(req, session, now(), config.session.ttlMs);
     // The new session starts empty; the list comes along so the spent token shows as used.
     req.session.desktopTokens = list;
     await saveSession(req);

@@ -109,7 +109,7 @@ export function createMobileRouter({ config, lastfm, now, limits = DEFAULT_MOBIL
       }
       throw failure;
     }
-    await startUserSession(req, session, now());
+    await startUserSession(req, session, now(), config.session.ttlMs);
     await perUser.reset(userBucket);
     rememberDevice(res, config, username, now());
     res.redirect(303, `${config.basePath}/`);
