@@ -19,6 +19,7 @@ import { restoreBasePath } from './middleware/base-path';
 import { createErrorHandler, notFound } from './middleware/errors';
 import { createSiteLocals, sessionLocals } from './middleware/locals';
 import { noStoreWhenSignedIn } from './middleware/no-store';
+import { keepSignOutsSignedOut } from './middleware/signed-out-stays';
 import { createRequestLogger } from './middleware/request-log';
 import { UserReadCache } from './lastfm/read-cache';
 import { signedInOnly } from './routes/account';
@@ -163,6 +164,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   }
 
   site.use(createSessionMiddleware(config, store));
+  site.use(keepSignOutsSignedOut(store));
   site.use(createEndedSessionCheck(sessions.signOuts));
   site.use(sessionLocals);
   site.use(noStoreWhenSignedIn);
