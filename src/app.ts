@@ -18,6 +18,8 @@ import { verifyCsrf } from './middleware/csrf';
 import { restoreBasePath } from './middleware/base-path';
 import { createErrorHandler, notFound } from './middleware/errors';
 import { createSiteLocals, sessionLocals } from './middleware/locals';
+import { noStoreWhenSignedIn } from './middleware/no-store';
+import { keepSignOutsSignedOut } from './middleware/signed-out-stays';
 import { createRequestLogger } from './middleware/request-log';
 import { UserReadCache } from './lastfm/read-cache';
 import { signedInOnly } from './routes/account';
@@ -123,8 +125,9 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
           'default-src': ["'self'"],
           'script-src': ["'self'"],
           'style-src': ["'self'"],
-          // Avatars and album art: Last.fm's image host; the sandbox's images are served from 'self'.
-          'img-src': ["'self'", 'data:', 'https://lastfm.freetls.fastly.net'],
+          // Avatars and album art: the hosts real Last.fm answers name (the last in older answers);
+          // the sandbox's images are served from 'self'.
+          'img-src': ["'self'", 'data:', 'https://lastfm.freetls.fastly.net', 'https://lastfm-img.freetls.fastly.net', 'https://lastfm-img2.akamaized.net'],
           'font-src': ["'self'"],
           'connect-src': ["'self'"],
           'form-action': ["'self'"],
@@ -161,8 +164,10 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   }
 
   site.use(createSessionMiddleware(config, store));
+  site.use(keepSignOutsSignedOut(store));
   site.use(createEndedSessionCheck(sessions.signOuts));
   site.use(sessionLocals);
+  site.use(noStoreWhenSignedIn);
   site.use(createBodyParser());
   site.use(['/track', '/tags'], signedInOnly);
   site.use(verifyCsrf);

@@ -25,6 +25,8 @@ declare module 'express-session' {
   interface SessionData {
     /** Newest first. */
     desktopTokens: DesktopToken[];
+    /** Last.fm's answer to "Get session", shown once by the next GET /desktop. */
+    desktopNotice: { title: string; message: string };
   }
 }
 

@@ -25,6 +25,13 @@ declare module 'express-session' {
   }
 }
 
+/**
+ * How long a session without a signed-in person lives: long enough for a sign-in under way (Last.fm
+ * tokens last an hour) or a half-filled form, short enough that visits which never sign in (each
+ * form page starts a session for its token) do not pile up in the store for SESSION_TTL.
+ */
+export const SIGNED_OUT_SESSION_MS = 60 * 60 * 1000;
+
 export function createSessionMiddleware(config: Config, store: Store): RequestHandler {
   return session({
     name: config.session.cookieName,
@@ -38,7 +45,8 @@ export function createSessionMiddleware(config: Config, store: Store): RequestHa
       sameSite: 'lax',
       secure: config.session.secureCookie,
       path: `${config.basePath}/`,
-      maxAge: config.session.ttlMs,
+      // Signing in lengthens it to SESSION_TTL (startUserSession).
+      maxAge: Math.min(SIGNED_OUT_SESSION_MS, config.session.ttlMs),
     },
   });
 }
@@ -68,10 +76,13 @@ function toError(error: unknown): Error {
 
 /**
  * Signs the person in on a fresh session id (so an id planted before sign-in is worthless) and
- * keeps the Last.fm session key on the server only.
+ * keeps the Last.fm session key on the server only. A signed-in session lives `lifetimeMs`
+ * (SESSION_TTL) from each request; the rolling expiry starts again from `originalMaxAge`.
  */
-export async function startUserSession(req: Express.Request, user: Omit<SessionUser, 'signedInAt'>, now: number): Promise<void> {
+export async function startUserSession(req: Express.Request, user: Omit<SessionUser, 'signedInAt'>, now: number, lifetimeMs: number): Promise<void> {
   await regenerateSession(req);
+  req.session.cookie.originalMaxAge = lifetimeMs;
+  req.session.cookie.maxAge = lifetimeMs;
   req.session.user = { ...user, signedInAt: now };
   await saveSession(req);
 }

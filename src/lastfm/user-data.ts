@@ -70,11 +70,21 @@ export function ignoredReason(code: number): string | undefined {
   return IGNORED_REASONS[code] ?? `Last.fm ignored it (code ${code})`;
 }
 
+/**
+ * A URL from an answer that may become a link or an image: http(s) only, so a `javascript:` or
+ * `data:` value is dropped here rather than left for the CSP to stop.
+ */
+export function webUrl(value: string | undefined): string | undefined {
+  if (value === undefined || !URL.canParse(value)) return undefined;
+  const url = new URL(value);
+  return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined;
+}
+
 /** Image arrays hold one entry per size; the largest one with a URL wins. */
 function largestImage(value: Json | undefined): string | undefined {
   const urls = asList(value)
-    .map((image) => text(image))
-    .filter((url): url is string => url !== undefined && /^https?:\/\//.test(url));
+    .map((image) => webUrl(text(image)))
+    .filter((url): url is string => url !== undefined);
   return urls[urls.length - 1];
 }
 
@@ -90,7 +100,7 @@ export function parseProfile(body: JsonObject): Profile {
   return {
     name,
     realName: nonEmpty(text(field(user, 'realname'))),
-    url: nonEmpty(text(field(user, 'url'))),
+    url: webUrl(text(field(user, 'url'))),
     // Last.fm writes "None" when the person gave no country.
     country: nonEmpty(text(field(user, 'country'))?.replace(/^None$/, '')),
     playCount: integer(field(user, 'playcount')) ?? 0,
@@ -100,8 +110,13 @@ export function parseProfile(body: JsonObject): Profile {
   };
 }
 
+/**
+ * Newest first, at most as many as were asked for: Last.fm puts a track playing now on top of
+ * `limit` (ask for 10, get 11), so the oldest is dropped to keep to `perPage`, its echo of `limit`.
+ */
 export function parseRecentTracks(body: JsonObject): RecentTrack[] {
   const tracks: RecentTrack[] = [];
+  const perPage = integer(field(field(body.recenttracks, '@attr'), 'perPage'));
   for (const item of asList(field(body.recenttracks, 'track'))) {
     if (!isObject(item)) continue;
     // extended=1 gives the artist as {"name": …}; plain answers as {"#text": …}.
@@ -114,13 +129,13 @@ export function parseRecentTracks(body: JsonObject): RecentTrack[] {
       name,
       album: nonEmpty(text(item.album)),
       imageUrl: largestImage(item.image),
-      url: nonEmpty(text(item.url)),
+      url: webUrl(text(item.url)),
       nowPlaying,
       playedAt: nowPlaying ? undefined : integer(field(item.date, 'uts')),
       loved: integer(item.loved) === 1,
     });
   }
-  return tracks;
+  return perPage !== undefined && perPage > 0 ? tracks.slice(0, perPage) : tracks;
 }
 
 export function parseScrobbleResult(body: JsonObject): ScrobbleResult {

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Config } from '../config';
 import { csrfToken } from './csrf';
+import { noStore } from './no-store';
 
 /** Locals every page can use, the sandbox's included: they need no session. */
 export function createSiteLocals(config: Config): RequestHandler {
@@ -16,6 +17,9 @@ export const sessionLocals: RequestHandler = (req, res, next) => {
   res.locals.user = req.session.user === undefined ? undefined : { name: req.session.user.name };
   // After a failed req.session.destroy() the error page still renders, but there is no session
   // to hold a token; an empty one is simply refused if that form is ever sent.
-  res.locals.csrfToken = () => ((req.session as typeof req.session | undefined) === undefined ? '' : csrfToken(req));
+  res.locals.csrfToken = () => {
+    noStore(res);
+    return (req.session as typeof req.session | undefined) === undefined ? '' : csrfToken(req);
+  };
   next();
 };

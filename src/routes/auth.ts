@@ -1,10 +1,11 @@
 import { lastfmFor } from './caller';
 import { randomBytes } from 'node:crypto';
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { Config } from '../config';
 import { HttpError } from '../errors';
 import type { LastfmClient } from '../lastfm/client';
 import { destroySession, saveSession, startUserSession, type PendingSignIn } from '../session';
+import { signedOutPath } from './home';
 import { optionalString, safeReturnTo } from './input';
 import { rethrowAsPage } from './lastfm-failures';
 
@@ -22,12 +23,24 @@ export interface AuthRoutesDeps {
 }
 
 const START_AGAIN = { href: '/auth/login', label: 'Start sign-in again' };
+/** Marks a login already sent to PUBLIC_URL's host, so a proxy that hides the host cannot make a loop. */
+const MOVED = 'moved';
 
 export function createAuthRouter({ config, lastfm, now }: AuthRoutesDeps): Router {
   const router = Router();
 
   router.get('/auth/login', async (req, res) => {
     const returnTo = safeReturnTo(req.query.returnTo);
+    // Last.fm sends the browser back to PUBLIC_URL, and the browser keeps each host name's cookies
+    // apart (ports share them): a sign-in started at 127.0.0.1 could never be finished at
+    // localhost. So it starts there.
+    if (seenHostname(req) !== config.publicUrl.hostname && req.query[MOVED] === undefined) {
+      const there = new URL('auth/login', config.publicUrl);
+      if (returnTo !== '/') there.searchParams.set('returnTo', returnTo);
+      there.searchParams.set(MOVED, '1');
+      res.redirect(303, there.href);
+      return;
+    }
     const state = randomBytes(32).toString('base64url');
     const pending = prunePending(req.session.pendingSignIns ?? {}, now());
     pending[state] = { returnTo, createdAt: now() };
@@ -47,6 +60,17 @@ export function createAuthRouter({ config, lastfm, now }: AuthRoutesDeps): Route
     const pendingSignIns = req.session.pendingSignIns;
     const pending = STATE_PATTERN.test(state) && pendingSignIns !== undefined && Object.hasOwn(pendingSignIns, state) ? pendingSignIns[state] : undefined;
     if (pending === undefined || now() - pending.createdAt > STATE_LIFETIME_MS) {
+      if (req.session.user === undefined && Object.keys(pendingSignIns ?? {}).length === 0) {
+        // Nothing under way in this browser at this address: most often the sign-in started at
+        // another address of this app (127.0.0.1 for localhost), whose cookies this one cannot see.
+        const home = config.publicUrl.href;
+        throw new HttpError(
+          400,
+          'No sign-in was started here',
+          `This browser has no sign-in under way at ${home}. A sign-in has to start at the address Last.fm sends you back to, because browsers keep each address's cookies apart: if you opened this app at another address (such as 127.0.0.1 instead of localhost), open ${home} and sign in from there.`,
+          { action: START_AGAIN },
+        );
+      }
       throw new HttpError(400, 'This sign-in link is not valid here', 'It was already used, has expired, or was started in another browser. Start again from this page.', { action: START_AGAIN });
     }
     // Spent and saved before Last.fm is asked, so a later replay of this URL is refused. Two
@@ -68,14 +92,14 @@ export function createAuthRouter({ config, lastfm, now }: AuthRoutesDeps): Route
     } catch (error) {
       rethrowAsPage(error, 'web-sign-in');
     }
-    await startUserSession(req, session, now());
+    await startUserSession(req, session, now(), config.session.ttlMs);
     res.redirect(303, `${config.basePath}${pending.returnTo}`);
   });
 
   router.post('/auth/logout', async (req, res) => {
     await destroySession(req);
     res.clearCookie(config.session.cookieName, { path: `${config.basePath}/`, httpOnly: true, sameSite: 'lax', secure: config.session.secureCookie });
-    res.redirect(303, `${config.basePath}/`);
+    res.redirect(303, signedOutPath(config.basePath, 'here'));
   });
 
   return router;
@@ -87,4 +111,13 @@ function prunePending(pending: Record<string, PendingSignIn>, at: number): Recor
     .sort(([, a], [, b]) => b.createdAt - a.createdAt)
     .slice(0, MAX_PENDING - 1);
   return Object.fromEntries(live);
+}
+
+/** The host name the browser asked for (after TRUST_PROXY), written as a URL writes it. */
+function seenHostname(req: Request): string {
+  try {
+    return new URL(`${req.protocol}://${req.host}/`).hostname;
+  } catch {
+    return req.hostname;
+  }
 }

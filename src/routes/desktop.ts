@@ -47,18 +47,30 @@ export function createDesktopRouter({ config, lastfm, now, exchanges }: DesktopR
     return { name: outcome.name, key: outcome.key, subscriber: outcome.subscriber };
   };
 
-  const renderList = (req: Request, res: Response, status = 200, notice?: HttpError): void => {
+  const renderList = (req: Request, res: Response, notice?: { title: string; message: string }): void => {
     const at = now();
     const tokens: TokenRow[] = (req.session.desktopTokens ?? []).map((entry) => ({
       id: entry.id,
       createdAt: new Date(entry.createdAt).toISOString().slice(11, 19),
       status: currentStatus(entry, at),
     }));
-    res.status(status).render('desktop', { title: 'Sign in with a desktop token', tokens, notice: notice && { title: notice.title, message: notice.message } });
+    res.render('desktop', { title: 'Sign in with a desktop token', tokens, notice });
+  };
+
+  /**
+   * Post/redirect/get: Last.fm's answer is kept for the list page and the browser sent there, so
+   * reloading shows the answer again instead of asking Last.fm again.
+   */
+  const answerOnList = async (req: Request, res: Response, answer: HttpError): Promise<void> => {
+    req.session.desktopNotice = { title: answer.title, message: answer.message };
+    await saveSession(req);
+    res.redirect(303, `${config.basePath}/desktop`);
   };
 
   router.get('/desktop', (req, res) => {
-    renderList(req, res);
+    const notice = req.session.desktopNotice;
+    if (notice !== undefined) delete req.session.desktopNotice;
+    renderList(req, res, notice);
   });
 
   router.post('/auth/desktop/token', async (req, res) => {
@@ -95,25 +107,26 @@ export function createDesktopRouter({ config, lastfm, now, exchanges }: DesktopR
       if (!isLastfmFailure(error)) throw error;
       const failure = lastfmFailure(error, 'desktop-sign-in');
       if (error instanceof LastfmError && kindOfCode(error.code) === 'token-unauthorized') {
-        // Not approved yet is the normal first answer: keep the token and show the list again.
-        entry.status = 'sent';
-        await saveSession(req);
+        // Not approved yet is the normal first answer: the token stays as it was (it is "sent"
+        // only once the person opened Last.fm's page for it) and the list shows again.
         if (wantsJson(req)) throw failure;
-        renderList(req, res, failure.status, failure);
+        await answerOnList(req, res, failure);
         return;
       }
       if (error instanceof LastfmError && kindOfCode(error.code) === 'token-expired') {
         entry.status = 'expired';
-        await saveSession(req);
-        if (wantsJson(req)) throw failure;
-        renderList(req, res, failure.status, failure);
+        if (wantsJson(req)) {
+          await saveSession(req);
+          throw failure;
+        }
+        await answerOnList(req, res, failure);
         return;
       }
       throw failure;
     }
 
     const list: DesktopToken[] = (req.session.desktopTokens ?? []).map((item) => (item.id === entry.id ? { ...item, status: 'used' } : item));
-    await startUserSession(req, session, now());
+    await startUserSession(req, session, now(), config.session.ttlMs);
     // The new session starts empty; the list comes along so the spent token shows as used.
     req.session.desktopTokens = list;
     await saveSession(req);

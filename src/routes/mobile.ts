@@ -6,6 +6,7 @@ import { HttpError, LastfmError } from '../errors';
 import type { LastfmClient } from '../lastfm/client';
 import { kindOfCode } from '../lastfm/error-codes';
 import { pageRefusalReason, passwordRefusalReason } from '../lastfm/password-transport';
+import { DEMO_ACCOUNTS } from '../sandbox/credentials';
 import type { AttemptLimit, SharedState } from '../shared-state/shared-state';
 import { startUserSession } from '../session';
 import { optionalString } from './input';
@@ -49,9 +50,11 @@ export function createMobileRouter({ config, lastfm, now, limits = DEFAULT_MOBIL
   // Shared by every instance, so three instances do not allow three times the guesses.
   const perClient = shared.attempts('mobile-client', limits.perClient);
   const perUser = shared.attempts('mobile-user', limits.perUser);
+  // The sandbox's accounts are public (its own page lists them); on real Last.fm there are none to show.
+  const demoAccounts = config.sandbox ? DEMO_ACCOUNTS.map(({ name, email, password }) => ({ name, email, password })) : [];
 
   const renderForm = (res: Response, status: number, form: FormState): void => {
-    res.status(status).render('mobile', { title: 'Sign in with your Last.fm password', refusal, username: form.username, problem: form.problem });
+    res.status(status).render('mobile', { title: 'Sign in with your Last.fm password', refusal, demoAccounts, username: form.username, problem: form.problem });
   };
 
   /** The form again with what went wrong; JSON clients get the error handler's JSON instead. */
@@ -106,7 +109,7 @@ export function createMobileRouter({ config, lastfm, now, limits = DEFAULT_MOBIL
       }
       throw failure;
     }
-    await startUserSession(req, session, now());
+    await startUserSession(req, session, now(), config.session.ttlMs);
     await perUser.reset(userBucket);
     rememberDevice(res, config, username, now());
     res.redirect(303, `${config.basePath}/`);

@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import { destroySession } from '../session';
 import type { SignOutRegistry } from '../stores/backend';
 import { sessionsUnavailable } from '../stores/unavailable';
+import { signedOutPath } from './home';
 
 export interface SignOutEverywhereDeps {
   config: Config;
@@ -24,7 +25,7 @@ export function createSignOutEverywhereRouter({ config, signOuts, now }: SignOut
     }
     await destroySession(req);
     res.clearCookie(config.session.cookieName, { path: `${config.basePath}/`, httpOnly: true, sameSite: 'lax', secure: config.session.secureCookie });
-    res.redirect(303, `${config.basePath}/`);
+    res.redirect(303, signedOutPath(config.basePath, 'everywhere'));
   });
   return router;
 }

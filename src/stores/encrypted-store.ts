@@ -1,8 +1,10 @@
-import { Store, type SessionData } from 'express-session';
+import type { Request } from 'express';
+import { Store, type Session, type SessionData } from 'express-session';
 import { setNewest } from '../bounded-map';
 import type { SessionUser } from '../session';
 import { callbackWithDeadline, STORE_DEADLINE_MS } from './deadline';
 import type { KeySealer } from './key-sealer';
+import { hasStored, markLoaded, updateStored, wasLoaded, type UpdatingStore } from './still-stored';
 import { sessionsUnavailable } from './unavailable';
 
 /** How a signed-in user is written to a store: the Last.fm session key only ever sealed. */
@@ -31,8 +33,10 @@ interface OpenedUser extends SessionUser {
  * the rest of the app reads the key in plaintext while no store ever holds it. A key that no
  * known secret opens signs the person out instead of failing. Every error of the inner store
  * becomes a 503 "sessions are unavailable", and so does an answer slower than `deadlineMs`.
+ * A session read from the store is only ever updated in place (still-stored.ts), so a request
+ * that ends after a sign-out cannot write the destroyed session back.
  */
-export class EncryptedStore extends Store {
+export class EncryptedStore extends Store implements UpdatingStore {
   private readonly recentlyOpened = new Map<string, string>();
   constructor(
     private readonly inner: Store,
@@ -56,10 +60,36 @@ export class EncryptedStore extends Store {
   }
 
   override set(sid: string, session: SessionData, callback?: (err?: unknown) => void): void {
+    if (wasLoaded(session)) {
+      // Gone meanwhile means signed out meanwhile: nothing to write, and nothing went wrong.
+      this.update(sid, session, (error) => callback?.(error));
+      return;
+    }
     const done = this.settleOnce(callback);
     this.guard(done, () => {
       this.inner.set(sid, this.seal(session), (error: unknown) => done(error ? sessionsUnavailable(error) : undefined));
     });
+  }
+
+  update(sid: string, session: SessionData, callback: (err: unknown, written?: boolean) => void): void {
+    const done = this.settleOnce(callback);
+    this.guard(done, () => {
+      updateStored(this.inner, sid, this.seal(session), (error, written) => done(error ? sessionsUnavailable(error) : null, written));
+    });
+  }
+
+  has(sid: string, callback: (err: unknown, present?: boolean) => void): void {
+    const done = this.settleOnce(callback);
+    this.guard(done, () => {
+      hasStored(this.inner, sid, (error, present) => done(error ? sessionsUnavailable(error) : null, present));
+    });
+  }
+
+  /** express-session builds every session it read from the store here; fresh ones elsewhere. */
+  override createSession(req: Request, data: SessionData): Session & SessionData {
+    const session = super.createSession(req, data);
+    markLoaded(session);
+    return session;
   }
 
   override touch(sid: string, session: SessionData, callback?: (err?: unknown) => void): void {

@@ -1,12 +1,37 @@
-import { MemoryStore, type Store } from 'express-session';
+import { MemoryStore, type SessionData, type Store } from 'express-session';
 import type { Config } from '../config';
 import type { SessionBackend, SignOutRegistry } from './backend';
 import { userKey } from './backend';
 import { EncryptedStore } from './encrypted-store';
 import { KeySealer } from './key-sealer';
+import type { UpdatingStore } from './still-stored';
+
+/**
+ * express-session's MemoryStore, with the check and the write of `update` in one synchronous
+ * step, so no sign-out can land between them.
+ */
+export class MemorySessionStore extends MemoryStore implements UpdatingStore {
+  update(sid: string, session: SessionData, callback: (err: unknown, written?: boolean) => void): void {
+    if (!this.stored(sid)) {
+      setImmediate(callback, null, false);
+      return;
+    }
+    this.set(sid, session, (error: unknown) => callback(error, !error));
+  }
+
+  has(sid: string, callback: (err: unknown, present?: boolean) => void): void {
+    setImmediate(callback, null, this.stored(sid));
+  }
+
+  private stored(sid: string): boolean {
+    // MemoryStore keeps sessions in this object (by id, as JSON); its type declarations leave it out.
+    const sessions = (this as unknown as { sessions: Record<string, string | undefined> }).sessions;
+    return sessions[sid] !== undefined;
+  }
+}
 
 /** For tests and throwaway demos: everything ends with the process. */
-export function createMemoryBackend(config: Config, inner: Store = new MemoryStore()): SessionBackend {
+export function createMemoryBackend(config: Config, inner: Store = new MemorySessionStore()): SessionBackend {
   return {
     kind: 'memory',
     store: new EncryptedStore(inner, sealerFor(config)),

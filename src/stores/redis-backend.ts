@@ -1,4 +1,5 @@
 import { RedisStore } from 'connect-redis';
+import type { SessionData } from 'express-session';
 import { createClient } from 'redis';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
@@ -7,6 +8,7 @@ import { SessionStoreStartError, userKey, type SessionBackend, type SignOutRegis
 import { EncryptedStore } from './encrypted-store';
 import { sealerFor } from './memory-backend';
 import type { RedisClient } from '../shared-state/redis-state';
+import type { UpdatingStore } from './still-stored';
 
 const PREFIX = 'lastfm-signin:';
 /** A command not yet sent after this long fails; waiting for a reply is bounded by the store deadline. */
@@ -60,7 +62,7 @@ export async function createRedisBackend(config: Config, options: { logger?: Log
   }
   started = true;
 
-  const inner = new RedisStore({ client, prefix: `${PREFIX}sess:` });
+  const inner = new RedisSessionStore(client, `${PREFIX}sess:`);
   return {
     kind: 'redis',
     store: new EncryptedStore(inner, sealerFor(config)),
@@ -81,6 +83,32 @@ export async function createRedisBackend(config: Config, options: { logger?: Log
   };
 }
 
+/** connect-redis, plus `update` as one SET … XX: Redis writes only if the key is still there. */
+class RedisSessionStore extends RedisStore implements UpdatingStore {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keyPrefix: string,
+  ) {
+    super({ client: redis, prefix: keyPrefix });
+  }
+
+  update(sid: string, session: SessionData, callback: (err: unknown, written?: boolean) => void): void {
+    // As connect-redis counts it: what is left of the cookie's lifetime; a day when it has none.
+    const left = session.cookie.maxAge;
+    const seconds = typeof left === 'number' ? Math.max(1, Math.ceil(left / 1000)) : 86_400;
+    this.redis.set(this.keyPrefix + sid, JSON.stringify(session), { expiration: { type: 'EX', value: seconds }, condition: 'XX' }).then(
+      (reply) => callback(null, reply !== null),
+      (error: unknown) => callback(error),
+    );
+  }
+
+  has(sid: string, callback: (err: unknown, present?: boolean) => void): void {
+    this.redis.exists(this.keyPrefix + sid).then(
+      (count) => callback(null, count > 0),
+      (error: unknown) => callback(error),
+    );
+  }
+}
 
 class RedisSignOuts implements SignOutRegistry {
   constructor(

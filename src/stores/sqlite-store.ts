@@ -7,6 +7,7 @@ import type { Logger } from '../logger';
 import { SessionStoreStartError, userKey, type SessionBackend, type SignOutRegistry } from './backend';
 import { EncryptedStore } from './encrypted-store';
 import { sealerFor } from './memory-backend';
+import type { UpdatingStore } from './still-stored';
 
 export const SQLITE_FILE = 'sessions.sqlite';
 const PRUNE_BATCH = 500;
@@ -23,7 +24,7 @@ export interface SqliteStoreOptions {
  * (the binding is synchronous), and WAL lets readers go on while one writes, so concurrent
  * requests of one session never interleave inside a write: the last save wins, whole.
  */
-export class SqliteSessionStore extends Store {
+export class SqliteSessionStore extends Store implements UpdatingStore {
   private readonly statements;
   private readonly timer: NodeJS.Timeout;
   private readonly now: () => number;
@@ -48,6 +49,8 @@ export class SqliteSessionStore extends Store {
       get: db.prepare<[string, number], { sess: string }>('SELECT sess FROM sessions WHERE sid = ? AND expires > ?'),
       set: db.prepare<[string, string, number]>('INSERT INTO sessions (sid, sess, expires) VALUES (?, ?, ?) ON CONFLICT (sid) DO UPDATE SET sess = excluded.sess, expires = excluded.expires'),
       touch: db.prepare<[number, string]>('UPDATE sessions SET expires = ? WHERE sid = ?'),
+      update: db.prepare<[string, number, string, number]>('UPDATE sessions SET sess = ?, expires = ? WHERE sid = ? AND expires > ?'),
+      has: db.prepare<[string, number], { one: number }>('SELECT 1 AS one FROM sessions WHERE sid = ? AND expires > ?'),
       destroy: db.prepare<[string]>('DELETE FROM sessions WHERE sid = ?'),
       pruneSessions: db.prepare<[number, number]>('DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE expires <= ? LIMIT ?)'),
       pruneSignOuts: db.prepare<[number, number]>('DELETE FROM sign_outs WHERE rowid IN (SELECT rowid FROM sign_outs WHERE expires <= ? LIMIT ?)'),
@@ -88,6 +91,28 @@ export class SqliteSessionStore extends Store {
 
   override destroy(sid: string, callback?: (err?: unknown) => void): void {
     this.run(callback, () => this.statements.destroy.run(sid));
+  }
+
+  update(sid: string, session: SessionData, callback: (err: unknown, written?: boolean) => void): void {
+    let changes: number;
+    try {
+      changes = this.statements.update.run(JSON.stringify(session), this.expiresOf(session), sid, this.now()).changes;
+    } catch (error) {
+      callback(error);
+      return;
+    }
+    callback(null, changes > 0);
+  }
+
+  has(sid: string, callback: (err: unknown, present?: boolean) => void): void {
+    let present: boolean;
+    try {
+      present = this.statements.has.get(sid, this.now()) !== undefined;
+    } catch (error) {
+      callback(error);
+      return;
+    }
+    callback(null, present);
   }
 
   override length(callback: (err: unknown, length?: number) => void): void {

@@ -37,11 +37,17 @@ describe('desktop and password sign-in in a real browser, against the sandbox', 
     await page.waitForURL(`${suite.server.baseUrl}/desktop`);
     await expect(page.getByTestId('token-status').allTextContents()).resolves.toEqual(['New']);
 
-    // Asking before approving is the common mistake: the token stays and the page says what to do.
+    // Asking before approving is the common mistake: the token stays as it was (it was never
+    // sent for approval) and the page says what to do, at a GET URL that a reload does not resubmit.
     await page.getByRole('button', { name: 'Get session' }).click();
     await expect(page.getByTestId('notice').textContent()).resolves.toContain('not approved yet: approve it on Last.fm, then try again');
-    await expect(page.getByTestId('token-status').allTextContents()).resolves.toEqual(['Sent for approval']);
+    expect(page.url()).toBe(`${suite.server.baseUrl}/desktop`);
+    await expect(page.getByTestId('token-status').allTextContents()).resolves.toEqual(['New']);
     await screenshot(page, 'desktop-not-approved');
+    const exchanges = sandboxState.calls.of('auth.getSession');
+    await page.reload();
+    await expect(page.getByTestId('notice').count()).resolves.toBe(0);
+    expect(sandboxState.calls.of('auth.getSession')).toBe(exchanges);
 
     const [authorizeTab] = await Promise.all([context.waitForEvent('page'), page.getByRole('link', { name: 'Authorize on Last.fm' }).click()]);
     await authorizeTab.waitForURL(/\/sandbox\/api\/auth\/\?api_key=[^&]+&token=/);

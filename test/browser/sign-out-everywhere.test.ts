@@ -38,8 +38,9 @@ describe('sign out everywhere in real browsers', () => {
     if (page === undefined) throw new Error('no page');
     if (process.env.SCREENSHOT_DIR !== undefined) await page.screenshot({ path: `${process.env.SCREENSHOT_DIR}/home-signed-in.png` });
     await page.getByRole('button', { name: 'Sign me out everywhere' }).click();
-    await page.waitForURL(`${server.baseUrl}/`);
+    await page.waitForURL(`${server.baseUrl}/?signed-out=everywhere`);
     await expect(page.locator('h1').textContent()).resolves.toBe('Sign in with Last.fm');
+    await expect(page.getByTestId('signed-out').textContent()).resolves.toContain('You are signed out everywhere');
 
     const phonePage = phone.pages()[0];
     await phonePage?.reload();

@@ -62,7 +62,7 @@ describe('in a real browser, on a sub-path behind a proxy that strips it', () =>
 
     await page.goto(`${origin}/sub/`);
     await page.locator('main').getByRole('button', { name: 'Sign out' }).click();
-    await page.waitForURL(`${origin}/sub/`);
+    await page.waitForURL(`${origin}/sub/?signed-out=here`);
     await expect(page.locator('h1').textContent()).resolves.toBe('Sign in with Last.fm');
     expect(problems).toEqual([]);
     await context.close();

@@ -37,8 +37,9 @@ describe('web sign-in in a real browser, against the sandbox', () => {
     expect(page.url()).not.toContain(sessionKey);
 
     await page.locator('main').getByRole('button', { name: 'Sign out' }).click();
-    await page.waitForURL(`${suite.server.baseUrl}/`);
+    await page.waitForURL(`${suite.server.baseUrl}/?signed-out=here`);
     await expect(page.locator('h1').textContent()).resolves.toBe('Sign in with Last.fm');
+    await expect(page.getByTestId('signed-out').textContent()).resolves.toContain('You are signed out.');
     expect(consoleErrors).toEqual([]);
     await context.close();
   });

@@ -47,6 +47,7 @@ export class FakeLastfm {
   readonly sessionKeys = new Map<string, string>();
   private readonly canned: CannedReply[] = [];
   private readonly handlers = new Map<string, MethodHandler>();
+  private readonly holds = new Map<string, { arrive: () => void; released: Promise<void> }>();
   private server: http.Server | undefined;
   private tokenCounter = 0;
   userForNextAuthorize = 'fake-user';
@@ -79,6 +80,23 @@ export class FakeLastfm {
   }
 
   /** Teaches the fake a web service method (signed calls only reach it with a valid api_sig). */
+  /**
+   * Holds the next call to `method` until `release()`: `arrived` resolves once it is in, so a test
+   * can act while the app waits for Last.fm, without guessing at timings.
+   */
+  holdNext(method: string): { arrived: Promise<void>; release: () => void } {
+    let arrive = () => {};
+    let release = () => {};
+    const arrived = new Promise<void>((resolve) => {
+      arrive = resolve;
+    });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.holds.set(method, { arrive, released });
+    return { arrived, release };
+  }
+
   onMethod(method: string, handler: MethodHandler): void {
     this.handlers.set(method, handler);
   }
@@ -126,6 +144,12 @@ export class FakeLastfm {
     for (const source of [query, body]) for (const [k, v] of Object.entries(source)) params[k] = v[0] ?? '';
     const signatureValid = params.api_sig === expectedSignature(params, FAKE_SECRET);
     this.requests.push({ httpMethod: req.method ?? '', path: url.pathname, query, body, headers: req.headers, params, signatureValid });
+    const hold = this.holds.get(params.method ?? '');
+    if (hold !== undefined) {
+      this.holds.delete(params.method ?? '');
+      hold.arrive();
+      await hold.released;
+    }
 
     const canned = this.canned.shift();
     if (canned !== undefined) {

@@ -162,10 +162,12 @@ describe('POST /auth/desktop/session', () => {
     const { agent, id, token, csrf } = await createToken();
     await openAuthorize(agent, id);
 
-    const early = await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, token: id }).expect(409);
-    expect(early.text).toContain('not approved yet: approve it on Last.fm, then try again');
-    expect(tokenIds(early.text)).toEqual([id]);
-    expect(statuses(early.text)).toEqual(['Sent for approval']);
+    const early = await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, token: id }).expect(303);
+    expect(early.headers.location).toBe('/desktop');
+    const answer = await agent.get('/desktop').expect(200);
+    expect(answer.text).toContain('not approved yet: approve it on Last.fm, then try again');
+    expect(tokenIds(answer.text)).toEqual([id]);
+    expect(statuses(answer.text)).toEqual(['Sent for approval']);
     expect((await agent.get('/')).text).not.toContain('Hello,');
 
     approve(token, 'rj');
@@ -184,6 +186,22 @@ describe('POST /auth/desktop/session', () => {
     const list = await agent.get('/desktop').expect(200);
     expect(statuses(list.text)).toEqual(['Used']);
     expect(tokenIds(list.text)).toEqual([]);
+  });
+
+  it('answers "Get session" before approval with post/redirect/get: the token stays new, and a reload asks nothing again', async () => {
+    const { agent, id, csrf } = await createToken();
+    const early = await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, token: id }).expect(303);
+    expect(early.headers.location).toBe('/desktop');
+    const answer = await agent.get('/desktop').expect(200);
+    expect(answer.text).toContain('data-testid="notice"');
+    expect(answer.text).toContain('not approved yet');
+    // Never sent to Last.fm's page, so not "Sent for approval".
+    expect(statuses(answer.text)).toEqual(['New']);
+    // What a reload does now: the list again, the answer shown once, and no second call.
+    const reloaded = await agent.get('/desktop').expect(200);
+    expect(reloaded.text).not.toContain('data-testid="notice"');
+    expect(statuses(reloaded.text)).toEqual(['New']);
+    expect(fake.calls('auth.getSession')).toHaveLength(1);
   });
 
   it('signs in on a double click: both requests share one exchange, and neither undoes the sign-in', async () => {
@@ -218,7 +236,8 @@ describe('POST /auth/desktop/session', () => {
     const { agent, id, token, csrf } = await createToken();
     const entry = issued.get(token);
     if (entry !== undefined) entry.expired = true;
-    const res = await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, token: id }).expect(400);
+    await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, token: id }).expect(303);
+    const res = await agent.get('/desktop').expect(200);
     expect(res.text).toContain('This token has expired');
     expect(statuses(res.text)).toEqual(['Expired']);
     expect(tokenIds(res.text)).toEqual([]);

@@ -54,6 +54,8 @@ describe('GET /auth/mobile', () => {
     expect(page.text).toContain('action="/auth/mobile"');
     expect(page.text).toContain('some API keys only');
     expect(page.text).toContain('href="/auth/login"');
+    // Only the sandbox has demo accounts; real Last.fm has none to list.
+    expect(page.text).not.toContain('demo-accounts');
   });
 
   it('never sends credentials given in a URL', async () => {

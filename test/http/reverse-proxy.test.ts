@@ -98,7 +98,7 @@ describe.each([
 
     const logout = await client.request('/sub/auth/logout', { method: 'POST', form: { _csrf: csrfFrom(signedInHtml) } });
     expect(logout.status).toBe(303);
-    expect(logout.headers.get('location')).toBe('/sub/');
+    expect(logout.headers.get('location')).toBe('/sub/?signed-out=here');
     expect(await (await client.request('/sub/')).text()).toContain('Sign in with Last.fm');
   });
 

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { loadConfig } from '../../src/config';
-import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from '../../src/sandbox/credentials';
+import { DEMO_ACCOUNTS, SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from '../../src/sandbox/credentials';
 import { SandboxState } from '../../src/sandbox/state';
 import { buildApp } from '../helpers/app';
 import { expectedSignature } from '../helpers/fake-lastfm';
@@ -99,5 +99,17 @@ describe('sandbox auth.getMobileSession, for any client', () => {
     expect((bad.body as { error: number }).error).toBe(13);
     const missing = await post(signed({ method: 'auth.getMobileSession', username: 'sandbox-bo' })).expect(200);
     expect((missing.body as { error: number }).error).toBe(6);
+  });
+});
+
+describe('the app\'s password page in sandbox mode', () => {
+  it('lists the sandbox\'s demo accounts with their public passwords', async () => {
+    const page = await request(app).get('/auth/mobile').expect(200);
+    const listed = /data-testid="demo-accounts"[\s\S]*?<\/section>/.exec(page.text)?.[0] ?? '';
+    for (const account of DEMO_ACCOUNTS) {
+      expect(listed).toContain(account.name);
+      expect(listed).toContain(account.email);
+      expect(listed).toContain(`<code>${account.password}</code>`);
+    }
   });
 });

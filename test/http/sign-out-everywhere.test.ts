@@ -63,7 +63,8 @@ describe.each(['memory', 'sqlite', 'redis'])('sign out everywhere (%s store)', (
     const home = await request(a).get('/').set('Cookie', laptop).expect(200);
     expect(home.text).toContain('action="/auth/logout-everywhere"');
     const res = await request(a).post('/auth/logout-everywhere').set('Cookie', laptop).type('form').send({ _csrf: csrfFrom(home.text) }).expect(303);
-    expect(res.headers.location).toBe('/');
+    expect(res.headers.location).toBe('/?signed-out=everywhere');
+    expect((await request(a).get(res.headers.location as string).set('Cookie', laptop).expect(200)).text).toContain('You are signed out everywhere');
 
     expect(await greeting(a, laptop)).toBe('Sign in with Last.fm');
     expect(await greeting(b, phone)).toBe('Sign in with Last.fm');

@@ -248,10 +248,11 @@ describe('POST /auth/logout', () => {
     const first = await signIn();
     const page = await first.agent.get('/').expect(200);
     const res = await first.agent.post('/auth/logout').type('form').send({ _csrf: csrfFrom(page.text) }).expect(303);
-    expect(res.headers.location).toBe('/');
-    const after = await first.agent.get('/').expect(200);
+    expect(res.headers.location).toBe('/?signed-out=here');
+    const after = await first.agent.get(res.headers.location as string).expect(200);
     expect(after.text).toContain('href="/auth/login"');
     expect(after.text).not.toContain('Hello, rj');
+    expect(after.text).toMatch(/data-testid="signed-out"><p>You are signed out\./);
 
     const second = await signIn();
     const token = csrfFrom((await second.agent.get('/')).text);
@@ -280,5 +281,14 @@ describe('secrets', () => {
     }
     expect(logs.text).not.toContain(key);
     expect(logs.text).not.toContain(FAKE_SECRET);
+  });
+});
+
+describe('the sign-out confirmation', () => {
+  it('shows only its own fixed words, whatever the query holds', async () => {
+    const odd = await request(app).get('/?signed-out=%3Cscript%3E').expect(200);
+    expect(odd.text).not.toContain('data-testid="signed-out"');
+    const inherited = await request(app).get('/?signed-out=constructor').expect(200);
+    expect(inherited.text).not.toContain('data-testid="signed-out"');
   });
 });

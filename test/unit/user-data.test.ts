@@ -33,6 +33,19 @@ describe('parseProfile', () => {
     expect(profile).toMatchObject({ realName: undefined, country: undefined, playCount: 7, avatarUrl: undefined, registeredAt: 1037793040 });
   });
 
+  it('keeps only http(s) URLs as the profile link and avatar', () => {
+    const profile = parseProfile({
+      user: {
+        name: 'x',
+        url: 'javascript:alert(document.cookie)',
+        image: [{ size: 'small', '#text': 'https://lastfm.freetls.fastly.net/i/u/34s/a.png' }, { size: 'large', '#text': 'data:image/svg+xml,<svg/>' }],
+      },
+    });
+    expect(profile).toMatchObject({ url: undefined, avatarUrl: 'https://lastfm.freetls.fastly.net/i/u/34s/a.png' });
+    expect(parseProfile({ user: { name: 'x', url: ' JavaScript:alert(1)' } }).url).toBeUndefined();
+    expect(parseProfile({ user: { name: 'x', url: 'http://www.last.fm/user/x' } }).url).toBe('http://www.last.fm/user/x');
+  });
+
   it('refuses an answer without a user', () => {
     expect(() => parseProfile({ nothing: true })).toThrow(LastfmUnavailableError);
   });
@@ -53,6 +66,18 @@ describe('parseRecentTracks', () => {
     expect(parseRecentTracks({ recenttracks: { track: played } })).toHaveLength(1);
     expect(parseRecentTracks({ recenttracks: { track: [] } })).toEqual([]);
     expect(parseRecentTracks({ recenttracks: {} })).toEqual([]);
+  });
+
+  it('keeps only http(s) URLs for a track\'s link and cover', () => {
+    const [track] = parseRecentTracks({ recenttracks: { track: { ...played, url: 'javascript:alert(1)', image: [{ size: 'large', '#text': 'vbscript:x' }] } } });
+    expect(track).toMatchObject({ url: undefined, imageUrl: undefined });
+  });
+
+  it('shows at most the rows asked for when Last.fm puts now playing on top of the limit', () => {
+    const older = [1, 2, 3].map((n) => ({ ...played, name: `Track ${n}`, date: { uts: String(1700000000 - n) } }));
+    const tracks = parseRecentTracks({ recenttracks: { track: [playing, ...older], '@attr': { user: 'rj', page: '1', perPage: '3', totalPages: '5', total: '15' } } });
+    expect(tracks.map((track) => track.name)).toEqual(['Jóga', 'Track 1', 'Track 2']);
+    expect(parseRecentTracks({ recenttracks: { track: older, '@attr': { perPage: 3 } } })).toHaveLength(3);
   });
 
   it('skips items without an artist or a name', () => {

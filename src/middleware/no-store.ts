@@ -1,0 +1,15 @@
+import type { RequestHandler, Response } from 'express';
+
+/**
+ * Keeps a page out of the browser's cache: Back after sign-out must not show a signed-in page
+ * (profile, private recent tracks) or a form token from the cache.
+ */
+export function noStore(res: Response): void {
+  res.set('Cache-Control', 'no-store');
+}
+
+/** Every answer to a signed-in session; pages with a form token mark themselves (sessionLocals). */
+export const noStoreWhenSignedIn: RequestHandler = (req, res, next) => {
+  if (req.session.user !== undefined) noStore(res);
+  next();
+};
