@@ -23,4 +23,6 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.mjs'], languageOptions: { sourceType: 'module' } },
+  // The few scripts served to browsers.
+  { files: ['public/js/**/*.js'], languageOptions: { sourceType: 'script', globals: { document: 'readonly', Intl: 'readonly' } } },
 );

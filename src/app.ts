@@ -23,7 +23,7 @@ import { keepSignOutsSignedOut } from './middleware/signed-out-stays';
 import { createRequestLogger } from './middleware/request-log';
 import { UserReadCache } from './lastfm/read-cache';
 import { signedInOnly } from './routes/account';
-import { createAccountHomeRouter } from './routes/account-home';
+import { createAccountHome } from './routes/account-home';
 import { createAuthRouter } from './routes/auth';
 import { createDesktopRouter } from './routes/desktop';
 import { createHealthRouter } from './routes/health';
@@ -171,7 +171,8 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   site.use(createBodyParser());
   site.use(['/track', '/tags'], signedInOnly);
   site.use(verifyCsrf);
-  site.use(createAccountHomeRouter({ config, lastfm, cache: readCache, now }));
+  const accountHome = createAccountHome({ config, lastfm, cache: readCache, now });
+  site.use(accountHome.router);
   site.use(createHomeRouter());
   site.use(createAuthRouter({ config, lastfm, now }));
   site.use(createDesktopRouter({ config, lastfm, now, exchanges: shared.exchanges }));
@@ -179,6 +180,8 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   site.use(createTracksRouter({ config, lastfm, cache: readCache, now }));
   site.use(createTagsRouter({ config, lastfm, cache: readCache }));
   site.use(createSignOutEverywhereRouter({ config, signOuts: sessions.signOuts, now }));
+
+  site.use(accountHome.formErrors);
 
   app.use(config.basePath === '' ? '/' : config.basePath, site);
   app.use(notFound);

@@ -1,12 +1,13 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
 import { lastfmFor } from './caller';
 import { HttpError } from '../errors';
 import type { LastfmClient } from '../lastfm/client';
 import type { CachedRead } from '../lastfm/read-cache';
 import type { Profile, RecentTrack } from '../lastfm/user-data';
-import { forAccount, type AccountDeps } from './account';
+import { forAccount, wantsJson, type AccountDeps } from './account';
+import { InputError } from './input';
 import { csrfToken } from '../middleware/csrf';
-import { takeFlash } from './flash';
+import { takeFlash, type Flash } from './flash';
 import { calendarDate, relativeTime } from './relative-time';
 import { RenderedPages, renderedPage, type RenderedPage } from './rendered-pages';
 
@@ -29,19 +30,35 @@ export interface ProfileView extends Profile {
   memberSince: string | undefined;
 }
 
-/** The signed-in home: profile, recent tracks and the forms. Signed-out visitors fall through to the plain page. */
-export function createAccountHomeRouter(deps: AccountHomeDeps): Router {
+/**
+ * The signed-in home: profile, recent tracks and the forms. Signed-out visitors fall through to
+ * the plain page. `formErrors` goes at the edge: a form's refused input shows the home page again
+ * (400) with the message beside that form and what was typed.
+ */
+export function createAccountHome(deps: AccountHomeDeps): { router: Router; formErrors: ErrorRequestHandler } {
   const { lastfm, cache } = deps;
   const router = Router();
   const pages = new RenderedPages();
 
   router.get('/', async (req, res, next) => {
-    const user = req.session.user;
-    if (user === undefined) {
+    if (req.session.user === undefined) {
       next();
       return;
     }
-    const flash = takeFlash(req);
+    await show(req, res, next, takeFlash(req), 200);
+  });
+
+  const formErrors: ErrorRequestHandler = (error: unknown, req, res, next) => {
+    if (!(error instanceof InputError) || error.form === undefined || req.session.user === undefined || wantsJson(req)) {
+      next(error);
+      return;
+    }
+    show(req, res, next, { kind: 'error', message: error.message, details: [], form: error.form, values: error.values ?? {} }, 400).catch(next);
+  };
+
+  async function show(req: Request, res: Response, next: NextFunction, flash: Flash | undefined, status: number): Promise<void> {
+    const user = req.session.user;
+    if (user === undefined) return;
     const client = lastfmFor(lastfm, req);
     const reads = await cache.open(user.name);
     // Each part stands or falls alone: a failed profile read must not blank the tracks.
@@ -63,7 +80,7 @@ export function createAccountHomeRouter(deps: AccountHomeDeps): Router {
     // session's form token and the times in words. A one-time message or a failed part is never reused.
     const reusable = flash === undefined && loaded.length === parts.length;
     const fingerprint = reusable ? [reads.version, ...loaded.map((read) => `${read.storedAt}${read.stale ? 's' : ''}`), user.name, csrfToken(req), ...whens].join('\u0000') : undefined;
-    const rendered = fingerprint === undefined ? undefined : pages.get(req.sessionID, fingerprint);
+    const rendered = fingerprint === undefined || status !== 200 ? undefined : pages.get(req.sessionID, fingerprint);
     if (rendered !== undefined) {
       sendPage(res, rendered);
       return;
@@ -80,18 +97,20 @@ export function createAccountHomeRouter(deps: AccountHomeDeps): Router {
     const stale = Number.isFinite(staleSince) ? relativeTime(Math.floor(staleSince / 1000), nowSeconds) : undefined;
     // A form whose input was refused shows again with what the person typed.
     const typed = (form: string, name: string): string => (flash?.form === form ? (flash.values?.[name] ?? '') : '');
-    res.render('home', { title: 'Your Last.fm', profile, tracks, tags, problems, stale, flash, typed }, (error: Error | null, html: string) => {
+    // The message of a refused form goes beside that form, not at the top.
+    const formError = (form: string): string | undefined => (flash?.form === form ? flash.message : undefined);
+    res.status(status).render('home', { title: 'Your Last.fm', profile, tracks, tags, problems, stale, flash, typed, formError }, (error: Error | null, html: string) => {
       if (error) {
         next(error);
         return;
       }
       const page = renderedPage(html);
-      if (fingerprint !== undefined) pages.set(req.sessionID, fingerprint, page);
+      if (fingerprint !== undefined && status === 200) pages.set(req.sessionID, fingerprint, page);
       sendPage(res, page);
     });
-  });
+  }
 
-  return router;
+  return { router, formErrors };
 }
 
 type Part<T> = { read: CachedRead<T> } | { problem: string } | { signedOut: HttpError };

@@ -4,6 +4,7 @@ import { HttpError, LastfmBusyError } from '../errors';
 import type { UserReadCache } from '../lastfm/read-cache';
 import { destroySession, type SessionUser } from '../session';
 import { setFlash, type Flash } from './flash';
+import { InputError } from './input';
 import { isLastfmFailure, isRevokedSession, lastfmFailure } from './lastfm-failures';
 
 /** What the signed-in routes share. */
@@ -71,8 +72,8 @@ export function reportDone(req: Request, res: Response, config: Config, flash: O
 }
 
 /**
- * Parses a form; when the input is refused, keeps what was typed in the flash so the home page
- * can show the form filled in again, and lets the 400 go on to the error handler.
+ * Parses a form; when the input is refused, the error carries the form and what was typed, so
+ * the edge can show the home page with that form filled in again and the message beside it.
  */
 export function readForm<T>(req: Request, form: string, parse: (body: Record<string, unknown>) => T): T {
   const raw: unknown = req.body;
@@ -80,12 +81,13 @@ export function readForm<T>(req: Request, form: string, parse: (body: Record<str
   try {
     return parse(body);
   } catch (error) {
-    if (error instanceof HttpError && error.status === 400 && !wantsJson(req)) {
+    if (error instanceof InputError) {
       const values: Record<string, string> = {};
       for (const [name, value] of Object.entries(body)) {
         if (name !== '_csrf' && typeof value === 'string') values[name] = value.slice(0, 10_000);
       }
-      setFlash(req, { kind: 'error', message: error.message, details: [], form, values });
+      error.form = form;
+      error.values = values;
     }
     throw error;
   }

@@ -13,10 +13,40 @@ export function optionalString(value: unknown, field: string, maxLength = 256): 
   return value;
 }
 
-export function badInput(field: string, problem: string): HttpError {
-  return new HttpError(400, 'Something in the request was wrong', `The field "${field}" ${problem}.`, {
-    action: { href: '/', label: 'Back to the start page' },
-  });
+/** What each field is called on the forms, so a refusal speaks the form's words, not the code's. */
+const LABELS: Readonly<Record<string, string>> = {
+  artist: 'Artist',
+  track: 'Track',
+  album: 'Album',
+  duration: 'Length in seconds',
+  playedAt: 'When played',
+  timestamp: 'The time played',
+  lines: 'The list of tracks',
+  tags: 'Tags',
+  tag: 'Tag',
+  type: 'What to tag',
+  username: 'User name',
+  password: 'Password',
+};
+
+/**
+ * Input a form or request could not be taken with. `form` and `values` are set when it came from
+ * one of the signed-in home's forms, so that form can be shown again with the message beside it
+ * and what was typed.
+ */
+export class InputError extends HttpError {
+  readonly field: string;
+  form: string | undefined;
+  values: Record<string, string> | undefined;
+
+  constructor(field: string, message: string) {
+    super(400, 'Something in the request was wrong', message, { action: { href: '/', label: 'Back to the start page' } });
+    this.field = field;
+  }
+}
+
+export function badInput(field: string, problem: string): InputError {
+  return new InputError(field, `${LABELS[field] ?? `The field "${field}"`} ${problem}.`);
 }
 
 /**

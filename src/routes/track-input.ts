@@ -40,9 +40,8 @@ export function readDuration(body: Body): number | undefined {
 /** A time played, in UTC seconds: a ms value is refused rather than guessed at. */
 export function checkTimestamp(seconds: number, nowSeconds: number, name: string): number {
   if (seconds >= 100_000_000_000) throw badInput(name, 'looks like milliseconds; give the time in UTC seconds');
-  if (seconds < nowSeconds - SCROBBLE_WINDOW_SECONDS || seconds > nowSeconds + FUTURE_SLACK_SECONDS) {
-    throw badInput(name, 'must be a time within the last 14 days');
-  }
+  if (seconds > nowSeconds + FUTURE_SLACK_SECONDS) throw badInput(name, 'is in the future; give a time up to now');
+  if (seconds < nowSeconds - SCROBBLE_WINDOW_SECONDS) throw badInput(name, 'is more than 14 days ago, and Last.fm takes scrobbles up to 14 days old');
   return seconds;
 }
 
@@ -89,7 +88,8 @@ export function readBatch(body: Body, nowSeconds: number): ScrobbleItem[] {
       const ms = /^\d{4}-\d{2}-\d{2}T/.test(time) ? Date.parse(time) : Number.NaN;
       if (Number.isNaN(ms)) throw badInput('lines', `${where} has a time that is not an ISO date and time (like 2026-11-23T18:30:00Z)`);
       timestamp = Math.floor(ms / 1000);
-      if (timestamp < nowSeconds - SCROBBLE_WINDOW_SECONDS || timestamp > nowSeconds + FUTURE_SLACK_SECONDS) throw badInput('lines', `${where} has a time outside the last 14 days`);
+      if (timestamp > nowSeconds + FUTURE_SLACK_SECONDS) throw badInput('lines', `${where} has a time in the future`);
+      if (timestamp < nowSeconds - SCROBBLE_WINDOW_SECONDS) throw badInput('lines', `${where} has a time more than 14 days ago`);
     }
     return { artist, track, album: album === '' ? undefined : album, timestamp };
   });
