@@ -29,7 +29,8 @@ export interface SetupReport {
   publicUrl: string;
   basePath: string;
   sessionStore: string;
-  sessionSecret: 'set' | 'generated';
+  /** Where the session secret came from: the variable, the development file under DATA_DIR, or made up at this start. */
+  sessionSecret: 'SESSION_SECRET' | 'development-file' | 'generated';
   lastfm: { sandbox: boolean; apiUrl: string; authUrl: string; apiKey: 'set' | 'sandbox' };
   warnings: SetupWarning[];
 }
@@ -93,7 +94,7 @@ export function checkSetup(config: Config, request: RequestView, sessionStore: S
       message: 'TRUST_PROXY=true believes X-Forwarded-* from anyone, so a client that reaches the app directly can fake its address and protocol. Prefer a hop count or your proxy\'s address.',
     });
   }
-  if (config.session.secretGenerated) {
+  if (config.session.secretSource === 'generated') {
     warnings.push({ code: 'generated-session-secret', message: 'SESSION_SECRET is not set: a random one is made at each start, so everyone is signed out when the app restarts.' });
   }
 
@@ -106,7 +107,7 @@ export function checkSetup(config: Config, request: RequestView, sessionStore: S
     publicUrl: config.publicUrl.href,
     basePath: config.basePath === '' ? '/' : config.basePath,
     sessionStore,
-    sessionSecret: config.session.secretGenerated ? 'generated' : 'set',
+    sessionSecret: config.session.secretSource,
     lastfm: { sandbox: config.sandbox, apiUrl: config.lastfm.apiUrl, authUrl: config.lastfm.authUrl, apiKey: config.sandbox ? 'sandbox' : 'set' },
     warnings,
   };

@@ -16,9 +16,10 @@ export class ServerProcess {
   ) {
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
-    // The real server's own log lines go to the log audit with everything else.
+    // The real server's own log lines go to the log audit with everything else. 'close', not
+    // 'exit': only then has the child's last output been read.
     this.exited = new Promise((resolve) =>
-      child.once('exit', (code) => {
+      child.once('close', (code) => {
         recordLogLines(this.output.split('\n').filter((line) => line !== ''));
         resolve(code);
       }),
@@ -35,7 +36,8 @@ export class ServerProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const server = new ServerProcess(child, `http://127.0.0.1:${port}`);
-    await server.waitFor(/Listening|Sandbox:/, 20_000);
+    // The whole line, with the fields tests read from it, not just its first bytes.
+    await server.waitFor(/(Listening|Sandbox:)[^\n]*\n/, 20_000);
     return server;
   }
 
@@ -51,6 +53,7 @@ export class ServerProcess {
     return { code, output: server.output };
   }
 
+  /** Waits until the output matches `pattern`: a line logged after "Listening" may not have arrived with it. */
   async waitFor(pattern: RegExp, ms: number): Promise<void> {
     const deadline = Date.now() + ms;
     while (!pattern.test(this.output)) {
