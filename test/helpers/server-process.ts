@@ -41,12 +41,16 @@ export class ServerProcess {
     return server;
   }
 
-  /** Starts a server that is expected to refuse to start; resolves with its exit code and output. */
-  static async failing(env: Record<string, string>, cwd: string): Promise<{ code: number | null; output: string }> {
+  /**
+   * Starts a server that is expected to refuse to start; resolves with its exit code and output.
+   * `as` runs it as another user (the tests run as root in CI, where permissions do not bite).
+   */
+  static async failing(env: Record<string, string>, cwd: string, as?: { uid: number; gid: number }): Promise<{ code: number | null; output: string }> {
     const child = spawn(process.execPath, ['-r', path.join(ROOT, 'test/helpers/ts-register.js'), path.join(ROOT, 'src/server.ts')], {
       cwd,
       env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(await freePort()), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...as,
     });
     const server = new ServerProcess(child, '');
     const code = await server.exit(20_000);

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,6 +60,18 @@ describe('starting the server', () => {
     expect(forSecret).toBe(`Cannot start: DATA_DIR must be a directory this app can write (${file}: a file is in the way where a directory should be)`);
     const forDatabase = await refusal({ DATA_DIR: path.join(file, 'below'), SESSION_SECRET: SECRET });
     expect(forDatabase).toBe(`Cannot start: cannot open the session database ${path.join(file, 'below', 'sessions.sqlite')} (DATA_DIR): a file is in the way where a directory should be`);
+  }, 30_000);
+
+  it('refuses a DATA_DIR it may not write in one line naming DATA_DIR', async () => {
+    const locked = path.join(workDir, 'locked');
+    mkdirSync(locked, { mode: 0o555 });
+    chmodSync(locked, 0o555);
+    // Root writes anywhere, so as root the server runs as nobody; the work directory must let it in.
+    chmodSync(workDir, 0o755);
+    const nobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+    const { code, output } = await ServerProcess.failing({ DATA_DIR: path.join(locked, 'data') }, workDir, nobody);
+    expect(code).toBe(1);
+    expect(output.trim()).toBe(`Cannot start: DATA_DIR must be a directory this app can write (${path.join(locked, 'data')}: permission denied)`);
   }, 30_000);
 
   it('refuses a NODE_ENV it does not know instead of running in development mode, and writes nothing', async () => {
