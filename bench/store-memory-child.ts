@@ -11,7 +11,7 @@ import { createSessionStore } from '../src/stores/create-session-store';
 async function main(): Promise<void> {
   const [kind = 'memory', count = '100000', dataDir = '', redisUrl = ''] = process.argv.slice(2);
   const config = loadConfig({
-    NODE_ENV: 'benchmark',
+    NODE_ENV: 'test',
     SESSION_STORE: kind,
     DATA_DIR: dataDir,
     REDIS_URL: redisUrl,

@@ -18,11 +18,16 @@ export interface LastfmConfig {
   rateLimitPerSecond: number;
 }
 
+/**
+ * Where the session secret came from: SESSION_SECRET; the development secret kept under
+ * DATA_DIR (outside production, when SESSION_SECRET is empty); or made up for this process only.
+ */
+export type SecretSource = 'SESSION_SECRET' | 'development-file' | 'generated';
+
 export interface SessionConfig {
   /** Newest first; express-session signs with the first and accepts all. */
   secrets: string[];
-  /** True when no SESSION_SECRET was given and one was made up for this process. */
-  secretGenerated: boolean;
+  secretSource: SecretSource;
   store: SessionStoreKind;
   cookieName: string;
   secureCookie: boolean;
@@ -36,9 +41,13 @@ export interface SessionConfig {
   encryptionKeys: string[];
 }
 
+export type NodeEnv = 'development' | 'test' | 'production';
+
 export interface Config {
-  nodeEnv: string;
+  nodeEnv: NodeEnv;
   production: boolean;
+  /** pino's level for the app's log (LOG_LEVEL). */
+  logLevel: LogLevel;
   port: number;
   host: string | undefined;
   /** Where people reach the app, always ending in `/`. */
@@ -57,23 +66,36 @@ export interface Config {
 
 export type TrustProxy = boolean | number | string[];
 
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
 type Env = Record<string, string | undefined>;
 
+export interface ConfigOptions {
+  /**
+   * Outside production, with SESSION_SECRET empty: returns the secret kept for development in
+   * this (absolute) DATA_DIR, making it the first time. Throws when the directory cannot hold it.
+   */
+  developmentSecret?: (dataDir: string) => string;
+}
+
 const SESSION_STORES: readonly SessionStoreKind[] = ['sqlite', 'redis', 'memory'];
+const NODE_ENVS: readonly NodeEnv[] = ['development', 'test', 'production'];
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Browsers cap cookie lifetimes at 400 days. */
 const MAX_TTL_MS = 400 * DAY_MS;
 
 /** Reads and checks every variable at once, so a bad setup is reported whole, one line. */
-export function loadConfig(env: Env): Config {
+export function loadConfig(env: Env, options: ConfigOptions = {}): Config {
   const problems: string[] = [];
   const value = (name: string): string | undefined => {
     const raw = env[name]?.trim();
     return raw === undefined || raw === '' ? undefined : raw;
   };
 
-  const nodeEnv = value('NODE_ENV') ?? 'development';
+  const nodeEnv = parseNodeEnv(value('NODE_ENV'), problems);
   const production = nodeEnv === 'production';
+  const logLevel = parseLogLevel(value('LOG_LEVEL'), problems);
 
   const port = parsePort(value('PORT'), problems);
   const host = value('HOST');
@@ -128,17 +150,17 @@ export function loadConfig(env: Env): Config {
 
   const secret = value('SESSION_SECRET');
   let secrets: string[];
-  let secretGenerated = false;
+  let secretSource: SecretSource = 'SESSION_SECRET';
   if (secret === undefined) {
     if (production) problems.push('SESSION_SECRET is missing (a random string of at least 32 characters that signs session cookies)');
     secrets = [randomBytes(32).toString('base64url')];
-    secretGenerated = true;
+    secretSource = 'generated';
   } else {
     secrets = parseSecretList(secret);
     if (secrets.length === 0 || secrets.some((s) => s.length < 32)) problems.push('SESSION_SECRET is too short (use at least 32 random characters; several, comma-separated, newest first, when rotating)');
   }
   const encryptionKeyRaw = value('ENCRYPTION_KEY');
-  const encryptionKeys = encryptionKeyRaw === undefined ? secrets : parseSecretList(encryptionKeyRaw);
+  let encryptionKeys = encryptionKeyRaw === undefined ? secrets : parseSecretList(encryptionKeyRaw);
   if (encryptionKeyRaw !== undefined && (encryptionKeys.length === 0 || encryptionKeys.some((k) => k.length < 32))) {
     problems.push('ENCRYPTION_KEY is too short (use at least 32 random characters; several, comma-separated, newest first, when rotating)');
   }
@@ -158,11 +180,22 @@ export function loadConfig(env: Env): Config {
   const trustProxy = parseTrustProxy(value('TRUST_PROXY'), problems);
   const setupPage = parseSetupPage(value('SETUP_PAGE'), production, problems);
 
+  // Last, so that only a setup that is otherwise sound gets a file written under DATA_DIR.
+  if (secretSource === 'generated' && !production && options.developmentSecret !== undefined && problems.length === 0) {
+    try {
+      secrets = [options.developmentSecret(dataDir)];
+      secretSource = 'development-file';
+      if (encryptionKeyRaw === undefined) encryptionKeys = secrets;
+    } catch (error) {
+      problems.push(`DATA_DIR must be a directory this app can write (${dataDir}: ${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
     nodeEnv,
     production,
+    logLevel,
     port,
     host,
     publicUrl,
@@ -171,7 +204,7 @@ export function loadConfig(env: Env): Config {
     lastfm,
     session: {
       secrets,
-      secretGenerated,
+      secretSource,
       store: store ?? 'memory',
       cookieName: 'lastfm_signin.sid',
       secureCookie: publicUrl.protocol === 'https:',
@@ -183,6 +216,27 @@ export function loadConfig(env: Env): Config {
     trustProxy,
     setupPage,
   };
+}
+
+function parseNodeEnv(raw: string | undefined, problems: string[]): NodeEnv {
+  if (raw === undefined) return 'development';
+  const known = NODE_ENVS.find((name) => name === raw);
+  // A near miss such as "Production" must not quietly run in development mode, sandbox and all.
+  if (known === undefined) {
+    problems.push(`NODE_ENV must be development, test or production, in lower case (got "${raw}")`);
+    return 'development';
+  }
+  return known;
+}
+
+function parseLogLevel(raw: string | undefined, problems: string[]): LogLevel {
+  if (raw === undefined) return 'info';
+  const known = LOG_LEVELS.find((level) => level === raw);
+  if (known === undefined) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${raw}")`);
+    return 'info';
+  }
+  return known;
 }
 
 /** proxy-addr's names for common ranges, accepted in TRUST_PROXY lists. */
@@ -264,7 +318,11 @@ function parseHttpUrl(name: string, raw: string, problems: string[], directory: 
     return new URL('http://localhost/');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    problems.push(`${name} must start with http:// or https:// (got "${withoutCredentials(raw)}")`);
+    // `localhost:3101` parses as a URL whose scheme is "localhost:".
+    const hint = /^[\w.-]+:\d+(\/|$)/.test(raw) ? `; did you mean http://${withoutCredentials(raw)}?` : '';
+    problems.push(`${name} must start with http:// or https:// (got "${withoutCredentials(raw)}"${hint})`);
+    // Other URLs are resolved against this one, which an opaque URL cannot serve.
+    return new URL('http://localhost/');
   }
   if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
     problems.push(`${name} must not carry credentials, a query or a fragment (got "${withoutCredentials(raw)}")`);

@@ -1,10 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
-import { loadConfig } from './config';
+import { loadConfig, type Config } from './config';
+import { DEVELOPMENT_SECRET_FILE, keepDevelopmentSecret } from './development-secret';
 import { ConfigError } from './errors';
+import { describeFileError } from './file-errors';
+import { describeListenError } from './listen-errors';
+import { createStdoutDestination } from './log-destination';
 import { createLogger } from './logger';
 import { SessionStoreStartError } from './stores/backend';
 import { createSessionStore } from './stores/create-session-store';
@@ -15,51 +19,48 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 /** The only place that reads process.env and listens. */
 async function main(): Promise<void> {
-  if (existsSync('.env')) process.loadEnvFile('.env');
-  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' });
-
-  const devSecret = developmentSessionSecret(process.env);
-  let config;
+  loadDotEnv();
+  let config: Config;
   try {
-    config = loadConfig(devSecret === undefined ? process.env : { ...process.env, SESSION_SECRET: devSecret.secret });
+    config = loadConfig(process.env, { developmentSecret: keepDevelopmentSecret });
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`Cannot start: ${error.problems.join('; ')}\n`);
-      process.exit(1);
-    }
+    if (error instanceof ConfigError) refuseToStart(error.problems.join('; '));
     throw error;
   }
+  const logger = createLogger({ level: config.logLevel, destination: createStdoutDestination() });
 
   let sessions;
   try {
     sessions = await createSessionStore(config, { logger });
   } catch (error) {
-    if (error instanceof SessionStoreStartError) {
-      process.stderr.write(`Cannot start: ${error.message}\n`);
-      process.exit(1);
-    }
+    if (error instanceof SessionStoreStartError) refuseToStart(error.message);
     throw error;
   }
 
   const shared = createSharedState(config, sessions);
   const app = createApp(config, { logger, sessions, shared });
-  const server = app.listen(config.port, config.host ?? '0.0.0.0', () => {
-    const address = server.address() as AddressInfo;
-    logger.info(
-      { port: address.port, publicUrl: config.publicUrl.href, sandbox: config.sandbox, lastfmApi: config.lastfm.apiUrl, sessionStore: sessions.kind },
-      config.sandbox ? `Sandbox: not connected to Last.fm. Open ${config.publicUrl.href}` : `Listening; open ${config.publicUrl.href}`,
-    );
-    if (config.session.secretGenerated) logger.warn('SESSION_SECRET is not set: a random one is used, so sessions end when the app restarts');
-    if (devSecret !== undefined) logger.warn(`SESSION_SECRET is not set: using the development secret kept in ${devSecret.file} (production requires SESSION_SECRET)`);
-    if (config.publicUrl.protocol === 'https:' && config.trustProxy === false) {
-      logger.warn('PUBLIC_URL is https but TRUST_PROXY is not set: behind a TLS-terminating proxy the app sees http and never sets the Secure session cookie. Set TRUST_PROXY');
-    }
-    if (config.setupPage) logger.info(`Setup check: ${new URL('setup', config.publicUrl).href}`);
-  });
-  server.on('error', (error) => {
-    process.stderr.write(`Cannot start: ${error.message}\n`);
-    process.exit(1);
-  });
+  const server = http.createServer(app);
+  const host = config.host ?? '0.0.0.0';
+  try {
+    await listen(server, config.port, host);
+  } catch (error) {
+    await sessions.close().catch(() => undefined);
+    refuseToStart(describeListenError(error, config.port, host));
+  }
+  const address = server.address() as AddressInfo;
+  logger.info(
+    { port: address.port, publicUrl: config.publicUrl.href, sandbox: config.sandbox, lastfmApi: config.lastfm.apiUrl, sessionStore: sessions.kind },
+    config.sandbox ? `Sandbox: not connected to Last.fm. Open ${config.publicUrl.href}` : `Listening; open ${config.publicUrl.href}`,
+  );
+  if (config.session.secretSource === 'generated') logger.warn('SESSION_SECRET is not set: a random one is used, so sessions end when the app restarts');
+  if (config.session.secretSource === 'development-file') {
+    logger.warn(`SESSION_SECRET is not set: using the development secret kept in ${path.join(config.session.dataDir, DEVELOPMENT_SECRET_FILE)} (production requires SESSION_SECRET)`);
+  }
+  if (config.publicUrl.protocol === 'https:' && config.trustProxy === false) {
+    logger.warn('PUBLIC_URL is https but TRUST_PROXY is not set: behind a TLS-terminating proxy the app sees http and never sets the Secure session cookie. Set TRUST_PROXY');
+  }
+  if (config.setupPage) logger.info(`Setup check: ${new URL('setup', config.publicUrl).href}`);
+  server.on('error', (error) => logger.error({ err: error.message }, 'server error'));
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -91,20 +92,30 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-/**
- * Outside production, a missing SESSION_SECRET is made once and kept under DATA_DIR, so the
- * default SQLite store really keeps people signed in across restarts of `npm start`.
- */
-function developmentSessionSecret(env: NodeJS.ProcessEnv): { secret: string; file: string } | undefined {
-  if ((env.SESSION_SECRET ?? '').trim() !== '' || env.NODE_ENV === 'production') return undefined;
-  const dir = path.resolve((env.DATA_DIR ?? '').trim() || 'data');
-  const file = path.join(dir, 'dev-session-secret');
-  const existing = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
-  if (existing.length >= 32) return { secret: existing, file };
-  const secret = randomBytes(32).toString('base64url');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  return { secret, file };
+/** Reads .env from the working directory; variables already in the environment win. */
+function loadDotEnv(): void {
+  if (!existsSync('.env')) return;
+  try {
+    process.loadEnvFile('.env');
+  } catch (error) {
+    refuseToStart(`cannot read .env: ${describeFileError(error)}`);
+  }
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Bad configuration ends the app with one line that names what to change, never a stack trace. */
+function refuseToStart(problem: string): never {
+  process.stderr.write(`Cannot start: ${problem}\n`);
+  process.exit(1);
 }
 
 void main();

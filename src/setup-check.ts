@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { Config, SessionStoreKind, TrustProxy } from './config';
+import type { ProbeOutcome, ProbeResult } from './lastfm/probe';
 
 /** What the app saw of one request, after Express applied TRUST_PROXY. */
 export interface RequestView {
@@ -17,7 +18,7 @@ export interface RequestView {
 }
 
 export interface SetupWarning {
-  code: 'https-not-seen' | 'https-but-http-public-url' | 'host-mismatch' | 'forwarded-untrusted' | 'trust-everyone' | 'generated-session-secret';
+  code: 'https-not-seen' | 'https-but-http-public-url' | 'host-mismatch' | 'forwarded-untrusted' | 'trust-everyone' | 'generated-session-secret' | `lastfm-${Exclude<ProbeOutcome, 'answered'>}`;
   message: string;
 }
 
@@ -29,8 +30,10 @@ export interface SetupReport {
   publicUrl: string;
   basePath: string;
   sessionStore: string;
-  sessionSecret: 'set' | 'generated';
-  lastfm: { sandbox: boolean; apiUrl: string; authUrl: string; apiKey: 'set' | 'sandbox' };
+  /** Where the session secret came from: the variable, the development file under DATA_DIR, or made up at this start. */
+  sessionSecret: 'SESSION_SECRET' | 'development-file' | 'generated';
+  /** `check`: what the configured web service answered just now (or within the last half minute). */
+  lastfm: { sandbox: boolean; apiUrl: string; authUrl: string; apiKey: 'set' | 'sandbox'; check: ProbeResult };
   warnings: SetupWarning[];
 }
 
@@ -54,7 +57,7 @@ export function viewRequest(req: Request, prefixStripped: boolean): RequestView 
  * Compares what the app was told (PUBLIC_URL, TRUST_PROXY) with what it sees, and says in plain
  * words what will go wrong. Only names and public addresses go in: never a key or secret.
  */
-export function checkSetup(config: Config, request: RequestView, sessionStore: SessionStoreKind = config.session.store): SetupReport {
+export function checkSetup(config: Config, request: RequestView, sessionStore: SessionStoreKind, lastfmCheck: ProbeResult): SetupReport {
   const warnings: SetupWarning[] = [];
   const publicHttps = config.publicUrl.protocol === 'https:';
   const forwardedNames = Object.keys(request.forwardedHeaders);
@@ -93,7 +96,11 @@ export function checkSetup(config: Config, request: RequestView, sessionStore: S
       message: 'TRUST_PROXY=true believes X-Forwarded-* from anyone, so a client that reaches the app directly can fake its address and protocol. Prefer a hop count or your proxy\'s address.',
     });
   }
-  if (config.session.secretGenerated) {
+  if (lastfmCheck.outcome !== 'answered') {
+    const consequence = lastfmCheck.outcome === 'lastfm-error' ? '' : ' Sign-in cannot work until this is fixed.';
+    warnings.push({ code: `lastfm-${lastfmCheck.outcome}`, message: `${lastfmCheck.message}${consequence}` });
+  }
+  if (config.session.secretSource === 'generated') {
     warnings.push({ code: 'generated-session-secret', message: 'SESSION_SECRET is not set: a random one is made at each start, so everyone is signed out when the app restarts.' });
   }
 
@@ -106,8 +113,8 @@ export function checkSetup(config: Config, request: RequestView, sessionStore: S
     publicUrl: config.publicUrl.href,
     basePath: config.basePath === '' ? '/' : config.basePath,
     sessionStore,
-    sessionSecret: config.session.secretGenerated ? 'generated' : 'set',
-    lastfm: { sandbox: config.sandbox, apiUrl: config.lastfm.apiUrl, authUrl: config.lastfm.authUrl, apiKey: config.sandbox ? 'sandbox' : 'set' },
+    sessionSecret: config.session.secretSource,
+    lastfm: { sandbox: config.sandbox, apiUrl: config.lastfm.apiUrl, authUrl: config.lastfm.authUrl, apiKey: config.sandbox ? 'sandbox' : 'set', check: lastfmCheck },
     warnings,
   };
 }

@@ -8,7 +8,17 @@ import type { RequestHandler } from 'express';
 export function restoreBasePath(basePath: string): RequestHandler {
   return (req, res, next) => {
     const url = req.url;
-    if (basePath !== '' && url !== basePath && !url.startsWith(`${basePath}/`) && !url.startsWith(`${basePath}?`)) {
+    if (basePath === '') {
+      next();
+      return;
+    }
+    if (url === basePath || url.startsWith(`${basePath}?`)) {
+      // The session cookie's path is `${basePath}/`, so the bare sub-path would be served without
+      // a session: send it to the folder, as a static server does.
+      res.redirect(301, `${basePath}/${url.slice(basePath.length)}`);
+      return;
+    }
+    if (!url.startsWith(`${basePath}/`)) {
       req.url = `${basePath}${url}`;
       req.originalUrl = req.url;
       res.locals.prefixStripped = true;

@@ -1,12 +1,32 @@
 import { Router } from 'express';
 import type { Config, SessionStoreKind } from '../config';
+import { probeLastfm, type ProbeResult } from '../lastfm/probe';
+import { createSigner } from '../lastfm/signature';
 import { checkSetup, viewRequest } from '../setup-check';
+
+/** Short, so the page answers even when Last.fm does not. */
+const PROBE_TIMEOUT_MS = 3000;
+/**
+ * How long one probe's answer is reused. With SETUP_PAGE=on the page may be public, and reloads
+ * must not become a way to spend the API key's calls. Kept per process on purpose: each
+ * instance reports whether it, itself, can reach Last.fm.
+ */
+const PROBE_REUSE_MS = 30_000;
 
 /** GET /setup: what the app computed and saw, for whoever is putting it behind a proxy. */
 export function createSetupRouter(config: Config, sessionStore: SessionStoreKind): Router {
   const router = Router();
-  router.get('/setup', (req, res) => {
-    const report = checkSetup(config, viewRequest(req, res.locals.prefixStripped === true), sessionStore);
+  const checkLastfm = reused(PROBE_REUSE_MS, () =>
+    probeLastfm({
+      apiUrl: config.lastfm.apiUrl,
+      apiKey: config.lastfm.apiKey,
+      signer: createSigner(config.lastfm.sharedSecret),
+      timeoutMs: Math.min(PROBE_TIMEOUT_MS, config.lastfm.timeoutMs),
+      userAgent: `lastfm-sign-in setup check (+${config.publicUrl.href})`,
+    }),
+  );
+  router.get('/setup', async (req, res) => {
+    const report = checkSetup(config, viewRequest(req, res.locals.prefixStripped === true), sessionStore, await checkLastfm());
     res.set('Cache-Control', 'no-store');
     if (req.accepts(['html', 'json']) === 'json') {
       res.json(report);
@@ -15,4 +35,19 @@ export function createSetupRouter(config: Config, sessionStore: SessionStoreKind
     res.render('setup', { title: 'Setup check', report });
   });
   return router;
+}
+
+/** `work`'s result, shared by callers while it runs and reused for `ms` after it ends. */
+function reused(ms: number, work: () => Promise<ProbeResult>): () => Promise<ProbeResult> {
+  let latest: { result: Promise<ProbeResult>; settledAt: number | undefined } | undefined;
+  return () => {
+    if (latest !== undefined && (latest.settledAt === undefined || Date.now() - latest.settledAt < ms)) return latest.result;
+    const entry: { result: Promise<ProbeResult>; settledAt: number | undefined } = { result: work(), settledAt: undefined };
+    const settle = () => {
+      entry.settledAt = Date.now();
+    };
+    entry.result.then(settle, settle);
+    latest = entry;
+    return entry.result;
+  };
 }

@@ -5,6 +5,9 @@ const VERSION = 'v1';
 // scrypt would only slow down every request that reads a session.
 const SALT = 'lastfm-sign-in/session-key-encryption';
 const INFO = 'aes-256-gcm v1';
+// GCM verifies a tag cut down to as little as 4 bytes unless told the length; a short tag is far
+// easier to forge, and seal() always writes the full 16.
+const TAG_BYTES = 16;
 
 interface DerivedKey {
   id: string;
@@ -38,7 +41,7 @@ export class KeySealer {
     const [newest] = this.keys;
     if (newest === undefined) throw new Error('no key');
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', newest.key, iv);
+    const cipher = createCipheriv('aes-256-gcm', newest.key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return [VERSION, newest.id, iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
@@ -51,9 +54,11 @@ export class KeySealer {
     const derived = this.keys.find((k) => k.id === id);
     if (derived === undefined) return undefined;
     try {
-      const decipher = createDecipheriv('aes-256-gcm', derived.key, Buffer.from(iv, 'base64url'));
+      const tagBytes = Buffer.from(tag, 'base64url');
+      if (tagBytes.length !== TAG_BYTES) return undefined;
+      const decipher = createDecipheriv('aes-256-gcm', derived.key, Buffer.from(iv, 'base64url'), { authTagLength: TAG_BYTES });
       decipher.setAAD(Buffer.from(context, 'utf8'));
-      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      decipher.setAuthTag(tagBytes);
       return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
     } catch {
       return undefined;

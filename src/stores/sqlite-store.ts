@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Store, type SessionData } from 'express-session';
 import type { Config } from '../config';
+import { describeFileError } from '../file-errors';
 import type { Logger } from '../logger';
 import { SessionStoreStartError, userKey, type SessionBackend, type SignOutRegistry } from './backend';
 import { EncryptedStore } from './encrypted-store';
@@ -206,19 +207,30 @@ class SqliteSignOuts implements SignOutRegistry {
   }
 }
 
+/**
+ * The database holds sealed session keys and who is signed in: readable by this app's user only.
+ * SQLite gives its -wal and -shm files the database file's permissions, so this covers them too
+ * (and tightens a file an older version created 0644).
+ */
+function keepPrivate(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
+}
+
 /** Opens (creating if needed) DATA_DIR/sessions.sqlite in WAL mode. */
 export function createSqliteBackend(config: Config, options: { logger?: Logger; pruneIntervalMs?: number } = {}): SessionBackend {
   const file = path.join(config.session.dataDir, SQLITE_FILE);
   let db: Database.Database;
   try {
-    mkdirSync(config.session.dataDir, { recursive: true });
+    mkdirSync(config.session.dataDir, { recursive: true, mode: 0o700 });
+    keepPrivate(file);
     db = new Database(file);
     db.pragma('journal_mode = WAL');
     // Several processes on one file wait for each other's short writes instead of failing.
     db.pragma('busy_timeout = 5000');
     db.pragma('synchronous = NORMAL');
   } catch (error) {
-    throw new SessionStoreStartError(`cannot open the session database ${file} (DATA_DIR): ${error instanceof Error ? error.message : String(error)}`);
+    throw new SessionStoreStartError(`cannot open the session database ${file} (DATA_DIR): ${describeFileError(error)}`);
   }
   const inner = new SqliteSessionStore(db, { ttlMs: config.session.ttlMs, ...options });
   return {

@@ -16,9 +16,10 @@ export class ServerProcess {
   ) {
     child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
     child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
-    // The real server's own log lines go to the log audit with everything else.
+    // The real server's own log lines go to the log audit with everything else. 'close', not
+    // 'exit': only then has the child's last output been read.
     this.exited = new Promise((resolve) =>
-      child.once('exit', (code) => {
+      child.once('close', (code) => {
         recordLogLines(this.output.split('\n').filter((line) => line !== ''));
         resolve(code);
       }),
@@ -35,22 +36,28 @@ export class ServerProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const server = new ServerProcess(child, `http://127.0.0.1:${port}`);
-    await server.waitFor(/Listening|Sandbox:/, 20_000);
+    // The whole line, with the fields tests read from it, not just its first bytes.
+    await server.waitFor(/(Listening|Sandbox:)[^\n]*\n/, 20_000);
     return server;
   }
 
-  /** Starts a server that is expected to refuse to start; resolves with its exit code and output. */
-  static async failing(env: Record<string, string>, cwd: string): Promise<{ code: number | null; output: string }> {
+  /**
+   * Starts a server that is expected to refuse to start; resolves with its exit code and output.
+   * `as` runs it as another user (the tests run as root in CI, where permissions do not bite).
+   */
+  static async failing(env: Record<string, string>, cwd: string, as?: { uid: number; gid: number }): Promise<{ code: number | null; output: string }> {
     const child = spawn(process.execPath, ['-r', path.join(ROOT, 'test/helpers/ts-register.js'), path.join(ROOT, 'src/server.ts')], {
       cwd,
       env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(await freePort()), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...as,
     });
     const server = new ServerProcess(child, '');
     const code = await server.exit(20_000);
     return { code, output: server.output };
   }
 
+  /** Waits until the output matches `pattern`: a line logged after "Listening" may not have arrived with it. */
   async waitFor(pattern: RegExp, ms: number): Promise<void> {
     const deadline = Date.now() + ms;
     while (!pattern.test(this.output)) {

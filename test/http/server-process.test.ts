@@ -105,7 +105,8 @@ describe('the server process', () => {
     recordFixedSecrets([secret]);
     expect(secret.length).toBeGreaterThanOrEqual(32);
     expect(statSync(secretFile).mode & 0o777).toBe(0o600);
-    expect(first.output).toContain('using the development secret kept in');
+    // Logged just after "Listening", so it may arrive a moment later.
+    await first.waitFor(/using the development secret kept in/, 5_000);
     const cookie = await signInAs(first.baseUrl, fake, 'rj');
     first.child.kill('SIGTERM');
     expect(await first.exit(15_000)).toBe(0);

@@ -1,13 +1,17 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { loadConfig } from '../../src/config';
 import type { SetupReport } from '../../src/setup-check';
 import { buildApp, fakeConfig, TEST_SESSION_SECRET } from '../helpers/app';
 import { FAKE_API_KEY, FAKE_SECRET, FakeLastfm } from '../helpers/fake-lastfm';
+import { freePort } from '../helpers/free-port';
 
 let fake: FakeLastfm;
 
 beforeEach(async () => {
   fake = await new FakeLastfm().start();
+  fake.onMethod('auth.getToken', () => [200, { token: 'token-from-the-setup-check' }]);
 });
 
 afterEach(async () => {
@@ -31,7 +35,15 @@ describe('GET /setup, behind a proxy configured right', () => {
     expect(r.request).toMatchObject({ protocol: 'https', host: 'lastfm.example.com', ip: '203.0.113.9', peerTrusted: true });
     expect(r.callbackUrl).toBe('https://lastfm.example.com/auth/callback?state=…');
     expect(r.cookie).toEqual({ name: 'lastfm_signin.sid', path: '/', secure: true, setOnThisRequest: true });
-    expect(r.lastfm).toEqual({ sandbox: false, apiUrl: fake.apiUrl, authUrl: fake.authUrl, apiKey: 'set' });
+    expect(r.lastfm).toEqual({
+      sandbox: false,
+      apiUrl: fake.apiUrl,
+      authUrl: fake.authUrl,
+      apiKey: 'set',
+      check: { outcome: 'answered', message: `${fake.apiUrl} answered auth.getToken: the API key and the shared secret are accepted.` },
+    });
+    expect(fake.calls('auth.getToken')).toHaveLength(1);
+    expect(fake.calls('auth.getToken')[0]?.signatureValid).toBe(true);
     expect(r.sessionStore).toBe('memory');
   });
 
@@ -125,7 +137,7 @@ describe('GET /setup keeps secrets and stays off in production', () => {
   it('shows the sandbox\'s endpoints in sandbox mode', async () => {
     const config = loadConfig({ NODE_ENV: 'test', PORT: '4123', PUBLIC_URL: 'http://127.0.0.1:4123/sub/' });
     const res = await request(buildApp(config).app).get('/sub/setup').set('Accept', 'application/json').expect(200);
-    expect((res.body as SetupReport).lastfm).toEqual({ sandbox: true, apiUrl: 'http://127.0.0.1:4123/sub/sandbox/2.0/', authUrl: 'http://127.0.0.1:4123/sub/sandbox/api/auth/', apiKey: 'sandbox' });
+    expect((res.body as SetupReport).lastfm).toMatchObject({ sandbox: true, apiUrl: 'http://127.0.0.1:4123/sub/sandbox/2.0/', authUrl: 'http://127.0.0.1:4123/sub/sandbox/api/auth/', apiKey: 'sandbox' });
   });
 });
 
@@ -145,3 +157,90 @@ describe('Secure cookie behind a TLS-terminating proxy', () => {
     expect(res.headers['set-cookie']).toBeUndefined();
   });
 });
+
+describe('GET /setup checks that the configured Last.fm answers', () => {
+  const SITE = { PUBLIC_URL: 'http://lastfm.example.com/' };
+  const HOST = { Host: 'lastfm.example.com' };
+
+  it('says so, and finds no mismatch, only when Last.fm accepted the key and secret', async () => {
+    const { app } = buildApp(fakeConfig(fake, SITE));
+    const res = await request(app).get('/setup').set(HOST).expect(200);
+    expect(res.text).toContain('data-outcome="answered"');
+    expect(res.text).toContain('data-testid="setup-ok"');
+  });
+
+  it('says Last.fm cannot be reached, instead of "No mismatch found", when nothing answers there', async () => {
+    const closed = await freePort();
+    const apiUrl = `http://127.0.0.1:${closed}/2.0/`;
+    const { app } = buildApp(fakeConfig(fake, { ...SITE, LASTFM_API_URL: apiUrl }));
+    const res = await request(app).get('/setup').set(HOST).expect(200);
+    expect(res.text).toContain('data-warning="lastfm-unreachable"');
+    expect(res.text).toContain(`${apiUrl} could not be reached (ECONNREFUSED). Sign-in cannot work until this is fixed.`);
+    expect(res.text).not.toContain('data-testid="setup-ok"');
+    expect(res.text).not.toContain('No mismatch found');
+  });
+
+  it('gives up after a short timeout when Last.fm accepts the connection but never answers', async () => {
+    const silent = http.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const apiUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/2.0/`;
+      const { app } = buildApp(fakeConfig(fake, { ...SITE, LASTFM_API_URL: apiUrl, LASTFM_TIMEOUT_MS: '300' }));
+      const r = (await request(app).get('/setup').set(HOST).set('Accept', 'application/json').timeout(5000).expect(200)).body as SetupReport;
+      expect(r.lastfm.check).toEqual({ outcome: 'unreachable', message: `${apiUrl} did not answer within 300 ms.` });
+      expect(codes(r)).toEqual(['lastfm-unreachable']);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
+  it('names the API key or the shared secret when Last.fm refuses one of them', async () => {
+    const wrongKey = await report({ ...SITE, LASTFM_API_KEY: 'not-the-right-key' }, HOST);
+    expect(codes(wrongKey)).toEqual(['lastfm-key-refused']);
+    expect(wrongKey.warnings[0]?.message).toContain('check LASTFM_API_KEY');
+    const wrongSecret = await report({ ...SITE, LASTFM_SHARED_SECRET: 'not-the-right-secret' }, HOST);
+    expect(codes(wrongSecret)).toEqual(['lastfm-signature-refused']);
+    expect(wrongSecret.warnings[0]?.message).toContain('LASTFM_SHARED_SECRET is not the one that came with LASTFM_API_KEY');
+    expect(JSON.stringify([wrongKey, wrongSecret])).not.toContain('not-the-right-');
+  });
+
+  it('tells an answer that is not Last.fm\'s, and a Last.fm error that proves nothing, from success', async () => {
+    fake.replyNext({ status: 200, body: '<html>captive portal</html>', contentType: 'text/html' });
+    const notLastfm = await report(SITE, HOST);
+    expect(notLastfm.lastfm.check.outcome).toBe('unreachable');
+    expect(notLastfm.lastfm.check.message).toContain('something other than Last.fm\'s JSON');
+    fake.replyNextError(11, 'Service Offline - This service is temporarily offline, try again later.');
+    const offline = await report(SITE, HOST);
+    expect(codes(offline)).toEqual(['lastfm-lastfm-error']);
+    expect(offline.lastfm.check.message).toContain('error 11');
+  });
+
+  it('asks Last.fm at most once per half minute, however often the page is loaded', async () => {
+    const { app } = buildApp(fakeConfig(fake, SITE));
+    await Promise.all([1, 2, 3].map(() => request(app).get('/setup').set(HOST).expect(200)));
+    await request(app).get('/setup').set(HOST).expect(200);
+    expect(fake.calls('auth.getToken')).toHaveLength(1);
+  });
+});
+
+describe('GET /setup and SESSION_SECRET', () => {
+  it('does not call a development secret kept under DATA_DIR "set"', async () => {
+    const config = loadConfig(
+      { NODE_ENV: 'development', PUBLIC_URL: 'http://lastfm.example.com/', LASTFM_API_KEY: FAKE_API_KEY, LASTFM_SHARED_SECRET: FAKE_SECRET, LASTFM_API_URL: fake.apiUrl, LASTFM_AUTH_URL: fake.authUrl },
+      { developmentSecret: () => TEST_SESSION_SECRET },
+    );
+    const { app } = buildApp(config);
+    const html = await request(app).get('/setup').set('Host', 'lastfm.example.com').expect(200);
+    expect(/data-testid="session-secret">([^<]*)</.exec(html.text)?.[1]).toBe('not set: using the development secret kept under DATA_DIR (production requires SESSION_SECRET)');
+    const json = await request(app).get('/setup').set('Host', 'lastfm.example.com').set('Accept', 'application/json').expect(200);
+    expect((json.body as SetupReport).sessionSecret).toBe('development-file');
+  });
+
+  it('says "set" only when SESSION_SECRET is', async () => {
+    const { app } = buildApp(fakeConfig(fake, { PUBLIC_URL: 'http://lastfm.example.com/' }));
+    const html = await request(app).get('/setup').set('Host', 'lastfm.example.com').expect(200);
+    expect(/data-testid="session-secret">([^<]*)</.exec(html.text)?.[1]).toBe('set');
+  });
+});
+

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -58,6 +58,27 @@ describe('SQLite session store', () => {
     const db = new Database(path.join(nested, SQLITE_FILE), { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
+  });
+
+  it('keeps the database and its -wal and -shm files readable by their owner only, even under a lax umask', async () => {
+    const umask = process.umask(0o022);
+    try {
+      const { app } = openApp(sqliteConfig());
+      await signInAs(app, fake, 'rj');
+    } finally {
+      process.umask(umask);
+    }
+    const files = readdirSync(dataDir).filter((name) => name.startsWith(SQLITE_FILE));
+    expect(files.sort()).toEqual([SQLITE_FILE, `${SQLITE_FILE}-shm`, `${SQLITE_FILE}-wal`]);
+    for (const name of files) expect({ name, mode: statSync(path.join(dataDir, name)).mode & 0o777 }).toEqual({ name, mode: 0o600 });
+  });
+
+  it('tightens a database file an older version left readable by everyone', () => {
+    const file = path.join(dataDir, SQLITE_FILE);
+    new Database(file).close();
+    chmodSync(file, 0o644);
+    openApp(sqliteConfig());
+    expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
   it('keeps a person signed in when the store is closed and opened again, and stores the session key only sealed', async () => {
@@ -163,7 +184,7 @@ describe('SQLite session store', () => {
     const res = await request(app).get('/readyz').expect(503);
     const body = res.body as { status: string; reason: string };
     expect(body.status).toBe('unavailable');
-    expect(body.reason).toMatch(/session store: .*not open/);
+    expect(body.reason).toBe('session store: not answering');
   });
 
   it('shows a 503 page, not a 500, when the store fails under a request', async () => {

@@ -12,7 +12,7 @@ describe('loadConfig', () => {
     expect(config.lastfm.apiKey).toBe(SANDBOX_API_KEY);
     expect(config.lastfm.apiUrl).toBe('http://127.0.0.1:3000/sandbox/2.0/');
     expect(config.lastfm.authUrl).toBe('http://localhost:3000/sandbox/api/auth/');
-    expect(config.session.secretGenerated).toBe(true);
+    expect(config.session.secretSource).toBe('generated');
     expect(config.session.secureCookie).toBe(false);
   });
 
@@ -70,4 +70,33 @@ describe('loadConfig', () => {
   it('refuses Last.fm URLs without a key instead of silently ignoring them', () => {
     expect(problemsOf({ LASTFM_API_URL: 'http://127.0.0.1:1/2.0/' })).toEqual([expect.stringMatching(/LASTFM_API_URL/)]);
   });
+
+  it('refuses a NODE_ENV or LOG_LEVEL it does not know instead of falling back to a default', () => {
+    expect(problemsOf({ NODE_ENV: 'Production' })).toEqual(['NODE_ENV must be development, test or production, in lower case (got "Production")']);
+    expect(problemsOf({ NODE_ENV: 'staging' })).toEqual([expect.stringMatching(/^NODE_ENV must be development, test or production/)]);
+    expect(problemsOf({ LOG_LEVEL: 'verbose' })).toEqual([expect.stringMatching(/^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent \(got "verbose"\)/)]);
+    expect(loadConfig({ LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+  });
+
+  it('refuses a PUBLIC_URL without a scheme, suggesting the likely one, instead of crashing on it', () => {
+    expect(problemsOf({ PUBLIC_URL: 'localhost:3101' })).toEqual(['PUBLIC_URL must start with http:// or https:// (got "localhost:3101"; did you mean http://localhost:3101?)']);
+    expect(problemsOf({ PUBLIC_URL: 'example.com:8080/lastfm', LASTFM_API_KEY: 'k', LASTFM_SHARED_SECRET: 's' })).toEqual([expect.stringMatching(/^PUBLIC_URL must start with http/)]);
+  });
+
+  it('says where the session secret came from, and asks for the development one only when all else is sound', () => {
+    const asked: string[] = [];
+    const developmentSecret = (dataDir: string) => {
+      asked.push(dataDir);
+      return 'development-secret-0123456789abcdefghijkl';
+    };
+    expect(loadConfig({ SESSION_SECRET: 'x'.repeat(32) }, { developmentSecret }).session.secretSource).toBe('SESSION_SECRET');
+    const dev = loadConfig({ DATA_DIR: '/tmp/somewhere' }, { developmentSecret });
+    expect(dev.session).toMatchObject({ secretSource: 'development-file', secrets: ['development-secret-0123456789abcdefghijkl'], encryptionKeys: ['development-secret-0123456789abcdefghijkl'] });
+    expect(asked).toEqual(['/tmp/somewhere']);
+    expect(problemsOf({ NODE_ENV: 'Development' })).toHaveLength(1);
+    expect(() => loadConfig({ NODE_ENV: 'Development' }, { developmentSecret })).toThrow(ConfigError);
+    expect(asked).toHaveLength(1);
+    expect(() => loadConfig({}, { developmentSecret: () => { throw new Error('permission denied'); } })).toThrow(/DATA_DIR must be a directory this app can write \(.*: permission denied\)/);
+  });
 });
+

@@ -37,4 +37,15 @@ describe('KeySealer', () => {
     expect(new KeySealer([OLD]).open(parts.join('.'), 'user:rj')).toBeUndefined();
     for (const junk of ['', 'v1', 'v2.a.b.c.d', 'v1.x.y.z.w', 'not sealed at all']) expect(new KeySealer([OLD]).open(junk, 'user:rj')).toBeUndefined();
   });
+
+  it('refuses a sealed key whose authentication tag was cut short, down to the 4 bytes GCM would otherwise accept', () => {
+    const sealer = new KeySealer([NEW]);
+    const parts = sealer.seal('the-key', 'user:rj').split('.');
+    const tag = Buffer.from(parts[4] ?? '', 'base64url');
+    expect(tag).toHaveLength(16);
+    for (const bytes of [15, 12, 8, 4]) {
+      const truncated = [...parts.slice(0, 4), tag.subarray(0, bytes).toString('base64url')].join('.');
+      expect({ bytes, opened: sealer.open(truncated, 'user:rj') }).toEqual({ bytes, opened: undefined });
+    }
+  });
 });
