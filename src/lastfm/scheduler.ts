@@ -78,11 +78,6 @@ export class CallScheduler {
     this.maxPollMs = options.maxPollMs ?? DEFAULT_MAX_POLL_MS;
   }
 
-  /** Calls waiting for a slot on this instance now. */
-  get waiting(): number {
-    return this.queue.length;
-  }
-
   /** Resolves when the call may be sent; call the returned function once it has its answer. */
   acquire(ticket: CallTicket): Promise<Release> {
     if (ticket.caller !== undefined && this.queue.filter((entry) => entry.caller === ticket.caller).length >= this.maxWaitingPerCaller) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AttemptLimiter } from '../attempt-limiter';
+import { AttemptLimiter } from './attempt-limiter';
 import { setNewest } from '../bounded-map';
 import {
   SLOT_WINDOW_MS,

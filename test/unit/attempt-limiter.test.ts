@@ -1,4 +1,4 @@
-import { AttemptLimiter } from '../../src/attempt-limiter';
+import { AttemptLimiter } from '../../src/shared-state/attempt-limiter';
 
 describe('AttemptLimiter', () => {
   let clock: number;

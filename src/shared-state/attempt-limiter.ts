@@ -1,4 +1,4 @@
-import type { AttemptLimit } from './shared-state/shared-state';
+import type { AttemptLimit } from './shared-state';
 
 interface Window {
   startedAt: number;
