@@ -17,7 +17,8 @@ export interface SchedulerOptions {
 
 export const DEFAULT_DEADLINES_MS: Record<CallPriority, number> = { 'sign-in': 15_000, write: 15_000, read: 2_000 };
 const DEFAULT_MAX_QUEUE = 200;
-const DEFAULT_MAX_WAITING_PER_CALLER = 3;
+// A home page's three reads and one write from another tab.
+const DEFAULT_MAX_WAITING_PER_CALLER = 4;
 const DEFAULT_MAX_POLL_MS = 200;
 const RANK: Record<CallPriority, number> = { 'sign-in': 0, write: 1, read: 2 };
 /**
