@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +7,7 @@ import { runLoad, type LoadResult } from './load';
 import { Browser, measureSignIns, signInOnce, type RoundTripResult } from './sign-in';
 import { measureThrottle, type ThrottleResult } from './throttle';
 import { measureStoreMemory } from './memory';
+import { measureBrowse, measureBurst, measureFlood } from './many-instances';
 import { measureLoad, measureWritePath, type LoadTestResult, type WritePathResult } from './writes';
 
 /**
@@ -17,8 +18,10 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? '5');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? '5');
 const CONNECTIONS = [1, 10, 100];
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? '60');
+/** Pause between pages of each browsing client in the many-instances browse run. */
+const THINK_MS = Number(process.env.BENCH_THINK_MS ?? '1000');
 /** Which parts to run, e.g. BENCH_ONLY=home,throttle; all when unset. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'home,signin,writes,throttle,memory,load').split(','));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'home,signin,writes,throttle,memory,load,burst,browse,flood').split(','));
 
 interface HomeRow {
   connections: number;
@@ -120,7 +123,7 @@ async function main(): Promise<void> {
   const results: Record<string, unknown> = {
     startedAt: started.toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryBytes: os.totalmem(), node: process.version },
-    settings: { secondsPerRun: SECONDS, rounds: ROUNDS, loadSeconds: LOAD_SECONDS },
+    settings: { secondsPerRun: SECONDS, rounds: ROUNDS, loadSeconds: LOAD_SECONDS, thinkMs: THINK_MS },
   };
   const lines: string[] = [];
 
@@ -195,12 +198,48 @@ async function main(): Promise<void> {
     lines.push(`| load: 200 signed-in clients | ${load.seconds} s | ${load.pageViews} views, ${load.writesSucceeded} writes | | | ${load.errors} errors, ${load.lostWrites} lost writes | ${verdict(load.errors === 0 && load.lostWrites === 0)} |`);
   }
 
+  if (ONLY.has('burst')) {
+    const burst = await measureBurst(300, 20, 30);
+    results.manyInstancesBurst = burst;
+    const ok = burst.statuses['303'] ?? 0;
+    const within = Math.abs(burst.elapsedSeconds - burst.predictedSeconds) <= burst.predictedSeconds * 0.1;
+    lines.push(
+      `| 3 instances: burst of ${burst.writes} loves | ${burst.sessions} sessions, ${burst.concurrency} open, strict stand-in | ${burst.elapsedSeconds.toFixed(1)} s (the rate predicts ${burst.predictedSeconds} s) | | | **${burst.errors29} errors 29**, ${ok} loved, ${burst.lovesAtStandIn} at the stand-in, busiest second ${burst.busiestSecond} | ${verdict(burst.errors29 === 0 && ok === burst.writes && within)} |`,
+    );
+    console.log(`burst: ${JSON.stringify(burst)}`);
+  }
+
+  if (ONLY.has('browse')) {
+    const browse = await measureBrowse(200, LOAD_SECONDS, THINK_MS);
+    results.manyInstancesBrowse = browse;
+    const stale = (100 * browse.stalePages) / browse.pageViews;
+    const missing = (100 * browse.pagesWithMissingPart) / browse.pageViews;
+    lines.push(
+      `| 3 instances: love every second while ${browse.clients} browse | ${browse.seconds} s, ${browse.thinkMs} ms between pages | ${browse.loves.count} loves (${JSON.stringify(browse.loveStatuses)}) | ${browse.loves.p50Ms} | ${browse.loves.p99Ms} | ${browse.pageViews} page views (p50 ${browse.pages.p50Ms} ms, p99 ${browse.pages.p99Ms} ms), **${browse.readCallsPerPageView.toFixed(3)} Last.fm reads per view**, ${stale.toFixed(1)}% from the last good copy, ${missing.toFixed(1)}% with a part missing, ${browse.errors29} errors 29 | love p99 < 1,500 ms ${verdict(browse.loves.p99Ms < 1500)} |`,
+    );
+    console.log(`browse: ${JSON.stringify(browse)}`);
+  }
+
+  if (ONLY.has('flood')) {
+    const flood = await measureFlood(1_000, 100, 300);
+    results.manyInstancesFlood = flood;
+    lines.push(
+      `| 3 instances: victim's love every 300 ms under a flood | ${flood.floodRequests} signed-out token requests, ${flood.concurrency} open | ${flood.loves.count} loves (${JSON.stringify(flood.loveStatuses)}) | ${flood.loves.p50Ms} | ${flood.loves.p99Ms} | flood took ${flood.floodSeconds.toFixed(1)} s: ${flood.floodStatuses['429'] ?? 0} got 429 (${JSON.stringify(flood.floodStatuses)}), ${flood.errors29} errors 29 | love p99 < 1,500 ms ${verdict(flood.loves.p99Ms < 1500)} |`,
+    );
+    console.log(`flood: ${JSON.stringify(flood)}`);
+  }
+
   console.log('\n| measure | setting | result | p50 ms | p99 ms | notes | target |');
   console.log('|---|---|---|---|---|---|---|');
   for (const line of lines) console.log(line);
   const dir = path.join(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const file = path.join(dir, 'latest.json');
+  // A BENCH_ONLY run replaces only the parts it measured; measuredAt says when each part was last run.
+  const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  const measured = Object.keys(results).filter((key) => !['startedAt', 'machine', 'settings'].includes(key));
+  const measuredAt = { ...(previous.measuredAt as Record<string, string> | undefined), ...Object.fromEntries(measured.map((key) => [key, started.toISOString()])) };
+  writeFileSync(file, `${JSON.stringify({ ...previous, ...results, measuredAt }, null, 2)}\n`);
   console.log('\nwritten to bench/results/latest.json');
 }
 

@@ -1,0 +1,34 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../src/app';
+import { loadConfig } from '../src/config';
+import { createLogger } from '../src/logger';
+import { createSessionStore } from '../src/stores/create-session-store';
+import { createSharedState } from '../src/shared-state/create-shared-state';
+import { serveParent } from './child';
+
+/**
+ * One instance of the real app as src/server.ts builds it (session store and shared state from
+ * the environment), but pointed at whatever Last.fm the parent names in LASTFM_* and silent, for
+ * the many-instances benches.
+ */
+async function main(): Promise<void> {
+  const server = http.createServer();
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const config = loadConfig({
+    ...process.env,
+    NODE_ENV: 'benchmark',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}/`,
+  });
+  const logger = createLogger({ level: 'silent' });
+  const sessions = await createSessionStore(config, { logger });
+  const app = createApp(config, { logger, sessions, shared: createSharedState(config, sessions) });
+  server.on('request', app);
+  serveParent(port);
+}
+
+void main();

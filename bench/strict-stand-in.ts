@@ -1,0 +1,66 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from '../src/sandbox/credentials';
+import { createSandboxRouter } from '../src/sandbox/router';
+import { SandboxState } from '../src/sandbox/state';
+
+/**
+ * The sandbox on its own loopback port behind a gate as strict as Last.fm may be: more than
+ * `perSecond` arrivals within any 1,000 ms (refused ones count too) get error 29. The benches'
+ * copy of test/helpers/strict-stand-in.ts, without the tests' log audit.
+ */
+export class StrictStandIn {
+  readonly state = new SandboxState();
+  refusedWith29 = 0;
+  /** Arrivals of the last second only: the gate needs no more, and a long run stays small. */
+  private readonly recent: number[] = [];
+  private busiest = 0;
+  private server: http.Server | undefined;
+
+  constructor(private readonly perSecond = 5) {}
+
+  async start(): Promise<this> {
+    const app = express();
+    app.use('/2.0/', (_req, res, next) => {
+      const at = performance.now();
+      while (this.recent.length > 0 && at - (this.recent[0] ?? 0) >= 1000) this.recent.shift();
+      this.recent.push(at);
+      this.busiest = Math.max(this.busiest, this.recent.length);
+      if (this.recent.length > this.perSecond) {
+        this.refusedWith29 += 1;
+        res.status(429).json({ error: 29, message: 'Rate Limit Exceeded - Your IP has made too many requests in a short period' });
+        return;
+      }
+      next();
+    });
+    app.use(createSandboxRouter({ state: this.state }));
+    const server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.server = server;
+    return this;
+  }
+
+  /** The environment that points an app process at this stand-in as its Last.fm. */
+  get env(): Record<string, string> {
+    const port = (this.server?.address() as AddressInfo).port;
+    return {
+      LASTFM_API_KEY: SANDBOX_API_KEY,
+      LASTFM_SHARED_SECRET: SANDBOX_SHARED_SECRET,
+      LASTFM_API_URL: `http://127.0.0.1:${port}/2.0/`,
+      LASTFM_AUTH_URL: `http://127.0.0.1:${port}/api/auth/`,
+    };
+  }
+
+  /** The most arrivals seen within any one second so far. */
+  busiestSecond(): number {
+    return this.busiest;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (server === undefined) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
