@@ -1,19 +1,21 @@
 import http from 'node:http';
+import os from 'node:os';
 import { DEMO_ACCOUNTS } from '../src/sandbox/credentials';
 import { TestRedis } from '../test/helpers/redis-server';
 import { startChild, type ChildServer } from './child';
 import { Browser } from './sign-in';
-import { StrictStandIn } from './strict-stand-in';
+import { COUNTED_METHODS } from './stand-in-server';
+import { standInEnv } from './strict-stand-in';
 
 /**
  * Issue 11's three measurements: three real app processes (bench/instance-server.ts) on one
- * redis-server, sharing one strict Last.fm stand-in (5 arrivals a second, error 29 beyond) that
- * runs in this process next to the load generator.
+ * redis-server, sharing one strict Last.fm stand-in (5 arrivals a second, error 29 beyond) in
+ * a fourth process. This one is the load generator.
  */
 
 const INSTANCES = 3;
 const PER_SECOND = 5;
-const READ_METHODS = ['user.getInfo', 'user.getRecentTracks', 'user.getTopTags'];
+const READ_METHODS = COUNTED_METHODS.filter((method) => method.startsWith('user.'));
 /**
  * Sign-in callbacks are signed out, so they are counted per address, and this process is one
  * address: each instance lets it have 3 calls waiting. Two per instance stays clear of that.
@@ -21,7 +23,8 @@ const READ_METHODS = ['user.getInfo', 'user.getRecentTracks', 'user.getTopTags']
 const SIGN_INS_PER_INSTANCE = 2;
 
 interface Cluster {
-  standIn: StrictStandIn;
+  standIn: ChildServer;
+  standInOrigin: string;
   origins: string[];
   agent: http.Agent;
   stop(): Promise<void>;
@@ -29,13 +32,14 @@ interface Cluster {
 
 async function startCluster(): Promise<Cluster> {
   const redis = await new TestRedis().start();
-  const standIn = await new StrictStandIn(PER_SECOND).start();
-  const env = { ...standIn.env, SESSION_STORE: 'redis', REDIS_URL: redis.url, SESSION_SECRET: 'many-instances-bench-session-secret-0123456789' };
+  const standIn = await startChild('stand-in-server.js', [String(PER_SECOND)]);
+  const env = { ...standInEnv(standIn.port), SESSION_STORE: 'redis', REDIS_URL: redis.url, SESSION_SECRET: 'many-instances-bench-session-secret-0123456789' };
   const instances: ChildServer[] = [];
   for (let i = 0; i < INSTANCES; i += 1) instances.push(await startChild('instance-server.js', [], env));
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   return {
     standIn,
+    standInOrigin: `http://127.0.0.1:${standIn.port}`,
     origins: instances.map((instance) => `http://127.0.0.1:${instance.port}`),
     agent,
     stop: async () => {
@@ -54,16 +58,19 @@ interface SignedIn {
 
 /**
  * A web sign-in as Last.fm would finish it: /auth/login sends the browser to Last.fm with `cb`;
- * the stand-in issues a token `user` has already approved, and the callback redeems it.
+ * the stand-in issues a token `user` has already allowed, and the callback redeems it (the web
+ * flow has no password attempt limit, which many sign-ins from one address would meet).
  */
 async function signIn(cluster: Cluster, instance: number, user: string, agent = cluster.agent): Promise<SignedIn> {
   const origin = cluster.origins[instance % INSTANCES] ?? '';
   const browser = new Browser(agent, origin);
   const login = await browser.request('GET', '/auth/login');
-  const cb = login.location === undefined ? undefined : new URL(login.location).searchParams.get('cb');
-  if (login.status !== 303 || cb === undefined || cb === null) throw new Error(`login answered ${login.status}`);
+  const cb = login.location === undefined ? null : new URL(login.location).searchParams.get('cb');
+  if (login.status !== 303 || cb === null) throw new Error(`login answered ${login.status}`);
+  const token = await browser.request('POST', `${cluster.standInOrigin}/bench/approved-token?user=${encodeURIComponent(user)}`, '');
+  if (token.status !== 200) throw new Error(`the stand-in answered ${token.status} for a token`);
   const callback = new URL(cb);
-  callback.searchParams.set('token', cluster.standIn.state.issueToken(user));
+  callback.searchParams.set('token', token.text);
   const done = await browser.request('GET', callback.href);
   if (done.status !== 303) throw new Error(`callback answered ${done.status}: ${done.text.slice(0, 200)}`);
   return { browser, csrf: await csrfOf(browser, '/desktop') };
@@ -116,6 +123,12 @@ function tally(statuses: number[]): Record<string, number> {
   return counts;
 }
 
+/** The stand-in's counters gained between two readings; the busiest second is the highest seen. */
+function since(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const gained = Object.fromEntries(Object.entries(after).map(([key, value]) => [key, value - (before[key] ?? 0)]));
+  return { ...gained, busiestSecond: after.busiestSecond ?? 0 };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** Lets every slot taken before a measurement lapse, so it starts with the whole budget. */
@@ -131,6 +144,8 @@ export interface BurstResult {
   busiestSecond: number;
   elapsedSeconds: number;
   predictedSeconds: number;
+  /** The machine's 1-minute load average at the end: above 2 the two cores were oversubscribed. */
+  loadAverage: number;
 }
 
 /**
@@ -142,8 +157,7 @@ export async function measureBurst(writes = 300, sessions = 20, concurrency = 30
   try {
     const browsers = await signInMany(cluster, sessions);
     await sleep(BUDGET_CLEAR_MS);
-    const refusedBefore = cluster.standIn.refusedWith29;
-    const lovesBefore = cluster.standIn.state.calls.of('track.love');
+    const before = await cluster.standIn.stats();
     const statuses: number[] = [];
     let next = 0;
     const started = performance.now();
@@ -157,16 +171,18 @@ export async function measureBurst(writes = 300, sessions = 20, concurrency = 30
       }),
     );
     const elapsedSeconds = (performance.now() - started) / 1000;
+    const counted = since(before, await cluster.standIn.stats());
     return {
       writes,
       sessions,
       concurrency,
       statuses: tally(statuses),
-      lovesAtStandIn: cluster.standIn.state.calls.of('track.love') - lovesBefore,
-      errors29: cluster.standIn.refusedWith29 - refusedBefore,
-      busiestSecond: cluster.standIn.busiestSecond(),
+      lovesAtStandIn: counted['track.love'] ?? 0,
+      errors29: counted.refusedWith29 ?? 0,
+      busiestSecond: counted.busiestSecond ?? 0,
       elapsedSeconds,
       predictedSeconds: writes / PER_SECOND,
+      loadAverage: os.loadavg()[0] ?? Number.NaN,
     };
   } finally {
     await cluster.stop();
@@ -188,6 +204,7 @@ export interface BrowseResult {
   lastfmCalls: number;
   readCallsPerPageView: number;
   errors29: number;
+  loadAverage: number;
 }
 
 /**
@@ -202,10 +219,7 @@ export async function measureBrowse(clients = 200, seconds = 60, thinkMs = 1_000
     const browsers = await signInMany(cluster, clients + 1);
     const lover = browsers.shift() as SignedIn;
     await sleep(BUDGET_CLEAR_MS);
-    const calls = cluster.standIn.state.calls;
-    const callsBefore = calls.total;
-    const readsBefore = READ_METHODS.reduce((sum, method) => sum + calls.of(method), 0);
-    const refusedBefore = cluster.standIn.refusedWith29;
+    const before = await cluster.standIn.stats();
     const pageStatuses: number[] = [];
     const pageMs: number[] = [];
     let stalePages = 0;
@@ -244,7 +258,8 @@ export async function measureBrowse(clients = 200, seconds = 60, thinkMs = 1_000
     })();
     await Promise.all([...browsing, loving]);
 
-    const readCalls = READ_METHODS.reduce((sum, method) => sum + calls.of(method), 0) - readsBefore;
+    const counted = since(before, await cluster.standIn.stats());
+    const readCalls = READ_METHODS.reduce((sum, method) => sum + (counted[method] ?? 0), 0);
     return {
       clients,
       seconds,
@@ -257,9 +272,10 @@ export async function measureBrowse(clients = 200, seconds = 60, thinkMs = 1_000
       loves: percentiles(loveMs),
       loveStatuses: tally(loveStatuses),
       readCalls,
-      lastfmCalls: calls.total - callsBefore,
+      lastfmCalls: counted.total ?? 0,
       readCallsPerPageView: readCalls / pageMs.length,
-      errors29: cluster.standIn.refusedWith29 - refusedBefore,
+      errors29: counted.refusedWith29 ?? 0,
+      loadAverage: os.loadavg()[0] ?? Number.NaN,
     };
   } finally {
     await cluster.stop();
@@ -273,7 +289,10 @@ export interface FloodResult {
   floodSeconds: number;
   loves: Percentiles;
   loveStatuses: Record<string, number>;
+  tokensAtStandIn: number;
+  lovesAtStandIn: number;
   errors29: number;
+  loadAverage: number;
 }
 
 /**
@@ -289,7 +308,7 @@ export async function measureFlood(requests = 1_000, concurrency = 100, loveEver
     const flooder = new Browser(floodAgent, cluster.origins[0] ?? '');
     const csrf = await csrfOf(flooder, '/desktop');
     await sleep(BUDGET_CLEAR_MS);
-    const refusedBefore = cluster.standIn.refusedWith29;
+    const before = await cluster.standIn.stats();
     const floodStatuses: number[] = [];
     const body = new URLSearchParams({ _csrf: csrf }).toString();
     const progress = { floodDone: false };
@@ -319,6 +338,7 @@ export async function measureFlood(requests = 1_000, concurrency = 100, loveEver
     }
     const floodSeconds = await flood;
     await Promise.all(pending);
+    const counted = since(before, await cluster.standIn.stats());
     return {
       floodRequests: requests,
       concurrency,
@@ -326,7 +346,10 @@ export async function measureFlood(requests = 1_000, concurrency = 100, loveEver
       floodSeconds,
       loves: percentiles(loveMs),
       loveStatuses: tally(loveStatuses),
-      errors29: cluster.standIn.refusedWith29 - refusedBefore,
+      tokensAtStandIn: counted['auth.getToken'] ?? 0,
+      lovesAtStandIn: counted['track.love'] ?? 0,
+      errors29: counted.refusedWith29 ?? 0,
+      loadAverage: os.loadavg()[0] ?? Number.NaN,
     };
   } finally {
     floodAgent.destroy();

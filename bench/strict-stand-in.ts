@@ -34,6 +34,11 @@ export class StrictStandIn {
       }
       next();
     });
+    // For the benches' browsers: a token the named person has already allowed, as the sandbox's
+    // authorize page (which needs the app's views) would hand back to the callback.
+    app.post('/bench/approved-token', (req, res) => {
+      res.type('text').send(this.state.issueToken(typeof req.query.user === 'string' ? req.query.user : undefined));
+    });
     app.use(createSandboxRouter({ state: this.state }));
     const server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -41,20 +46,23 @@ export class StrictStandIn {
     return this;
   }
 
-  /** The environment that points an app process at this stand-in as its Last.fm. */
-  get env(): Record<string, string> {
-    const port = (this.server?.address() as AddressInfo).port;
-    return {
-      LASTFM_API_KEY: SANDBOX_API_KEY,
-      LASTFM_SHARED_SECRET: SANDBOX_SHARED_SECRET,
-      LASTFM_API_URL: `http://127.0.0.1:${port}/2.0/`,
-      LASTFM_AUTH_URL: `http://127.0.0.1:${port}/api/auth/`,
-    };
+  get port(): number {
+    return (this.server?.address() as AddressInfo).port;
   }
 
   /** The most arrivals seen within any one second so far. */
   busiestSecond(): number {
     return this.busiest;
+  }
+
+  /** What the benches read: calls per method as the sandbox counted them, and the gate's counts. */
+  counters(methods: readonly string[]): Record<string, number> {
+    return {
+      ...Object.fromEntries(methods.map((method) => [method, this.state.calls.of(method)])),
+      total: this.state.calls.total,
+      refusedWith29: this.refusedWith29,
+      busiestSecond: this.busiest,
+    };
   }
 
   async stop(): Promise<void> {
@@ -63,4 +71,14 @@ export class StrictStandIn {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+/** The environment that points an app process at the stand-in on `port` as its Last.fm. */
+export function standInEnv(port: number): Record<string, string> {
+  return {
+    LASTFM_API_KEY: SANDBOX_API_KEY,
+    LASTFM_SHARED_SECRET: SANDBOX_SHARED_SECRET,
+    LASTFM_API_URL: `http://127.0.0.1:${port}/2.0/`,
+    LASTFM_AUTH_URL: `http://127.0.0.1:${port}/api/auth/`,
+  };
 }
