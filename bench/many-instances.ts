@@ -109,12 +109,14 @@ export interface Percentiles {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** How many took 1.5 s or more (issue 11's target for a love). */
+  atLeast1500Ms: number;
 }
 
 function percentiles(values: number[]): Percentiles {
   const sorted = [...values].sort((a, b) => a - b);
   const pick = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-  return { count: sorted.length, p50Ms: Math.round(pick(0.5)), p99Ms: Math.round(pick(0.99)), maxMs: Math.round(sorted.at(-1) ?? Number.NaN) };
+  return { count: sorted.length, p50Ms: Math.round(pick(0.5)), p99Ms: Math.round(pick(0.99)), maxMs: Math.round(sorted.at(-1) ?? Number.NaN), atLeast1500Ms: sorted.filter((ms) => ms >= 1500).length };
 }
 
 function tally(statuses: number[]): Record<string, number> {
