@@ -18,7 +18,7 @@ const PER_SECOND = 5;
 const READ_METHODS = COUNTED_METHODS.filter((method) => method.startsWith('user.'));
 /**
  * Sign-in callbacks are signed out, so they are counted per address, and this process is one
- * address: each instance lets it have 3 calls waiting. Two per instance stays clear of that.
+ * address: each instance lets it have a few calls waiting (4). Two per instance stays clear of that.
  */
 const SIGN_INS_PER_INSTANCE = 2;
 
@@ -165,7 +165,7 @@ export async function measureBurst(writes = 300, sessions = 20, concurrency = 30
     const started = performance.now();
     await Promise.all(
       // Worker w is session w % sessions on instance w % 3: no session has more than one call
-      // waiting on any instance, well inside its three places.
+      // waiting on any instance, well inside its few places.
       Array.from({ length: concurrency }, async (_, worker) => {
         const { browser, csrf } = browsers[worker % sessions] as SignedIn;
         const origin = cluster.origins[worker % INSTANCES] ?? '';
