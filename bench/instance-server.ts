@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const port = (server.address() as AddressInfo).port;
   const config = loadConfig({
     ...process.env,
-    NODE_ENV: 'benchmark',
+    NODE_ENV: 'test',
     HOST: '127.0.0.1',
     PORT: String(port),
     PUBLIC_URL: `http://127.0.0.1:${port}/`,
