@@ -346,9 +346,13 @@ export class LastfmClient {
   }
 }
 
-/** Sign-in exchanges first, then writes (they carry the session key), then reads. */
+/**
+ * Sign-in exchanges first, then writes (they carry the session key), then reads. A desktop token
+ * (auth.getToken) counts as a read: nobody is signed in by it yet, and anyone can ask for one,
+ * so a flood of them must not go before other people's writes.
+ */
 function priorityOf(method: string, params: Params): CallPriority {
-  if (method.startsWith('auth.')) return 'sign-in';
+  if (method === 'auth.getSession' || method === 'auth.getMobileSession') return 'sign-in';
   return 'sk' in params ? 'write' : 'read';
 }
 
