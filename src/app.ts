@@ -38,7 +38,12 @@ import { createSessionMiddleware } from './session';
 import { createEndedSessionCheck } from './middleware/ended-sessions';
 import { createSignOutEverywhereRouter } from './routes/sign-out-everywhere';
 import type { SessionBackend } from './stores/backend';
-import { createMemoryBackend } from './stores/memory-backend';
+import { createMemoryBackend, sealerFor } from './stores/memory-backend';
+import { createOutboxStore } from './outbox/create-outbox';
+import type { OutboxStore } from './outbox/outbox-store';
+import { ScrobbleOutbox } from './outbox/scrobble-outbox';
+import type { Backoff } from './outbox/delivery-outcome';
+import { createBatchUpload } from './middleware/batch-upload';
 
 export interface AppDeps {
   lastfm?: LastfmClient;
@@ -58,6 +63,15 @@ export interface AppDeps {
   /** The Last.fm client's retry policy and back-off after error 29 (tests shorten them). */
   lastfmRetryPolicy?: RetryPolicy;
   lastfmRateLimitBackOffMs?: number;
+  /** Where scrobbles wait for Last.fm (createOutboxStore); where the sessions are when absent. */
+  outbox?: OutboxStore;
+  /** The outbox's timing (tests shorten it): the short wait for an answer, retry backoff, lease. */
+  outboxTiming?: { answerWaitMs?: number; backoff?: Backoff; leaseMs?: number; pollMs?: number };
+}
+
+/** The app's scrobble outbox, so the process that listens can stop its delivery loop on shutdown. */
+export function outboxOf(app: Express): ScrobbleOutbox {
+  return app.locals.outbox as ScrobbleOutbox;
 }
 
 /** The folder with package.json, views/ and public/, wherever the compiled file sits (dist/, build/src/, src/). */
@@ -99,8 +113,24 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
     });
   const store = sessions.store;
   const readCache = new UserReadCache(shared.reads, now);
+  const timing = deps.outboxTiming ?? {};
+  const outbox = new ScrobbleOutbox({
+    store: deps.outbox ?? createOutboxStore(sessions),
+    lastfm,
+    sealer: sealerFor(config),
+    cache: readCache,
+    logger,
+    now,
+    // A claim outlives the longest call, so no second delivery sends it while the first may still hear back.
+    leaseMs: timing.leaseMs ?? config.lastfm.timeoutMs + 2000,
+    ...(timing.answerWaitMs === undefined ? {} : { answerWaitMs: timing.answerWaitMs }),
+    ...(timing.backoff === undefined ? {} : { backoff: timing.backoff }),
+    ...(timing.pollMs === undefined ? {} : { pollMs: timing.pollMs }),
+  });
+  outbox.start();
 
   const app = express();
+  app.locals.outbox = outbox;
   app.disable('x-powered-by');
   app.set('view engine', 'ejs');
   app.set('views', path.join(ROOT, 'views'));
@@ -156,7 +186,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   );
   site.use(createSiteLocals(config));
   site.use(createHealthRouter({ ready: () => sessions.ping() }));
-  if (config.setupPage) site.use(createSetupRouter(config, sessions.kind));
+  if (config.setupPage) site.use(createSetupRouter(config, sessions.kind, outbox.kind));
   if (config.sandbox) {
     // Images are served from this app's own origin, so the CSP's 'self' covers them.
     const imageBaseUrl = new URL('images/sandbox/', config.publicUrl).href;
@@ -168,16 +198,19 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   site.use(createEndedSessionCheck(sessions.signOuts));
   site.use(sessionLocals);
   site.use(noStoreWhenSignedIn);
-  site.use(createBodyParser());
+  site.use(createBodyParser(['/track/scrobble-batch']));
+  site.use('/track/scrobble-batch', createBatchUpload());
   site.use(['/track', '/tags'], signedInOnly);
   site.use(verifyCsrf);
-  const accountHome = createAccountHome({ config, lastfm, cache: readCache, now });
+  const accountHome = createAccountHome({ config, lastfm, cache: readCache, now, outbox });
   site.use(accountHome.router);
   site.use(createHomeRouter());
-  site.use(createAuthRouter({ config, lastfm, now }));
-  site.use(createDesktopRouter({ config, lastfm, now, exchanges: shared.exchanges }));
-  site.use(createMobileRouter({ config, lastfm, now, limits: deps.mobileLimits, shared }));
-  site.use(createTracksRouter({ config, lastfm, cache: readCache, now }));
+  // Every sign-in ends here: scrobbles held for a new key go again with it.
+  const onSignIn = (user: { name: string; key: string }) => outbox.resume(user);
+  site.use(createAuthRouter({ config, lastfm, now, onSignIn }));
+  site.use(createDesktopRouter({ config, lastfm, now, exchanges: shared.exchanges, onSignIn }));
+  site.use(createMobileRouter({ config, lastfm, now, limits: deps.mobileLimits, shared, onSignIn }));
+  site.use(createTracksRouter({ config, lastfm, cache: readCache, now, outbox }));
   site.use(createTagsRouter({ config, lastfm, cache: readCache }));
   site.use(createSignOutEverywhereRouter({ config, signOuts: sessions.signOuts, now }));
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { createApp } from './app';
+import { createApp, outboxOf } from './app';
 import { loadConfig, type Config } from './config';
 import { DEVELOPMENT_SECRET_FILE, keepDevelopmentSecret } from './development-secret';
 import { ConfigError } from './errors';
@@ -76,8 +76,10 @@ async function main(): Promise<void> {
     server.close(() => {
       clearInterval(idleSweep);
       clearTimeout(deadline);
-      sessions
-        .close()
+      // The loop's call under way is answered and recorded before the store closes.
+      outboxOf(app)
+        .stop()
+        .then(() => sessions.close())
         .catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not close the session store cleanly'))
         .finally(() => {
           logger.info('stopped');

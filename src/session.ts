@@ -79,10 +79,14 @@ function toError(error: unknown): Error {
  * keeps the Last.fm session key on the server only. A signed-in session lives `lifetimeMs`
  * (SESSION_TTL) from each request; the rolling expiry starts again from `originalMaxAge`.
  */
-export async function startUserSession(req: Express.Request, user: Omit<SessionUser, 'signedInAt'>, now: number, lifetimeMs: number): Promise<void> {
+export async function startUserSession(req: Express.Request, user: Omit<SessionUser, 'signedInAt'>, now: number, lifetimeMs: number, onSignIn?: SignInListener): Promise<void> {
   await regenerateSession(req);
   req.session.cookie.originalMaxAge = lifetimeMs;
   req.session.cookie.maxAge = lifetimeMs;
   req.session.user = { ...user, signedInAt: now };
   await saveSession(req);
+  await onSignIn?.(user);
 }
+
+/** Told of every sign-in once the session is saved (the outbox sends what waited for a new key). */
+export type SignInListener = (user: { name: string; key: string }) => Promise<void>;

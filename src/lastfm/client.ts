@@ -111,6 +111,10 @@ type HttpMethod = 'GET' | 'POST';
 interface CallOptions {
   httpMethod: HttpMethod;
   signed: boolean;
+  /** Overrides the priority the method and parameters imply (the outbox's background deliveries). */
+  priority?: CallPriority;
+  /** Runs once a slot is granted, just before sending; a throw abandons the call unsent. */
+  beforeSend?: () => Promise<void>;
 }
 
 /** Talks Last.fm's web service: builds authorize URLs, signs calls, turns answers into typed results or errors. */
@@ -240,7 +244,15 @@ export class LastfmClient {
     const httpMethod = 'sk' in all || 'password' in all ? 'POST' : options.httpMethod;
     const encoded = new URLSearchParams(all).toString();
 
-    const release = await this.scheduler.acquire({ method, priority: priorityOf(method, all), caller: this.caller });
+    const release = await this.scheduler.acquire({ method, priority: options.priority ?? priorityOf(method, all), caller: this.caller });
+    if (options.beforeSend !== undefined) {
+      try {
+        await options.beforeSend();
+      } catch (error) {
+        release();
+        throw error;
+      }
+    }
 
     let status: number;
     let data: unknown;
@@ -334,6 +346,24 @@ export class LastfmClient {
       total.items.push(...result.items);
     }
     return total;
+  }
+
+  /**
+   * One track.scrobble call of at most 50, oldest first, sent once and never retried here: the
+   * outbox decides what a failure means and when to try again.
+   */
+  async scrobbleCall(sessionKey: string, items: readonly ScrobbleItem[], options: { priority?: CallPriority; beforeSend?: () => Promise<void> } = {}): Promise<ScrobbleResult> {
+    if (items.length === 0 || items.length > MAX_SCROBBLES_PER_CALL) throw new RangeError(`a scrobble call carries 1 to ${MAX_SCROBBLES_PER_CALL} scrobbles`);
+    const params: Params = { sk: sessionKey };
+    [...items]
+      .sort((a, b) => a.timestamp - b.timestamp)
+      .forEach((item, i) => {
+        params[`artist[${i}]`] = item.artist;
+        params[`track[${i}]`] = item.track;
+        params[`timestamp[${i}]`] = item.timestamp;
+        params[`album[${i}]`] = item.album;
+      });
+    return parseScrobbleResult(await this.call('track.scrobble', params, { httpMethod: 'POST', signed: true, ...options }));
   }
 
   async addTags(sessionKey: string, target: TagTarget, tags: readonly string[]): Promise<void> {

@@ -15,18 +15,18 @@ export interface SchedulerOptions {
   maxPollMs?: number;
 }
 
-export const DEFAULT_DEADLINES_MS: Record<CallPriority, number> = { 'sign-in': 15_000, write: 15_000, read: 2_000 };
+export const DEFAULT_DEADLINES_MS: Record<CallPriority, number> = { 'sign-in': 15_000, write: 15_000, read: 2_000, background: 30_000 };
 const DEFAULT_MAX_QUEUE = 200;
 // A home page's three reads and one write from another tab.
 const DEFAULT_MAX_WAITING_PER_CALLER = 4;
 const DEFAULT_MAX_POLL_MS = 200;
-const RANK: Record<CallPriority, number> = { 'sign-in': 0, write: 1, read: 2 };
+const RANK: Record<CallPriority, number> = { 'sign-in': 0, write: 1, read: 2, background: 3 };
 /**
  * How much later than a sign-in call a call of each priority counts as having arrived. Strict
  * priority would let a client that keeps a sign-in call waiting at all times starve everyone's
  * writes; with this, a write that has waited a quarter of a second goes before newer sign-ins.
  */
-const HANDICAP_MS: Record<CallPriority, number> = { 'sign-in': 0, write: 250, read: 1000 };
+const HANDICAP_MS: Record<CallPriority, number> = { 'sign-in': 0, write: 250, read: 1000, background: 2000 };
 
 export interface CallTicket {
   method: string;

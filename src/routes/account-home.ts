@@ -6,6 +6,8 @@ import type { CachedRead } from '../lastfm/read-cache';
 import type { Profile, RecentTrack } from '../lastfm/user-data';
 import { forAccount, wantsJson, type AccountDeps } from './account';
 import { InputError } from './input';
+import type { OutboxView } from '../outbox/outbox-store';
+import type { ScrobbleOutbox } from '../outbox/scrobble-outbox';
 import { csrfToken } from '../middleware/csrf';
 import { takeFlash, type Flash } from './flash';
 import { calendarDate, relativeTime } from './relative-time';
@@ -14,7 +16,11 @@ import { RenderedPages, renderedPage, type RenderedPage } from './rendered-pages
 export interface AccountHomeDeps extends AccountDeps {
   lastfm: LastfmClient;
   now: () => number;
+  outbox: ScrobbleOutbox;
 }
+
+/** Scrobbles the home page lists: all waiting first, then the latest answered. */
+const OUTBOX_ITEMS = 20;
 
 const RECENT_TRACKS = 10;
 const TOP_TAGS = 20;
@@ -62,7 +68,8 @@ export function createAccountHome(deps: AccountHomeDeps): { router: Router; form
     const client = lastfmFor(lastfm, req);
     const reads = await cache.open(user.name);
     // Each part stands or falls alone: a failed profile read must not blank the tracks.
-    const [profilePart, recentPart, tagsPart] = await Promise.all([
+    const [outbox, profilePart, recentPart, tagsPart] = await Promise.all([
+      deps.outbox.view(user.name, OUTBOX_ITEMS),
       part(req, res, deps, () => reads.get('profile', () => client.getProfile(user.name))),
       part(req, res, deps, () => reads.get('recent', () => client.getRecentTracks(user.name, RECENT_TRACKS))),
       part(req, res, deps, () => reads.get('tags', () => client.getTopTags(user.name, TOP_TAGS))),
@@ -79,7 +86,7 @@ export function createAccountHome(deps: AccountHomeDeps): { router: Router; form
     // The page is a function of the reads (same version and times stored: same values), the
     // session's form token and the times in words. A one-time message or a failed part is never reused.
     const reusable = flash === undefined && loaded.length === parts.length;
-    const fingerprint = reusable ? [reads.version, ...loaded.map((read) => `${read.storedAt}${read.stale ? 's' : ''}`), user.name, csrfToken(req), ...whens].join('\u0000') : undefined;
+    const fingerprint = reusable ? [reads.version, ...loaded.map((read) => `${read.storedAt}${read.stale ? 's' : ''}`), user.name, csrfToken(req), ...whens, outboxFingerprint(outbox)].join('\u0000') : undefined;
     const rendered = fingerprint === undefined || status !== 200 ? undefined : pages.get(req.sessionID, fingerprint);
     if (rendered !== undefined) {
       sendPage(res, rendered);
@@ -99,7 +106,7 @@ export function createAccountHome(deps: AccountHomeDeps): { router: Router; form
     const typed = (form: string, name: string): string => (flash?.form === form ? (flash.values?.[name] ?? '') : '');
     // The message of a refused form goes beside that form, not at the top.
     const formError = (form: string): string | undefined => (flash?.form === form ? flash.message : undefined);
-    res.status(status).render('home', { title: 'Your Last.fm', profile, tracks, tags, problems, stale, flash, typed, formError }, (error: Error | null, html: string) => {
+    res.status(status).render('home', { title: 'Your Last.fm', profile, tracks, tags, problems, stale, flash, typed, formError, outbox }, (error: Error | null, html: string) => {
       if (error) {
         next(error);
         return;
@@ -111,6 +118,11 @@ export function createAccountHome(deps: AccountHomeDeps): { router: Router; form
   }
 
   return { router, formErrors };
+}
+
+/** Everything the outbox part of the page shows changes this. */
+function outboxFingerprint(view: OutboxView): string {
+  return JSON.stringify([view.waiting, view.held, view.batches.map((batch) => [batch.batch, batch.done]), view.recent.map((item) => [item.id, item.state, item.tries, item.unanswered, item.reason])]);
 }
 
 type Part<T> = { read: CachedRead<T> } | { problem: string } | { signedOut: HttpError };

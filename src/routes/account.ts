@@ -49,7 +49,8 @@ function signedInName(req: Request): string | undefined {
   return (req.session as typeof req.session | undefined)?.user?.name;
 }
 
-async function signOut(req: Request, res: Response, deps: AccountDeps): Promise<void> {
+/** Ends the session of a person whose key Last.fm refused, so the page that follows shows no one signed in. */
+export async function signOut(req: Request, res: Response, deps: AccountDeps): Promise<void> {
   // Several reads of one page may each learn the key was revoked: sign out once.
   const name = signedInName(req);
   if (name === undefined) return;

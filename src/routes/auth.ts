@@ -4,7 +4,7 @@ import { Router, type Request } from 'express';
 import type { Config } from '../config';
 import { HttpError } from '../errors';
 import type { LastfmClient } from '../lastfm/client';
-import { destroySession, saveSession, startUserSession, type PendingSignIn } from '../session';
+import { destroySession, saveSession, startUserSession, type PendingSignIn, type SignInListener } from '../session';
 import { signedOutPath } from './home';
 import { optionalString, safeReturnTo } from './input';
 import { rethrowAsPage } from './lastfm-failures';
@@ -20,13 +20,15 @@ export interface AuthRoutesDeps {
   config: Config;
   lastfm: LastfmClient;
   now: () => number;
+  /** Told of each sign-in (the scrobble outbox). */
+  onSignIn?: SignInListener;
 }
 
 const START_AGAIN = { href: '/auth/login', label: 'Start sign-in again' };
 /** Marks a login already sent to PUBLIC_URL's host, so a proxy that hides the host cannot make a loop. */
 const MOVED = 'moved';
 
-export function createAuthRouter({ config, lastfm, now }: AuthRoutesDeps): Router {
+export function createAuthRouter({ config, lastfm, now, onSignIn }: AuthRoutesDeps): Router {
   const router = Router();
 
   router.get('/auth/login', async (req, res) => {
@@ -92,7 +94,7 @@ export function createAuthRouter({ config, lastfm, now }: AuthRoutesDeps): Route
     } catch (error) {
       rethrowAsPage(error, 'web-sign-in');
     }
-    await startUserSession(req, session, now(), config.session.ttlMs);
+    await startUserSession(req, session, now(), config.session.ttlMs, onSignIn);
     res.redirect(303, `${config.basePath}${pending.returnTo}`);
   });
 

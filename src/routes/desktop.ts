@@ -6,7 +6,7 @@ import { HttpError, LastfmError } from '../errors';
 import type { LastfmClient, LastfmSession } from '../lastfm/client';
 import { kindOfCode } from '../lastfm/error-codes';
 import type { ExchangeOutcome, TokenExchanges } from '../shared-state/shared-state';
-import { saveSession, startUserSession } from '../session';
+import { saveSession, startUserSession, type SignInListener } from '../session';
 import { optionalString } from './input';
 import { isLastfmFailure, lastfmFailure, rethrowAsPage } from './lastfm-failures';
 
@@ -15,6 +15,8 @@ export interface DesktopRoutesDeps {
   lastfm: LastfmClient;
   now: () => number;
   exchanges: TokenExchanges;
+  /** Told of each sign-in (the scrobble outbox). */
+  onSignIn?: SignInListener;
 }
 
 const TO_LIST = { href: '/desktop', label: 'Back to your tokens' };
@@ -27,7 +29,7 @@ interface TokenRow {
 }
 
 /** The desktop (token-first) flow: get a token, approve it on Last.fm in another tab, then exchange it. */
-export function createDesktopRouter({ config, lastfm, now, exchanges }: DesktopRoutesDeps): Router {
+export function createDesktopRouter({ config, lastfm, now, exchanges, onSignIn }: DesktopRoutesDeps): Router {
   const router = Router();
   /**
    * A double click sends two requests with the same token, maybe to two instances: the second
@@ -126,7 +128,7 @@ export function createDesktopRouter({ config, lastfm, now, exchanges }: DesktopR
     }
 
     const list: DesktopToken[] = (req.session.desktopTokens ?? []).map((item) => (item.id === entry.id ? { ...item, status: 'used' } : item));
-    await startUserSession(req, session, now(), config.session.ttlMs);
+    await startUserSession(req, session, now(), config.session.ttlMs, onSignIn);
     // The new session starts empty; the list comes along so the spent token shows as used.
     req.session.desktopTokens = list;
     await saveSession(req);

@@ -22,6 +22,7 @@ const LABELS: Readonly<Record<string, string>> = {
   playedAt: 'When played',
   timestamp: 'The time played',
   lines: 'The list of tracks',
+  file: 'The file',
   tags: 'Tags',
   tag: 'Tag',
   type: 'What to tag',

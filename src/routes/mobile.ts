@@ -8,7 +8,7 @@ import { kindOfCode } from '../lastfm/error-codes';
 import { pageRefusalReason, passwordRefusalReason } from '../lastfm/password-transport';
 import { DEMO_ACCOUNTS } from '../sandbox/credentials';
 import type { AttemptLimit, SharedState } from '../shared-state/shared-state';
-import { startUserSession } from '../session';
+import { startUserSession, type SignInListener } from '../session';
 import { optionalString } from './input';
 import { isLastfmFailure, lastfmFailure } from './lastfm-failures';
 
@@ -33,6 +33,8 @@ export interface MobileRoutesDeps {
   now: () => number;
   limits?: MobileLimits;
   shared: SharedState;
+  /** Told of each sign-in (the scrobble outbox). */
+  onSignIn?: SignInListener;
 }
 
 interface FormState {
@@ -44,7 +46,7 @@ interface FormState {
  * The password flow. The password is read from the form body, passed to the Last.fm client and
  * dropped: it is never stored, logged, put back into the form or into a URL.
  */
-export function createMobileRouter({ config, lastfm, now, limits = DEFAULT_MOBILE_LIMITS, shared }: MobileRoutesDeps): Router {
+export function createMobileRouter({ config, lastfm, now, limits = DEFAULT_MOBILE_LIMITS, shared, onSignIn }: MobileRoutesDeps): Router {
   const router = Router();
   const refusal = pageRefusalReason(config.publicUrl) ?? passwordRefusalReason(config.lastfm.apiUrl, config.sandbox);
   // Shared by every instance, so three instances do not allow three times the guesses.
@@ -109,7 +111,7 @@ export function createMobileRouter({ config, lastfm, now, limits = DEFAULT_MOBIL
       }
       throw failure;
     }
-    await startUserSession(req, session, now(), config.session.ttlMs);
+    await startUserSession(req, session, now(), config.session.ttlMs, onSignIn);
     await perUser.reset(userBucket);
     rememberDevice(res, config, username, now());
     res.redirect(303, `${config.basePath}/`);

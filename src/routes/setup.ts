@@ -14,7 +14,7 @@ const PROBE_TIMEOUT_MS = 3000;
 const PROBE_REUSE_MS = 30_000;
 
 /** GET /setup: what the app computed and saw, for whoever is putting it behind a proxy. */
-export function createSetupRouter(config: Config, sessionStore: SessionStoreKind): Router {
+export function createSetupRouter(config: Config, sessionStore: SessionStoreKind, outbox: SessionStoreKind): Router {
   const router = Router();
   const checkLastfm = reused(PROBE_REUSE_MS, () =>
     probeLastfm({
@@ -29,10 +29,10 @@ export function createSetupRouter(config: Config, sessionStore: SessionStoreKind
     const report = checkSetup(config, viewRequest(req, res.locals.prefixStripped === true), sessionStore, await checkLastfm());
     res.set('Cache-Control', 'no-store');
     if (req.accepts(['html', 'json']) === 'json') {
-      res.json(report);
+      res.json({ ...report, outbox });
       return;
     }
-    res.render('setup', { title: 'Setup check', report });
+    res.render('setup', { title: 'Setup check', report, outbox });
   });
   return router;
 }

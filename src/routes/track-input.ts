@@ -1,4 +1,4 @@
-import { MAX_SCROBBLES_PER_CALL, MAX_TAGS_PER_CALL, type TagTarget } from '../lastfm/client';
+import { MAX_TAGS_PER_CALL, type TagTarget } from '../lastfm/client';
 import type { ScrobbleItem } from '../lastfm/user-data';
 import { badInput, optionalString } from './input';
 
@@ -59,40 +59,102 @@ export function readPlayedAt(body: Body, nowSeconds: number): number {
   return checkTimestamp(Math.floor(ms / 1000), nowSeconds, 'playedAt');
 }
 
+/** Lines one batch (form or file) may hold; the outbox sends them 50 to a call. */
+export const MAX_BATCH_LINES = 1000;
+const MAX_BATCH_CHARS = 400_000;
+const LINE_FORMAT = '"Artist - Track" or "Artist - Track | album | 2026-11-23T18:30:00Z"';
+
 /**
- * The batch textarea: one `Artist - Track` per line, optionally `| album | ISO time`. Lines
- * without a time are spread back from now, a few minutes apart, in the order given.
+ * The batch: the textarea, or an uploaded `.txt` (the same lines) or `.csv` file (`artist,track,
+ * album,timestamp` columns, a header row allowed, or the same lines). Each line is checked before
+ * anything is queued, and a bad one is named by its line number. Lines without a time are spread
+ * back from now, a few minutes apart, in the order given.
  */
 export function readBatch(body: Body, nowSeconds: number): ScrobbleItem[] {
-  const raw = body.lines;
-  if (raw !== undefined && typeof raw !== 'string') throw badInput('lines', 'must be given once, as text');
-  if (raw !== undefined && raw.length > 30_000) throw badInput('lines', 'is too long (at most 30000 characters)');
+  const { text, csv, field } = batchText(body);
+  if (text.length > MAX_BATCH_CHARS) throw badInput(field, `is too long (at most ${MAX_BATCH_CHARS} characters)`);
   // Line breaks and tabs belong in a textarea; other control characters do not.
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
-  if (raw !== undefined && /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(raw)) throw badInput('lines', 'contains control characters');
-  const text = raw;
-  const lines = (text ?? '').split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
-  if (lines.length === 0) throw badInput('lines', 'is required (one "Artist - Track" per line)');
-  if (lines.length > MAX_SCROBBLES_PER_CALL) throw badInput('lines', `has ${lines.length} lines; at most ${MAX_SCROBBLES_PER_CALL} can be sent at once`);
-  return lines.map((line, i) => {
-    const where = `line ${i + 1}`;
-    const [head = '', album = '', time = '', ...rest] = line.split('|').map((part) => part.trim());
-    const dash = head.indexOf(' - ');
-    if (rest.length > 0 || dash < 1) throw badInput('lines', `${where} must look like "Artist - Track" or "Artist - Track | album | 2026-11-23T18:30:00Z"`);
-    const artist = head.slice(0, dash).trim();
-    const track = head.slice(dash + 3).trim();
-    if (artist === '' || track === '') throw badInput('lines', `${where} needs both an artist and a track`);
-    if (artist.length > MAX_NAME_LENGTH || track.length > MAX_NAME_LENGTH || album.length > MAX_NAME_LENGTH) throw badInput('lines', `${where} has a name longer than ${MAX_NAME_LENGTH} characters`);
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) throw badInput(field, 'contains control characters');
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .map((line, i) => ({ number: i + 1, line: line.trim() }))
+    .filter(({ line }) => line !== '');
+  if (csv && lines[0] !== undefined && /^"?artist"?\s*,\s*"?track"?/i.test(lines[0].line)) lines.shift();
+  if (lines.length === 0) throw badInput(field, 'is required (one "Artist - Track" per line)');
+  if (lines.length > MAX_BATCH_LINES) throw badInput(field, `has ${lines.length} lines; at most ${MAX_BATCH_LINES} can be sent at once`);
+  return lines.map(({ number, line }, i) => {
+    const where = `line ${number}`;
+    const parts = csv && line.includes(',') ? csvColumns(line, where, field) : lineParts(line, where, field);
+    const { artist, track, album, time } = parts;
+    if (artist === '' || track === '') throw badInput(field, `${where} needs both an artist and a track`);
+    if (artist.length > MAX_NAME_LENGTH || track.length > MAX_NAME_LENGTH || album.length > MAX_NAME_LENGTH) throw badInput(field, `${where} has a name longer than ${MAX_NAME_LENGTH} characters`);
     let timestamp = nowSeconds - (lines.length - 1 - i) * BATCH_GAP_SECONDS;
     if (time !== '') {
-      const ms = /^\d{4}-\d{2}-\d{2}T/.test(time) ? Date.parse(time) : Number.NaN;
-      if (Number.isNaN(ms)) throw badInput('lines', `${where} has a time that is not an ISO date and time (like 2026-11-23T18:30:00Z)`);
+      const ms = /^\d{4}-\d{2}-\d{2}T/.test(time) ? Date.parse(time) : csv && /^\d{1,11}$/.test(time) ? Number(time) * 1000 : Number.NaN;
+      if (Number.isNaN(ms)) throw badInput(field, `${where} has a time that is not an ISO date and time (like 2026-11-23T18:30:00Z)${csv ? ' or UTC seconds' : ''}`);
       timestamp = Math.floor(ms / 1000);
-      if (timestamp > nowSeconds + FUTURE_SLACK_SECONDS) throw badInput('lines', `${where} has a time in the future`);
-      if (timestamp < nowSeconds - SCROBBLE_WINDOW_SECONDS) throw badInput('lines', `${where} has a time more than 14 days ago`);
+      if (timestamp > nowSeconds + FUTURE_SLACK_SECONDS) throw badInput(field, `${where} has a time in the future`);
+      if (timestamp < nowSeconds - SCROBBLE_WINDOW_SECONDS) throw badInput(field, `${where} has a time more than 14 days ago`);
     }
     return { artist, track, album: album === '' ? undefined : album, timestamp };
   });
+}
+
+interface LineParts {
+  artist: string;
+  track: string;
+  album: string;
+  time: string;
+}
+
+/** The uploaded file's text when there is one, else the textarea's. */
+function batchText(body: Body): { text: string; csv: boolean; field: string } {
+  const file = body.file;
+  if (typeof file === 'object' && file !== null && 'name' in file && 'text' in file && typeof file.name === 'string' && typeof file.text === 'string') {
+    if (!/\.(txt|csv)$/i.test(file.name)) throw badInput('file', 'must be a .txt or .csv file');
+    return { text: file.text, csv: /\.csv$/i.test(file.name), field: 'file' };
+  }
+  const raw = body.lines;
+  if (raw !== undefined && typeof raw !== 'string') throw badInput('lines', 'must be given once, as text');
+  return { text: raw ?? '', csv: false, field: 'lines' };
+}
+
+/** `Artist - Track`, optionally `| album | ISO time`. */
+function lineParts(line: string, where: string, field: string): LineParts {
+  const [head = '', album = '', time = '', ...rest] = line.split('|').map((part) => part.trim());
+  const dash = head.indexOf(' - ');
+  if (rest.length > 0 || dash < 1) throw badInput(field, `${where} must look like ${LINE_FORMAT}`);
+  return { artist: head.slice(0, dash).trim(), track: head.slice(dash + 3).trim(), album, time };
+}
+
+/** `artist,track,album,timestamp`, with "quoted" values that may hold commas and "" for a quote. */
+function csvColumns(line: string, where: string, field: string): LineParts {
+  const values: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i += 1) {
+    const c = line.charAt(i);
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') {
+        current += '"';
+        i += 1;
+      } else if (c === '"') quoted = false;
+      else current += c;
+    } else if (c === '"' && current.trim() === '') {
+      quoted = true;
+      current = '';
+    } else if (c === ',') {
+      values.push(current.trim());
+      current = '';
+    } else current += c;
+  }
+  if (quoted) throw badInput(field, `${where} has a quote that is not closed`);
+  values.push(current.trim());
+  if (values.length > 4) throw badInput(field, `${where} has more than 4 columns (artist,track,album,timestamp)`);
+  const [artist = '', track = '', album = '', time = ''] = values;
+  return { artist, track, album, time };
 }
 
 export function readTagTarget(body: Body): TagTarget {

@@ -7,8 +7,8 @@
  * freshness these decide (the reused home pages).
  */
 
-/** Which calls go first when the budget is tight. */
-export type CallPriority = 'sign-in' | 'write' | 'read';
+/** Which calls go first when the budget is tight; 'background' is the outbox's delivery of queued scrobbles. */
+export type CallPriority = 'sign-in' | 'write' | 'read' | 'background';
 
 export type BudgetAnswer =
   /** A slot was taken: pass `slot` to `release` when the call has its answer. */
@@ -92,6 +92,8 @@ export function readReserve(perSecond: number): number {
 
 /** How many slots a call of this priority may see taken and still take one. */
 export function slotLimit(perSecond: number, priority: CallPriority): number {
+  // A draining outbox leaves a reserve to reads as reads leave one to writes, so pages stay fresh while it drains.
+  if (priority === 'background') return Math.max(1, perSecond - 2 * readReserve(perSecond));
   return priority === 'read' ? perSecond - readReserve(perSecond) : perSecond;
 }
 

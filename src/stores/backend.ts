@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { Store } from 'express-session';
 import type { SessionStoreKind } from '../config';
 import type { RedisClient } from '../shared-state/redis-state';
@@ -17,6 +18,8 @@ export interface SessionBackend {
   signOuts: SignOutRegistry;
   /** The Redis connection, when the sessions live in Redis: the shared state uses it too. */
   redis?: RedisClient;
+  /** The SQLite database, when the sessions live in SQLite: the scrobble outbox keeps its tables there. */
+  sqlite?: Database.Database;
   /** Resolves when the store answers; rejects with the reason otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

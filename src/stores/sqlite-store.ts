@@ -237,6 +237,7 @@ export function createSqliteBackend(config: Config, options: { logger?: Logger; 
     kind: 'sqlite',
     store: new EncryptedStore(inner, sealerFor(config)),
     signOuts: new SqliteSignOuts(db, config.session.ttlMs),
+    sqlite: db,
     ping: () => {
       try {
         db.prepare('SELECT 1').get();

@@ -209,13 +209,13 @@ describe('POST /track/scrobble-batch', () => {
     expect(params['album[0]']).toBeUndefined();
   });
 
-  it('refuses more than 50 lines in one send', async () => {
+  it('refuses more than 1,000 lines in one send', async () => {
     const { agent, csrf } = await signedInAgent(app, fake);
-    const lines = Array.from({ length: 51 }, (_, i) => `Artist ${i} - Track ${i}`).join('\n');
+    const lines = Array.from({ length: 1001 }, (_, i) => `Artist ${i} - Track ${i}`).join('\n');
     const res = await agent.post('/track/scrobble-batch').type('form').send({ _csrf: csrf, lines }).expect(400);
-    expect(res.text).toContain('The list of tracks has 51 lines; at most 50');
+    expect(res.text).toContain('The list of tracks has 1001 lines; at most 1000');
     expect(fake.calls('track.scrobble')).toHaveLength(0);
-    expect(res.text).toContain('Artist 50 - Track 50');
+    expect(res.text).toContain('Artist 1000 - Track 1000');
   });
 
   it.each([

@@ -1,0 +1,67 @@
+import { LastfmBusyError, LastfmError, LastfmUnavailableError } from '../errors';
+import { kindOfCode } from '../lastfm/error-codes';
+import type { ScrobbleResult } from '../lastfm/user-data';
+import { isRevokedSession } from '../routes/lastfm-failures';
+import type { ClaimOutcome, Settled, StoredScrobble } from './outbox-store';
+
+/** Shown on scrobbles held after Last.fm refused the session key. */
+export const HELD_REASON = 'waiting for you to sign in again (Last.fm no longer accepts this app\'s access)';
+export const TOO_OLD_REASON = 'too old to send (Last.fm takes scrobbles up to 14 days after they were played)';
+
+export interface Backoff {
+  baseMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: Backoff = { baseMs: 1000, maxMs: 60_000 };
+
+/** The wait after `failures` failed calls in a row: doubling, with jitter so people drift apart. */
+export function retryDelay(failures: number, backoff: Backoff, random: () => number): number {
+  const ceiling = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.max(0, failures - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/** Last.fm answered the call: each scrobble accepted or ignored with its reason, in the order sent. */
+export function answeredOutcome(sent: readonly StoredScrobble[], result: ScrobbleResult, alsoSettled: readonly Settled[]): ClaimOutcome {
+  const settled: Settled[] = [...alsoSettled];
+  sent.forEach((item, i) => {
+    const answer = result.items.length === sent.length ? result.items[i] : undefined;
+    if (answer?.ignored === true) settled.push({ id: item.id, state: 'ignored', reason: answer.ignoredReason ?? 'no reason given' });
+    else if (answer !== undefined || result.ignored === 0) settled.push({ id: item.id, state: 'accepted' });
+    // Counts without a line per scrobble: which were ignored cannot be told.
+    else settled.push({ id: item.id, state: 'ignored', reason: `Last.fm accepted ${result.accepted} of ${sent.length} without saying which` });
+  });
+  return { settled, sent: true, unanswered: false, failures: 0 };
+}
+
+/**
+ * What a failed call means for the scrobbles it carried. Temporary trouble (11, 16, 8, 29, 5xx,
+ * no answer) keeps them for later, with backoff; a refused key (9, or 4 with a key) holds them
+ * until the person signs in again; an error that can never succeed ends them as failed.
+ */
+export function failedOutcome(error: unknown, claim: { failures: number }, alsoSettled: readonly Settled[], retryAt: (failures: number) => number, sentItems: readonly StoredScrobble[]): ClaimOutcome {
+  const base = { settled: [...alsoSettled] };
+  if (error instanceof LastfmBusyError || (error instanceof LastfmError && error.httpStatus === 0)) {
+    // This app's own scheduler did not send it (no slot in time, or backing off after 29): no try, no failure counted.
+    return { ...base, sent: false, unanswered: false, reason: 'Last.fm is busy; waiting for a turn', retryAt: retryAt(Math.max(1, claim.failures)), failures: claim.failures };
+  }
+  const failures = claim.failures + 1;
+  if (error instanceof LastfmUnavailableError) {
+    // A 5xx is an answer that nothing was recorded; no answer (timeout, cut off, dropped) might hide a recorded one.
+    const unanswered = error.reason !== 'http-status';
+    const reason = unanswered ? 'Last.fm did not answer; it will be sent again' : 'Last.fm is not answering; it will be tried again';
+    return { ...base, sent: true, unanswered, reason, retryAt: retryAt(failures), failures };
+  }
+  if (error instanceof LastfmError) {
+    if (isRevokedSession(error, 'account')) return { ...base, sent: true, unanswered: false, reason: HELD_REASON, hold: true, failures: 0 };
+    const kind = kindOfCode(error.code);
+    if (kind === 'temporary' || kind === 'operation-failed' || kind === 'rate-limited' || kind === 'api-key') {
+      // A refused API key is the operator's to fix, after which the scrobbles can still go.
+      return { ...base, sent: true, unanswered: false, reason: `Last.fm is having trouble (error ${error.code}); it will be tried again`, retryAt: retryAt(failures), failures };
+    }
+    const message = error.message.replace(/^Last\.fm \S+ failed with error \d+: /, '');
+    return { settled: [...base.settled, ...sentItems.map((item): Settled => ({ id: item.id, state: 'failed', reason: `Last.fm refused it (error ${error.code}: ${message})` }))], sent: true, unanswered: false, failures: 0 };
+  }
+  // Not Last.fm's answer (a bug or the store): keep them and try later.
+  return { ...base, sent: false, unanswered: false, reason: 'could not be sent; it will be tried again', retryAt: retryAt(failures), failures };
+}

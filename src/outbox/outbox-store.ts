@@ -1,0 +1,125 @@
+/**
+ * The durable outbox for scrobbles: every scrobble is written here first, where the sessions are
+ * (SQLite, Redis or memory), and leaves only once Last.fm's answer for it is known. Delivery claims
+ * one person's oldest waiting scrobbles at a time under a lease, so with several instances each
+ * scrobble is in exactly one delivery's hands; a claimer that dies leaves a lease that runs out.
+ */
+
+/** What a JSON client sees: `queued` until Last.fm's answer is known. */
+export type ScrobbleState = 'queued' | 'accepted' | 'ignored' | 'failed';
+
+export interface NewScrobble {
+  id: string;
+  /** The send (form, file, "Scrobble again") it came in with, for progress. */
+  batch: string;
+  artist: string;
+  track: string;
+  album?: string | undefined;
+  /** UTC seconds, as played: sent as is, however late. */
+  timestamp: number;
+}
+
+export interface StoredScrobble extends NewScrobble {
+  /** userKey of the person. */
+  user: string;
+  state: ScrobbleState;
+  /** Why it was ignored or failed, or the last temporary failure while queued. */
+  reason?: string | undefined;
+  /** Calls that carried it and got no usable answer (a timeout, a cut-off answer, a crash mid-call). */
+  unanswered: number;
+  /** Calls that carried it, answered or not. */
+  tries: number;
+  queuedAt: number;
+  settledAt?: number | undefined;
+}
+
+/** One person's waiting scrobbles, held by one delivery until `finish` or the lease runs out. */
+export interface Claim {
+  user: string;
+  token: string;
+  /** The person's Last.fm session key, sealed (see ScrobbleOutbox). */
+  sealedKey: string;
+  /** Failed calls in a row, for the backoff. */
+  failures: number;
+  /** Oldest first by time played, at most the claim's `max`. */
+  items: StoredScrobble[];
+}
+
+export interface Settled {
+  id: string;
+  state: Exclude<ScrobbleState, 'queued'>;
+  reason?: string | undefined;
+}
+
+/** How a claim ends: the items in `settled` leave the queue; the rest go back to it. */
+export interface ClaimOutcome {
+  settled: Settled[];
+  /** Whether a call carrying the items was sent (so each counts a try). */
+  sent: boolean;
+  /** The call got no usable answer: the items still queued are marked as sent again next time. */
+  unanswered: boolean;
+  /** Why the rest go back, shown while they wait. */
+  reason?: string | undefined;
+  /** When the person's queue may be claimed again; undefined: at once. */
+  retryAt?: number | undefined;
+  /** Last.fm refused the session key (9): nothing more until the person signs in again. */
+  hold?: boolean;
+  /** Failed calls in a row after this one (0 after an answer). */
+  failures: number;
+}
+
+export interface BatchProgress {
+  batch: string;
+  total: number;
+  /** Settled, whatever the answer. */
+  done: number;
+  accepted: number;
+  ignored: number;
+  failed: number;
+  queuedAt: number;
+}
+
+/** What the home page and GET /track/scrobbles show of one person's outbox. */
+export interface OutboxView {
+  waiting: number;
+  /** Waiting for the person to sign in again (Last.fm refused the session key). */
+  held: boolean;
+  /** Newest first: everything still queued, then the most recently settled. */
+  recent: StoredScrobble[];
+  /** Sends with scrobbles still queued, oldest first. */
+  batches: BatchProgress[];
+}
+
+export interface ClaimRequest {
+  /**
+   * Only this person's queue (the request that just queued it), even during their backoff: they
+   * asked just now. Otherwise the due person whose turn is oldest.
+   */
+  user?: string;
+  max: number;
+  leaseMs: number;
+  now: number;
+}
+
+export interface OutboxStore {
+  kind: 'sqlite' | 'redis' | 'memory';
+  /** Queues the scrobbles and keeps the person's (sealed) key for sending them. */
+  add(user: string, sealedKey: string, items: readonly NewScrobble[], now: number): Promise<void>;
+  /** The oldest due person's oldest waiting scrobbles, under a fresh lease; undefined when none is due. */
+  claim(request: ClaimRequest): Promise<Claim | undefined>;
+  /**
+   * Extends the lease; with `sending`, records that a call is about to go, so a claimer that dies
+   * before `finish` leaves the items marked as sent without an answer. False when the lease was lost.
+   */
+  renew(claim: Claim, leaseMs: number, now: number, sending: boolean): Promise<boolean>;
+  finish(claim: Claim, outcome: ClaimOutcome, now: number): Promise<void>;
+  /** The person signed in again: the new key, and a held queue goes again. */
+  resume(user: string, sealedKey: string, now: number): Promise<void>;
+  view(user: string, recentLimit: number): Promise<OutboxView>;
+  /** The current state of these scrobbles (missing ones left out). */
+  get(ids: readonly string[]): Promise<StoredScrobble[]>;
+  /** Forgets settled scrobbles settled before `before`. */
+  prune(before: number): Promise<void>;
+  /** Scrobbles still queued, everyone's. */
+  waitingCount(): Promise<number>;
+}
