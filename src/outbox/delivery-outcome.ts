@@ -39,13 +39,21 @@ export function answeredOutcome(sent: readonly StoredScrobble[], result: Scrobbl
  * no answer) keeps them for later, with backoff; a refused key (9, or 4 with a key) holds them
  * until the person signs in again; an error that can never succeed ends them as failed.
  */
-export function failedOutcome(error: unknown, claim: { failures: number }, alsoSettled: readonly Settled[], retryAt: (failures: number) => number, sentItems: readonly StoredScrobble[]): ClaimOutcome {
+export function failedOutcome(
+  error: unknown,
+  claim: { failures: number },
+  alsoSettled: readonly Settled[],
+  retryAt: (failures: number) => number,
+  sentItems: readonly StoredScrobble[],
+  /** A person's own request tried out of turn: it keeps the backoff as it was rather than growing it. */
+  outOfTurn = false,
+): ClaimOutcome {
   const base = { settled: [...alsoSettled] };
   if (error instanceof LastfmBusyError || (error instanceof LastfmError && error.httpStatus === 0)) {
     // This app's own scheduler did not send it (no slot in time, or backing off after 29): no try, no failure counted.
     return { ...base, sent: false, unanswered: false, reason: 'Last.fm is busy; waiting for a turn', retryAt: retryAt(Math.max(1, claim.failures)), failures: claim.failures };
   }
-  const failures = claim.failures + 1;
+  const failures = outOfTurn ? Math.max(1, claim.failures) : claim.failures + 1;
   if (error instanceof LastfmUnavailableError) {
     // A 5xx is an answer that nothing was recorded; no answer (timeout, cut off, dropped) might hide a recorded one.
     const unanswered = error.reason !== 'http-status';

@@ -153,7 +153,7 @@ export class ScrobbleOutbox {
     // The call may wait for a slot longer than the lease: keep it while this process lives.
     const heartbeat = setInterval(() => void this.store.renew(claim, this.leaseMs, this.now(), false).catch(() => undefined), Math.max(50, Math.floor(this.leaseMs / 3))).unref();
     try {
-      const outcome = await this.send(claim, request.priority);
+      const outcome = await this.send(claim, request.priority, request.user !== undefined);
       if (outcome === undefined) return true;
       await this.store.finish(claim, outcome, this.now());
       if (outcome.settled.some((item) => item.state === 'accepted')) await this.cache.invalidate(claim.user);
@@ -166,7 +166,7 @@ export class ScrobbleOutbox {
   }
 
   /** The claim's outcome, or undefined when the lease was lost before anything was sent. */
-  private async send(claim: Claim, priority: CallPriority): Promise<ClaimOutcome | undefined> {
+  private async send(claim: Claim, priority: CallPriority, outOfTurn: boolean): Promise<ClaimOutcome | undefined> {
     const oldest = Math.floor(this.now() / 1000) - MAX_AGE_SECONDS;
     const tooOld: Settled[] = claim.items.filter((item) => item.timestamp < oldest).map((item) => ({ id: item.id, state: 'failed', reason: TOO_OLD_REASON }));
     const sendable = claim.items.filter((item) => item.timestamp >= oldest);
@@ -184,7 +184,7 @@ export class ScrobbleOutbox {
       return answeredOutcome(sendable, result, tooOld);
     } catch (error) {
       if (error instanceof LeaseLostError) return undefined;
-      return failedOutcome(error, claim, tooOld, (failures) => this.now() + retryDelay(failures, this.backoff, this.random), sendable);
+      return failedOutcome(error, claim, tooOld, (failures) => this.now() + retryDelay(failures, this.backoff, this.random), sendable, outOfTurn);
     }
   }
 

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import express, { Router } from 'express';
 import { createAuthorizeRouter } from './authorize';
 import { DEMO_ACCOUNTS, SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from './credentials';
 import { SANDBOX_METHODS } from './methods';
@@ -17,7 +17,18 @@ export function createSandboxRouter(options: SandboxOptions = {}): Router {
   if (options.imageBaseUrl !== undefined) state.imageBaseUrl = options.imageBaseUrl;
   const router = Router();
   router.get('/', (_req, res) => {
-    res.render('sandbox/index', { title: 'Last.fm sandbox', apiKey: SANDBOX_API_KEY, sharedSecret: SANDBOX_SHARED_SECRET, accounts: DEMO_ACCOUNTS, methods: Object.keys(SANDBOX_METHODS) });
+    res.render('sandbox/index', { title: 'Last.fm sandbox', apiKey: SANDBOX_API_KEY, sharedSecret: SANDBOX_SHARED_SECRET, accounts: DEMO_ACCOUNTS, methods: Object.keys(SANDBOX_METHODS), outage: state.outage });
+  });
+  // The switch that makes the stand-in play a Last.fm outage, to see what the app does then.
+  router.post('/outage', express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 5 }), (req, res) => {
+    // Only from the sandbox page itself: another site must not flip it for a visitor.
+    const site = req.get('sec-fetch-site');
+    if (site !== undefined && site !== 'same-origin') {
+      res.status(403).type('text').send('The sandbox switch works from the sandbox page only.');
+      return;
+    }
+    state.outage = (req.body as Record<string, unknown> | undefined)?.down === 'on';
+    res.redirect(303, './');
   });
   router.use(createWebServiceRouter(state, SANDBOX_METHODS));
   router.use(createAuthorizeRouter(state));

@@ -48,6 +48,8 @@ export class SandboxState {
   readonly library = new SandboxLibrary();
   /** Failures planned for the next web service calls (tests set these). */
   readonly faults = new SandboxFaults();
+  /** Told to be down (the sandbox page's switch): every web service call gets error 11 until it is back. */
+  outage = false;
   /** Web service calls received, per method (faulty ones included). */
   readonly calls = new SandboxCallCounter();
   /** Where avatars and cover art are served (absolute, ending in `/`). */

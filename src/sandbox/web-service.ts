@@ -21,6 +21,10 @@ export function createWebServiceRouter(state: SandboxState, methods: Readonly<Re
   router.all('/2.0/', parseBody, async (req, res) => {
     state.calls.record(methodNameOf(req));
     const format = formatOf(req);
+    if (state.outage) {
+      sendError(res, format, new SandboxApiError(11, 'Service Offline - This service is temporarily offline. Try again later.'), 503);
+      return;
+    }
     const fault = state.faults.take();
     let cutShort: CutShort | undefined;
     if (fault !== undefined) {
