@@ -42,7 +42,7 @@ import { createMemoryBackend, sealerFor } from './stores/memory-backend';
 import { createOutboxStore } from './outbox/create-outbox';
 import type { OutboxStore } from './outbox/outbox-store';
 import { ScrobbleOutbox } from './outbox/scrobble-outbox';
-import type { Backoff } from './outbox/delivery-outcome';
+import { DEFAULT_BACKOFF, type Backoff } from './outbox/delivery-outcome';
 import { createBatchUpload } from './middleware/batch-upload';
 
 export interface AppDeps {
@@ -124,7 +124,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
     // A claim outlives the longest call, so no second delivery sends it while the first may still hear back.
     leaseMs: timing.leaseMs ?? config.lastfm.timeoutMs + 2000,
     ...(timing.answerWaitMs === undefined ? {} : { answerWaitMs: timing.answerWaitMs }),
-    ...(timing.backoff === undefined ? {} : { backoff: timing.backoff }),
+    backoff: timing.backoff ?? { baseMs: Math.min(DEFAULT_BACKOFF.baseMs, config.lastfm.outboxRetryMaxMs), maxMs: config.lastfm.outboxRetryMaxMs },
     ...(timing.pollMs === undefined ? {} : { pollMs: timing.pollMs }),
   });
   outbox.start();

@@ -16,6 +16,8 @@ export interface LastfmConfig {
   timeoutMs: number;
   /** Calls per second this app allows itself per API key (LASTFM_RATE_LIMIT). */
   rateLimitPerSecond: number;
+  /** Longest wait between two tries of a person's queued scrobbles while Last.fm fails (OUTBOX_RETRY_MAX_MS). */
+  outboxRetryMaxMs: number;
 }
 
 /**
@@ -125,6 +127,7 @@ export function loadConfig(env: Env, options: ConfigOptions = {}): Config {
 
   const rateLimitPerSecond = parseRateLimit(value('LASTFM_RATE_LIMIT'), problems);
   const timeoutMs = parseTimeout(value('LASTFM_TIMEOUT_MS'), problems);
+  const outboxRetryMaxMs = parseOutboxRetryMax(value('OUTBOX_RETRY_MAX_MS'), problems);
 
   let lastfm: LastfmConfig;
   if (sandbox) {
@@ -136,6 +139,7 @@ export function loadConfig(env: Env, options: ConfigOptions = {}): Config {
       authUrl: new URL('sandbox/api/auth/', publicUrl).href,
       timeoutMs,
       rateLimitPerSecond,
+      outboxRetryMaxMs,
     };
   } else {
     lastfm = {
@@ -145,6 +149,7 @@ export function loadConfig(env: Env, options: ConfigOptions = {}): Config {
       authUrl: parseHttpUrl('LASTFM_AUTH_URL', authUrlRaw ?? 'https://www.last.fm/api/auth/', problems, false).href,
       timeoutMs,
       rateLimitPerSecond,
+      outboxRetryMaxMs,
     };
   }
 
@@ -354,6 +359,16 @@ function parseTimeout(raw: string | undefined, problems: string[]): number {
   if (!/^\d+$/.test(raw) || ms < 100 || ms > 120_000) {
     problems.push(`LASTFM_TIMEOUT_MS must be a whole number of milliseconds from 100 to 120000 (got "${raw}")`);
     return 10_000;
+  }
+  return ms;
+}
+
+function parseOutboxRetryMax(raw: string | undefined, problems: string[]): number {
+  if (raw === undefined) return 60_000;
+  const ms = Number(raw);
+  if (!/^\d+$/.test(raw) || ms < 100 || ms > 3_600_000) {
+    problems.push(`OUTBOX_RETRY_MAX_MS must be a whole number of milliseconds from 100 to 3600000 (got "${raw}")`);
+    return 60_000;
   }
   return ms;
 }

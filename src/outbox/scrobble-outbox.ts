@@ -95,9 +95,13 @@ export class ScrobbleOutbox {
    * first attempt to end without one; returns the scrobbles as they stand then.
    */
   async answer(user: string, ids: readonly string[]): Promise<StoredScrobble[]> {
-    void this.deliver({ user, priority: 'write' }).catch((error: unknown) => this.logFailure(error));
     const deadline = this.now() + this.answerWaitMs;
+    let trying: Promise<unknown> | undefined;
     for (;;) {
+      // Another delivery may hold the person's queue with an older claim: try again once it lets go.
+      trying ??= this.deliver({ user, priority: 'write' })
+        .catch((error: unknown) => this.logFailure(error))
+        .finally(() => (trying = undefined));
       const items = await this.store.get(ids);
       const decided = items.every((item) => item.state !== 'queued') || items.some((item) => item.state === 'queued' && (item.tries > 0 || item.reason !== undefined));
       const left = deadline - this.now();

@@ -23,13 +23,16 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const server of servers) server.kill();
+  for (const server of servers) {
+    server.kill();
+    await server.exit(10_000);
+  }
   await standIn.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
 function start(port?: string): Promise<ServerProcess> {
-  return ServerProcess.start({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET, DATA_DIR: dataDir, LASTFM_TIMEOUT_MS: '1000', ...standIn.env, ...(port === undefined ? {} : { PORT: port }) }, dataDir).then((server) => {
+  return ServerProcess.start({ NODE_ENV: 'test', SESSION_SECRET: TEST_SESSION_SECRET, DATA_DIR: dataDir, LASTFM_TIMEOUT_MS: '1000', OUTBOX_RETRY_MAX_MS: '1000', ...standIn.env, ...(port === undefined ? {} : { PORT: port }) }, dataDir).then((server) => {
     servers.push(server);
     return server;
   });
@@ -54,7 +57,7 @@ it('loses nothing acknowledged as queued when killed with SIGKILL, and delivers 
   await first.exit(10_000);
   standIn.state.outage = false;
   const port = new URL(first.baseUrl).port;
-  const second = await start(port);
+  await start(port);
 
   const kept = () => standIn.state.library.of(ADA).scrobbles.filter((s) => s.track.startsWith('Kept '));
   await until(() => kept().length >= 21, 60_000);
@@ -63,5 +66,4 @@ it('loses nothing acknowledged as queued when killed with SIGKILL, and delivers 
   const delivered = kept();
   expect(delivered).toHaveLength(21);
   for (const [i, timestamp] of times.entries()) expect(delivered.filter((s) => s.track === `Kept ${i}`).map((s) => s.timestamp)).toEqual([timestamp]);
-  second.kill();
 });
