@@ -72,20 +72,21 @@ describe('temporary failures: retried with backoff, then a 503', () => {
     expect(second).toBeGreaterThanOrEqual(300);
   });
 
-  it('retries a scrobble after 16, but never after an answer that might mean it was recorded', async () => {
+  it('keeps a scrobble after 16, an HTML 500 or 8 (answering "queued"), and sends each once Last.fm answers again', async () => {
     const { agent, csrf } = await signedInAgent(app, fake);
-    fake.replyNextError(16, 'There was a temporary error processing your request', 503);
-    await agent.post('/track/scrobble').type('form').send({ _csrf: csrf, artist: 'a', track: 'b' }).expect(303);
-    expect(fake.calls('track.scrobble')).toHaveLength(2);
-
-    fake.replyNext(HTML_500);
-    const res = await agent.post('/track/scrobble').set('Accept', 'application/json').send({ _csrf: csrf, artist: 'a', track: 'b' }).expect(503);
-    expect((res.body as { error: { message: string } }).error.message).toContain('nothing was changed');
-    expect(fake.calls('track.scrobble')).toHaveLength(3);
-
-    fake.replyNextError(8, 'Operation failed');
-    await agent.post('/track/scrobble').send({ _csrf: csrf, artist: 'a', track: 'b' }).expect(503);
-    expect(fake.calls('track.scrobble')).toHaveLength(4);
+    const failures = [() => fake.replyNextError(16, 'There was a temporary error processing your request', 503), () => fake.replyNext(HTML_500), () => fake.replyNextError(8, 'Operation failed')];
+    for (const [i, fail] of failures.entries()) {
+      fail();
+      const res = await agent.post('/track/scrobble').set('Accept', 'application/json').send({ _csrf: csrf, artist: 'a', track: `Kept ${i}` }).expect(202);
+      expect(res.body).toMatchObject({ ok: true, state: 'queued', queued: 1 });
+      // One try, not retried on the spot: the outbox tries again later.
+      expect(fake.calls('track.scrobble')).toHaveLength(i + 1);
+    }
+    // Past every backoff: the delivery loop sends the three in one call.
+    clock.advance(120_000);
+    const sent = () => fake.calls('track.scrobble').slice(3).flatMap((call) => Object.entries(call.params).filter(([name]) => name.startsWith('track[')).map(([, track]) => track));
+    for (let i = 0; i < 500 && sent().length < 3; i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(sent().sort()).toEqual(['Kept 0', 'Kept 1', 'Kept 2']);
   });
 
   it('never retries now playing', async () => {
