@@ -18,6 +18,7 @@ export interface OutboxPerson {
  */
 export class MemoryOutbox implements OutboxStore {
   readonly kind = 'memory';
+  readonly closed = false;
   private readonly people = new Map<string, OutboxPerson>();
   private readonly items = new Map<string, StoredScrobble>();
   /** Each person's queued scrobbles, so a claim never walks everyone's. */

@@ -103,6 +103,8 @@ export interface ClaimRequest {
 
 export interface OutboxStore {
   kind: 'sqlite' | 'redis' | 'memory';
+  /** The sessions' store was closed under it (shutdown): the delivery loop ends. */
+  readonly closed: boolean;
   /** Queues the scrobbles and keeps the person's (sealed) key for sending them. */
   add(user: string, sealedKey: string, items: readonly NewScrobble[], now: number): Promise<void>;
   /** The oldest due person's oldest waiting scrobbles, under a fresh lease; undefined when none is due. */

@@ -131,6 +131,10 @@ export class RedisOutbox implements OutboxStore {
 
   constructor(private readonly client: RedisClient) {}
 
+  get closed(): boolean {
+    return !this.client.isOpen;
+  }
+
   async add(user: string, sealedKey: string, items: readonly NewScrobble[], now: number): Promise<void> {
     const args = [PREFIX, user, sealedKey, String(now)];
     for (const item of items) {

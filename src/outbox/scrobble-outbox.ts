@@ -136,15 +136,19 @@ export class ScrobbleOutbox {
   }
 
   private async loop(): Promise<void> {
-    while (this.running) {
+    let failing = false;
+    while (this.running && !this.store.closed) {
       let worked = false;
       try {
         await this.pruneNow();
         worked = await this.deliver({ priority: 'background' });
+        failing = false;
       } catch (error) {
-        this.logFailure(error);
+        // Once per outage of the store, not on every look at it.
+        if (!failing) this.logFailure(error);
+        failing = true;
       }
-      if (!worked) await this.nextChange(this.pollMs);
+      if (!worked) await this.nextChange(failing ? Math.max(this.pollMs, 1000) : this.pollMs);
     }
   }
 

@@ -38,6 +38,10 @@ export class SqliteOutbox implements OutboxStore {
   readonly kind = 'sqlite';
   private readonly sql;
 
+  get closed(): boolean {
+    return !this.db.open;
+  }
+
   constructor(private readonly db: Database.Database) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS outbox_people (user TEXT PRIMARY KEY, sealed_key TEXT NOT NULL, held INTEGER NOT NULL DEFAULT 0, due_at INTEGER NOT NULL, lease TEXT, failures INTEGER NOT NULL DEFAULT 0, sending TEXT);
