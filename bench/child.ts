@@ -4,8 +4,11 @@ import path from 'node:path';
 export interface ChildServer {
   port: number;
   process: ChildProcess;
-  /** Asks the child for its resident set size, in bytes. */
-  rss(): Promise<number>;
+  /**
+   * Asks the child for its resident set size, in bytes: after a full GC (when the child has
+   * --expose-gc) unless `collect` is false, as when sampling a process at work.
+   */
+  rss(collect?: boolean): Promise<number>;
   /** Asks the child for its counters (what each server chooses to count). */
   stats(): Promise<Record<string, number>>;
   stop(): Promise<void>;
@@ -26,12 +29,12 @@ export async function startChild(script: string, args: string[], env: Record<str
   return {
     port,
     process: child,
-    rss: () =>
+    rss: (collect = true) =>
       new Promise<number>((resolve) => {
         child.once('message', (message: Message) => {
           if (message.type === 'rss') resolve(message.rss);
         });
-        child.send({ type: 'rss' });
+        child.send({ type: 'rss', collect });
       }),
     stats: () =>
       new Promise<Record<string, number>>((resolve) => {
@@ -50,9 +53,9 @@ export async function startChild(script: string, args: string[], env: Record<str
 
 /** For the child side: answers RSS and counter requests and reports readiness. */
 export function serveParent(port: number, stats: () => Record<string, number> = () => ({})): void {
-  process.on('message', (message: { type: string }) => {
+  process.on('message', (message: { type: string; collect?: boolean }) => {
     if (message.type === 'rss') {
-      global.gc?.();
+      if (message.collect !== false) global.gc?.();
       process.send?.({ type: 'rss', rss: process.memoryUsage().rss });
     }
     if (message.type === 'stats') {

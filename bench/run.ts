@@ -8,6 +8,7 @@ import { Browser, measureSignIns, signInOnce, type RoundTripResult } from './sig
 import { measureThrottle, type ThrottleResult } from './throttle';
 import { measureStoreMemory } from './memory';
 import { measureBrowse, measureBurst, measureFlood } from './many-instances';
+import { measureOutboxDrain } from './outbox';
 import { measureLoad, measureWritePath, type LoadTestResult, type WritePathResult } from './writes';
 
 /**
@@ -21,7 +22,7 @@ const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? '60');
 /** Pause between pages of each browsing client in the many-instances browse run. */
 const THINK_MS = Number(process.env.BENCH_THINK_MS ?? '1000');
 /** Which parts to run, e.g. BENCH_ONLY=home,throttle; all when unset. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'home,signin,writes,throttle,memory,load,burst,browse,flood').split(','));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'home,signin,writes,throttle,memory,load,burst,browse,flood,outbox').split(','));
 
 interface HomeRow {
   connections: number;
@@ -227,6 +228,18 @@ async function main(): Promise<void> {
       `| 3 instances: victim's love every second under a flood | ${flood.floodRequests} signed-out token requests, ${flood.concurrency} open | ${flood.loves.count} loves (${JSON.stringify(flood.loveStatuses)}) | ${flood.loves.p50Ms} | ${flood.loves.p99Ms} | flood took ${flood.floodSeconds.toFixed(1)} s: ${flood.floodStatuses['429'] ?? 0} got 429 (${JSON.stringify(flood.floodStatuses)}), ${flood.errors29} errors 29 | love p99 < 1,500 ms ${verdict(flood.loves.p99Ms < 1500)} |`,
     );
     console.log(`flood: ${JSON.stringify(flood)}`);
+  }
+
+  if (ONLY.has('outbox')) {
+    const drain = await measureOutboxDrain(100, 100);
+    results.outboxDrain = drain;
+    const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
+    const exactlyOnce = drain.scrobblesAtStandIn === drain.scrobbles && drain.distinctAtStandIn === drain.scrobbles && drain.outboxStates.accepted === drain.scrobbles;
+    const within = Math.abs(drain.firstToLastSeconds - drain.predictedSeconds) <= drain.predictedSeconds * 0.1;
+    lines.push(
+      `| outbox: ${drain.scrobbles.toLocaleString('en')} queued scrobbles, ${drain.people} people | sqlite, default budget, strict stand-in | drained in ${drain.drainSeconds.toFixed(1)} s from the app's start, ${drain.firstToLastSeconds.toFixed(1)} s from its first call (the rate predicts ${drain.predictedSeconds.toFixed(1)} s: ${drain.callsNeeded} calls, ${drain.backgroundSlots} background slots a second) | | | ${drain.scrobbleCalls} calls, ${drain.scrobblesAtStandIn} scrobbles at the stand-in (${drain.distinctAtStandIn} distinct), **${drain.errors29} errors 29**; file +${((drain.fileBytesQueued - drain.fileBytesBefore) / drain.scrobbles).toFixed(0)} B/scrobble with -wal, +${((drain.fileBytesCheckpointed - drain.fileBytesBefore) / drain.scrobbles).toFixed(0)} B checkpointed; app RSS ${mib(drain.rssIdleBytes)} MiB idle, ${mib(drain.rssMedianBytes)} MiB median and ${mib(drain.rssPeakBytes)} MiB peak while draining | each once, within 10% of the rate ${verdict(exactlyOnce && drain.errors29 === 0 && within)} |`,
+    );
+    console.log(`outbox: ${JSON.stringify(drain)}`);
   }
 
   console.log('\n| measure | setting | result | p50 ms | p99 ms | notes | target |');

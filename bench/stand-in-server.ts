@@ -2,7 +2,7 @@ import { serveParent } from './child';
 import { StrictStandIn } from './strict-stand-in';
 
 /** Counted methods: the reads of the signed-in home, and the writes and sign-ins the benches make. */
-export const COUNTED_METHODS = ['user.getInfo', 'user.getRecentTracks', 'user.getTopTags', 'track.love', 'auth.getToken', 'auth.getSession'] as const;
+export const COUNTED_METHODS = ['user.getInfo', 'user.getRecentTracks', 'user.getTopTags', 'track.love', 'track.scrobble', 'auth.getToken', 'auth.getSession'] as const;
 
 /**
  * The strict stand-in in its own process: in the load generator's process its answers (and so

@@ -15,6 +15,8 @@ export class StrictStandIn {
   refusedWith29 = 0;
   /** Arrivals of the last second only: the gate needs no more, and a long run stays small. */
   private readonly recent: number[] = [];
+  /** People given a session key through /bench/session-key, so their scrobbles can be counted. */
+  private readonly listeners = new Set<string>();
   private busiest = 0;
   private server: http.Server | undefined;
 
@@ -39,6 +41,17 @@ export class StrictStandIn {
     app.post('/bench/approved-token', (req, res) => {
       res.type('text').send(this.state.issueToken(typeof req.query.user === 'string' ? req.query.user : undefined));
     });
+    // For the outbox bench: a session key for any name, as a sign-in would have given it. Last.fm
+    // would know these people; the sandbox only checks that the key is one it issued.
+    app.post('/bench/session-key', (req, res) => {
+      const user = typeof req.query.user === 'string' ? req.query.user : '';
+      if (user === '') {
+        res.status(400).type('text').send('user is required');
+        return;
+      }
+      this.listeners.add(user);
+      res.type('text').send(this.state.issueSessionKey(user));
+    });
     app.use(createSandboxRouter({ state: this.state }));
     const server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -62,7 +75,24 @@ export class StrictStandIn {
       total: this.state.calls.total,
       refusedWith29: this.refusedWith29,
       busiestSecond: this.busiest,
+      ...this.scrobbleCounts(),
     };
+  }
+
+  /**
+   * Scrobbles the stand-in keeps for the /bench/session-key people, and how many of them differ
+   * in person, track or time played: fewer distinct than stored means one was sent twice.
+   */
+  private scrobbleCounts(): { scrobblesStored: number; scrobblesDistinct: number } {
+    let stored = 0;
+    const distinct = new Set<string>();
+    for (const user of this.listeners) {
+      for (const scrobble of this.state.library.of(user).scrobbles) {
+        stored += 1;
+        distinct.add(`${user}\u0000${scrobble.artist}\u0000${scrobble.track}\u0000${scrobble.timestamp}`);
+      }
+    }
+    return { scrobblesStored: stored, scrobblesDistinct: distinct.size };
   }
 
   async stop(): Promise<void> {
