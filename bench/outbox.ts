@@ -53,6 +53,8 @@ export interface OutboxDrainResult {
   fileBytesQueued: number;
   fileBytesCheckpointed: number;
   fileBytesAfterDrain: number;
+  /** Of which the -wal: it keeps its largest size until checkpointed with TRUNCATE. */
+  walBytesAfterDrain: number;
   rssIdleBytes: number;
   rssMedianBytes: number;
   rssPeakBytes: number;
@@ -60,15 +62,16 @@ export interface OutboxDrainResult {
   loadAverage: number;
 }
 
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
 function bytesOnDisk(dataDir: string): number {
-  const size = (name: string) => {
-    try {
-      return statSync(path.join(dataDir, name)).size;
-    } catch {
-      return 0;
-    }
-  };
-  return size(SQLITE_FILE) + size(`${SQLITE_FILE}-wal`);
+  return sizeOf(path.join(dataDir, SQLITE_FILE)) + sizeOf(path.join(dataDir, `${SQLITE_FILE}-wal`));
 }
 
 function median(values: number[]): number {
@@ -179,6 +182,7 @@ export async function measureOutboxDrain(people = 100, perPerson = 100): Promise
     const after = openOutbox(env);
     const outboxStates = Object.fromEntries(after.db.prepare<[], { state: string; n: number }>('SELECT state, COUNT(*) AS n FROM outbox_scrobbles GROUP BY state').all().map((row) => [row.state, row.n]));
     const fileBytesAfterDrain = bytesOnDisk(dataDir);
+    const walBytesAfterDrain = sizeOf(path.join(dataDir, `${SQLITE_FILE}-wal`));
     await after.backend.close();
 
     return {
@@ -200,6 +204,7 @@ export async function measureOutboxDrain(people = 100, perPerson = 100): Promise
       fileBytesQueued,
       fileBytesCheckpointed,
       fileBytesAfterDrain,
+      walBytesAfterDrain,
       rssIdleBytes: median(idle),
       rssMedianBytes: median(rss),
       rssPeakBytes: Math.max(...rss),
