@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { loadConfig } from '../src/config';
 import { MAX_SCROBBLES_PER_CALL } from '../src/lastfm/client';
 import type { NewScrobble } from '../src/outbox/outbox-store';
+import { keyContext } from '../src/outbox/scrobble-outbox';
 import { SqliteOutbox } from '../src/outbox/sqlite-outbox';
 import { slotLimit, SLOT_WINDOW_MS } from '../src/shared-state/shared-state';
 import { sealerFor } from '../src/stores/memory-backend';
@@ -136,7 +137,7 @@ export async function measureOutboxDrain(people = 100, perPerson = 100): Promise
     const nowSeconds = Math.floor(Date.now() / 1000);
     for (const [i, name] of names.entries()) {
       // The context ScrobbleOutbox seals each person's key under (its keyContext): another opens nothing.
-      await outbox.store.add(name, sealer.seal(keys[i] ?? '', `outbox:${name.toLowerCase()}`), scrobblesOf(name, perPerson, nowSeconds), Date.now());
+      await outbox.store.add(name, sealer.seal(keys[i] ?? '', keyContext(name)), scrobblesOf(name, perPerson, nowSeconds), Date.now());
     }
     const queueSeconds = (performance.now() - queueStarted) / 1000;
     const fileBytesQueued = bytesOnDisk(dataDir);

@@ -238,6 +238,6 @@ export class ScrobbleOutbox {
 }
 
 /** Binds a sealed key to its person: copied onto someone else's queue, it does not open. */
-function keyContext(user: string): string {
+export function keyContext(user: string): string {
   return `outbox:${user.toLowerCase()}`;
 }
