@@ -13,6 +13,8 @@ export interface UploadedFile {
 
 const tooBig = () => new HttpError(413, 'That file is too large', `A batch file may be at most ${MAX_UPLOAD_BYTES / 1024} KB (1,000 lines).`, { action: { href: '/', label: 'Back to the start page' } });
 
+const cutOff = () => new HttpError(400, 'That form could not be read', 'The upload was cut off or not a well-formed form.');
+
 /**
  * The batch form sent as multipart/form-data (with a `.txt` or `.csv` file): its fields become
  * the body, as a plain form's do, and the file `file` becomes `{ name, text }`. Anything else
@@ -33,6 +35,13 @@ export function createBatchUpload(): RequestHandler {
     }
     const body: Record<string, unknown> = {};
     let failed: HttpError | undefined;
+    // busboy may report an error and then close: answer once.
+    let answered = false;
+    const answer = (error?: HttpError): void => {
+      if (answered) return;
+      answered = true;
+      next(error);
+    };
     parser.on('field', (name, value) => {
       if (!Object.hasOwn(body, name)) body[name] = value;
     });
@@ -40,20 +49,22 @@ export function createBatchUpload(): RequestHandler {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('limit', () => (failed = tooBig()));
+      // A cut-off upload fails the file's stream too; unheard, that error would end the process.
+      stream.on('error', () => answer(cutOff()));
       stream.on('end', () => {
         // An empty file input still sends a part, with no name: the textarea is used then.
         if (name === 'file' && (info.filename ?? '') !== '') body.file = { name: info.filename ?? '', text: Buffer.concat(chunks).toString('utf8') } satisfies UploadedFile;
       });
     });
     parser.on('partsLimit', () => (failed = tooBig()));
-    parser.on('error', () => next(new HttpError(400, 'That form could not be read', 'The upload was cut off or not a well-formed form.')));
+    parser.on('error', () => answer(cutOff()));
     parser.on('close', () => {
       if (failed !== undefined) {
-        next(failed);
+        answer(failed);
         return;
       }
       req.body = body;
-      next();
+      answer();
     });
     req.pipe(parser);
   };

@@ -207,6 +207,20 @@ describe('a 1,000-line file', () => {
     expect(calls).toBe(0);
   });
 
+  it('refuses a file over 512 KB with a 413, and a cut-off upload with a 400, queueing nothing', async () => {
+    const { agent, csrf } = await signedInAgent(app, fake);
+    const big = await agent.post('/track/scrobble-batch').set('Accept', 'application/json').field('_csrf', csrf).attach('file', Buffer.alloc(600 * 1024, 'a'), 'plays.txt').expect(413);
+    expect((big.body as { error: { title: string } }).error.title).toBe('That file is too large');
+    const cut = await agent
+      .post('/track/scrobble-batch')
+      .set('Accept', 'application/json')
+      .set('Content-Type', 'multipart/form-data; boundary=xyz')
+      .send(`--xyz\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrf}\r\n--xyz\r\nContent-Disposition: form-data; name="file"; filename="p.txt"\r\n\r\na - b`);
+    expect(cut.status).toBe(400);
+    expect((await outboxOf(agent)).scrobbles).toHaveLength(0);
+    expect(calls).toBe(0);
+  });
+
   it('refuses an upload without the form token', async () => {
     const { agent } = await signedInAgent(app, fake);
     await agent.post('/track/scrobble-batch').attach('file', Buffer.from('a - b'), 'plays.txt').expect(403);
