@@ -125,9 +125,11 @@ export function loadConfig(env: Env, options: ConfigOptions = {}): Config {
     problems.push('LASTFM_API_URL/LASTFM_AUTH_URL are set but LASTFM_API_KEY is not: give the key and secret of that server too, or unset them for sandbox mode');
   }
 
-  const rateLimitPerSecond = parseRateLimit(value('LASTFM_RATE_LIMIT'), problems);
-  const timeoutMs = parseTimeout(value('LASTFM_TIMEOUT_MS'), problems);
-  const outboxRetryMaxMs = parseOutboxRetryMax(value('OUTBOX_RETRY_MAX_MS'), problems);
+  // Last.fm's terms allow about 5 calls per second per key; more risks suspension, so it is capped.
+  const rateLimitPerSecond = parseWholeNumber('LASTFM_RATE_LIMIT', value('LASTFM_RATE_LIMIT'), { min: 1, max: 50, fallback: 5, unit: 'requests per second' }, problems);
+  // How long one Last.fm call may go without an answer before it counts as failed.
+  const timeoutMs = parseWholeNumber('LASTFM_TIMEOUT_MS', value('LASTFM_TIMEOUT_MS'), { min: 100, max: 120_000, fallback: 10_000, unit: 'milliseconds' }, problems);
+  const outboxRetryMaxMs = parseWholeNumber('OUTBOX_RETRY_MAX_MS', value('OUTBOX_RETRY_MAX_MS'), { min: 100, max: 3_600_000, fallback: 60_000, unit: 'milliseconds' }, problems);
 
   let lastfm: LastfmConfig;
   if (sandbox) {
@@ -341,36 +343,15 @@ function withoutCredentials(raw: string): string {
   return raw.replace(/^([^:/?#]+:\/\/)?[^/?#]*@/, '$1***@');
 }
 
-/** Last.fm's terms allow about 5 calls per second per key; more risks suspension, so cap it. */
-function parseRateLimit(raw: string | undefined, problems: string[]): number {
-  if (raw === undefined) return 5;
-  const perSecond = Number(raw);
-  if (!/^\d+$/.test(raw) || perSecond < 1 || perSecond > 50) {
-    problems.push(`LASTFM_RATE_LIMIT must be a whole number of requests per second from 1 to 50 (got "${raw}")`);
-    return 5;
+/** A whole number within bounds, or the default with a problem naming the variable, its unit and range. */
+function parseWholeNumber(name: string, raw: string | undefined, range: { min: number; max: number; fallback: number; unit: string }, problems: string[]): number {
+  if (raw === undefined) return range.fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < range.min || value > range.max) {
+    problems.push(`${name} must be a whole number of ${range.unit} from ${range.min} to ${range.max} (got "${raw}")`);
+    return range.fallback;
   }
-  return perSecond;
-}
-
-/** How long one Last.fm call may go without an answer before it counts as failed. */
-function parseTimeout(raw: string | undefined, problems: string[]): number {
-  if (raw === undefined) return 10_000;
-  const ms = Number(raw);
-  if (!/^\d+$/.test(raw) || ms < 100 || ms > 120_000) {
-    problems.push(`LASTFM_TIMEOUT_MS must be a whole number of milliseconds from 100 to 120000 (got "${raw}")`);
-    return 10_000;
-  }
-  return ms;
-}
-
-function parseOutboxRetryMax(raw: string | undefined, problems: string[]): number {
-  if (raw === undefined) return 60_000;
-  const ms = Number(raw);
-  if (!/^\d+$/.test(raw) || ms < 100 || ms > 3_600_000) {
-    problems.push(`OUTBOX_RETRY_MAX_MS must be a whole number of milliseconds from 100 to 3600000 (got "${raw}")`);
-    return 60_000;
-  }
-  return ms;
+  return value;
 }
 
 function loopbackHost(host: string | undefined): string {

@@ -21,3 +21,14 @@ describe('LASTFM_TIMEOUT_MS', () => {
     expect(problems).toEqual([`LASTFM_TIMEOUT_MS must be a whole number of milliseconds from 100 to 120000 (got "${value}")`]);
   });
 });
+
+describe('OUTBOX_RETRY_MAX_MS', () => {
+  it('defaults to a minute and takes 100 to 3600000 ms', () => {
+    expect(loadConfig({}).lastfm.outboxRetryMaxMs).toBe(60_000);
+    expect(loadConfig({ OUTBOX_RETRY_MAX_MS: '3600000' }).lastfm.outboxRetryMaxMs).toBe(3_600_000);
+  });
+
+  it.each(['99', '3600001', '1m'])('refuses %s with one line naming the variable', (value) => {
+    expect(() => loadConfig({ OUTBOX_RETRY_MAX_MS: value })).toThrow(`OUTBOX_RETRY_MAX_MS must be a whole number of milliseconds from 100 to 3600000 (got "${value}")`);
+  });
+});
