@@ -11,9 +11,12 @@ export function answerToJson(answer: Answer): string {
   return JSON.stringify(elementsToJson(answer));
 }
 
-/** `{"error": N, "message": "..."}`: not the mapped XML, Last.fm writes errors this way. */
+/**
+ * `{"error": N, "message": "..."}`: not the mapped XML, Last.fm writes errors this way. Its error
+ * 6 (often "User not found") also carries an empty `links` list, which strict clients expect.
+ */
 export function errorToJson(code: number, message: string): string {
-  return JSON.stringify({ error: code, message });
+  return JSON.stringify(code === 6 ? { error: code, message, links: [] } : { error: code, message });
 }
 
 function elementsToJson(elements: Elements): { [key: string]: JsonValue } {

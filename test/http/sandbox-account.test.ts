@@ -121,7 +121,7 @@ describe('sandbox reads', () => {
 
   it('user.getRecentTracks with nothing scrobbled answers an empty list; an unknown user is error 6', async () => {
     expect((await recent()).recenttracks.track).toEqual([]);
-    expect((await get({ method: 'user.getInfo', user: 'nobody' }).expect(200)).body).toEqual({ error: 6, message: 'User not found' });
+    expect((await get({ method: 'user.getInfo', user: 'nobody' }).expect(200)).body).toEqual({ error: 6, message: 'User not found', links: [] });
   });
 });
 
