@@ -209,7 +209,7 @@ describe('sandbox errors in both formats', () => {
     expect(json.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(xml.headers['content-type']).toBe('text/xml; charset=utf-8');
     const { message } = json.body as { message: string };
-    expect(json.body).toEqual({ error: code, message: expect.any(String) as unknown });
+    expect(json.body).toEqual({ error: code, message: expect.any(String) as unknown, ...(code === 6 ? { links: [] } : {}) });
     expect(lfmError(xml.text)).toEqual({ code, message });
   });
 
