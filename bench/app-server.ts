@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { LastfmClient } from '../src/lastfm/client';
+import { LastfmTransport } from '../src/lastfm/transport';
 import { createSigner } from '../src/lastfm/signature';
 import { createLogger } from '../src/logger';
 import { DEMO_ACCOUNTS } from '../src/sandbox/credentials';
@@ -33,13 +34,15 @@ async function main(): Promise<void> {
   const lastfm =
     process.env.BENCH_UNTHROTTLED === '1'
       ? new LastfmClient({
-          apiKey: config.lastfm.apiKey,
-          apiUrl: config.lastfm.apiUrl,
+          transport: new LastfmTransport({
+            apiKey: config.lastfm.apiKey,
+            apiUrl: config.lastfm.apiUrl,
+            signer: createSigner(config.lastfm.sharedSecret),
+            userAgent: 'lastfm-sign-in-bench/1',
+            timeoutMs: config.lastfm.timeoutMs,
+            rateLimitPerSecond: 1_000_000,
+          }),
           authUrl: config.lastfm.authUrl,
-          signer: createSigner(config.lastfm.sharedSecret),
-          userAgent: 'lastfm-sign-in-bench/1',
-          timeoutMs: config.lastfm.timeoutMs,
-          rateLimitPerSecond: 1_000_000,
         })
       : undefined;
   const app = createApp(config, { logger: createLogger({ level: 'silent' }), sandboxState, ...(lastfm === undefined ? {} : { lastfm }) });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../src/config';
-import { MAX_SCROBBLES_PER_CALL } from '../src/lastfm/client';
+import { MAX_SCROBBLES_PER_CALL } from '../src/lastfm/call-params';
 import type { NewScrobble } from '../src/outbox/outbox-store';
 import { keyContext } from '../src/outbox/scrobble-outbox';
 import { SqliteOutbox } from '../src/outbox/sqlite-outbox';

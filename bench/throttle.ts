@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { LastfmClient } from '../src/lastfm/client';
+import { LastfmTransport } from '../src/lastfm/transport';
 import { createSigner } from '../src/lastfm/signature';
 import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from '../src/sandbox/credentials';
 import { createSandboxRouter } from '../src/sandbox/router';
@@ -49,12 +50,14 @@ export async function measureThrottle(writes = 200, limit = 5): Promise<Throttle
   const port = (server.address() as AddressInfo).port;
 
   const client = new LastfmClient({
-    apiKey: SANDBOX_API_KEY,
-    apiUrl: `http://127.0.0.1:${port}/2.0/`,
+    transport: new LastfmTransport({
+      apiKey: SANDBOX_API_KEY,
+      apiUrl: `http://127.0.0.1:${port}/2.0/`,
+      signer: createSigner(SANDBOX_SHARED_SECRET),
+      userAgent: 'lastfm-sign-in-bench/1',
+      timeoutMs: 10_000,
+    }),
     authUrl: `http://127.0.0.1:${port}/api/auth/`,
-    signer: createSigner(SANDBOX_SHARED_SECRET),
-    userAgent: 'lastfm-sign-in-bench/1',
-    timeoutMs: 10_000,
   });
 
   let otherErrors = 0;

@@ -6,6 +6,7 @@ import ejs from 'ejs';
 import helmet from 'helmet';
 import type { Config } from './config';
 import { LastfmClient } from './lastfm/client';
+import { LastfmTransport } from './lastfm/transport';
 import { systemClock, type Clock } from './lastfm/clock';
 import { CallScheduler } from './lastfm/scheduler';
 import { createSharedState } from './shared-state/create-shared-state';
@@ -98,18 +99,20 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   const lastfm =
     deps.lastfm ??
     new LastfmClient({
-      apiKey: config.lastfm.apiKey,
-      apiUrl: config.lastfm.apiUrl,
+      transport: new LastfmTransport({
+        apiKey: config.lastfm.apiKey,
+        apiUrl: config.lastfm.apiUrl,
+        signer: createSigner(config.lastfm.sharedSecret),
+        userAgent: `${packageJson.name}/${packageJson.version} (+${config.publicUrl.href})`,
+        timeoutMs: config.lastfm.timeoutMs,
+        onCall: (event, reqId) => logger[event.outcome === 'ok' ? 'info' : 'warn']({ reqId, lastfm: event }, `Last.fm ${event.method} ${event.outcome}`),
+        // In one process every slot is freed here, which wakes the scheduler; other instances free theirs unseen.
+        scheduler: new CallScheduler({ budget: shared.budget, clock, ...(shared.kind === 'memory' ? { maxPollMs: Number.POSITIVE_INFINITY } : {}) }),
+        ...(deps.lastfmRateLimitBackOffMs === undefined ? {} : { rateLimitBackOffMs: deps.lastfmRateLimitBackOffMs }),
+      }),
       authUrl: config.lastfm.authUrl,
-      signer: createSigner(config.lastfm.sharedSecret),
-      userAgent: `${packageJson.name}/${packageJson.version} (+${config.publicUrl.href})`,
-      timeoutMs: config.lastfm.timeoutMs,
-      onCall: (event, reqId) => logger[event.outcome === 'ok' ? 'info' : 'warn']({ reqId, lastfm: event }, `Last.fm ${event.method} ${event.outcome}`),
-      // In one process every slot is freed here, which wakes the scheduler; other instances free theirs unseen.
-      scheduler: new CallScheduler({ budget: shared.budget, clock, ...(shared.kind === 'memory' ? { maxPollMs: Number.POSITIVE_INFINITY } : {}) }),
       clock,
       ...(deps.lastfmRetryPolicy === undefined ? {} : { retryPolicy: deps.lastfmRetryPolicy }),
-      ...(deps.lastfmRateLimitBackOffMs === undefined ? {} : { rateLimitBackOffMs: deps.lastfmRateLimitBackOffMs }),
     });
   const store = sessions.store;
   const readCache = new UserReadCache(shared.reads, now);

@@ -23,8 +23,9 @@ export interface RetryOptions {
 }
 
 /**
- * The delay before retry number `retry` (1-based): exponential with "full jitter", so many clients
- * that failed together do not all come back at the same moment.
+ * The delay before retry number `retry` (1-based): exponential with "equal jitter" (half the
+ * ceiling fixed, half random), so many clients that failed together do not all come back at the
+ * same moment, and none comes back at once.
  */
 export function backoffDelay(retry: number, policy: RetryPolicy, random: () => number): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));

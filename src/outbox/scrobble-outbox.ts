@@ -6,7 +6,7 @@ import type { ScrobbleItem } from '../lastfm/user-data';
 import type { Logger } from '../logger';
 import type { CallPriority } from '../shared-state/shared-state';
 import type { KeySealer } from '../stores/key-sealer';
-import { MAX_SCROBBLES_PER_CALL } from '../lastfm/client';
+import { MAX_SCROBBLES_PER_CALL } from '../lastfm/call-params';
 import { DEFAULT_BACKOFF, HELD_REASON, TOO_OLD_REASON, answeredOutcome, failedOutcome, retryDelay, type Backoff } from './delivery-outcome';
 import type { Claim, ClaimOutcome, OutboxStore, OutboxView, Settled, StoredScrobble } from './outbox-store';
 

@@ -1,4 +1,4 @@
-import { MAX_TAGS_PER_CALL, type TagTarget } from '../lastfm/client';
+import { MAX_TAGS_PER_CALL, type TagTarget } from '../lastfm/call-params';
 import type { ScrobbleItem } from '../lastfm/user-data';
 import { badInput, optionalString } from './input';
 

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LastfmClient } from '../../src/lastfm/client';
+import { LastfmTransport } from '../../src/lastfm/transport';
 import { createSigner } from '../../src/lastfm/signature';
 import { LastfmUnavailableError } from '../../src/errors';
 import { instantClock } from '../helpers/account';
@@ -31,7 +32,7 @@ afterEach(async () => {
 });
 
 function clientFor(apiUrl: string, timeoutMs: number): LastfmClient {
-  return new LastfmClient({ apiKey: FAKE_API_KEY, apiUrl, authUrl: 'http://127.0.0.1:1/api/auth/', signer: createSigner(FAKE_SECRET), userAgent: 'test/1.0', timeoutMs, clock: instantClock() });
+  return new LastfmClient({ transport: new LastfmTransport({ apiKey: FAKE_API_KEY, apiUrl, signer: createSigner(FAKE_SECRET), userAgent: 'test/1.0', timeoutMs }), authUrl: 'http://127.0.0.1:1/api/auth/', clock: instantClock() });
 }
 
 async function failure(call: Promise<unknown>): Promise<LastfmUnavailableError> {

@@ -1,4 +1,5 @@
 import { LastfmClient } from '../../src/lastfm/client';
+import { LastfmTransport } from '../../src/lastfm/transport';
 import { createSigner } from '../../src/lastfm/signature';
 import { instantClock, teachAccountMethods } from '../helpers/account';
 import { FAKE_API_KEY, FAKE_SECRET, FakeLastfm } from '../helpers/fake-lastfm';
@@ -9,7 +10,7 @@ let client: LastfmClient;
 beforeEach(async () => {
   fake = await new FakeLastfm().start();
   teachAccountMethods(fake);
-  client = new LastfmClient({ apiKey: FAKE_API_KEY, apiUrl: fake.apiUrl, authUrl: fake.authUrl, signer: createSigner(FAKE_SECRET), userAgent: 'test/1.0', timeoutMs: 2000, clock: instantClock() });
+  client = new LastfmClient({ transport: new LastfmTransport({ apiKey: FAKE_API_KEY, apiUrl: fake.apiUrl, signer: createSigner(FAKE_SECRET), userAgent: 'test/1.0', timeoutMs: 2000 }), authUrl: fake.authUrl, clock: instantClock() });
 });
 
 afterEach(async () => {
@@ -52,14 +53,16 @@ describe('LastfmClient.forRequest', () => {
   it('reports each call with the id of the request it was made for, and shares the back-off after error 29', async () => {
     const events: [string, string | undefined][] = [];
     const shared = new LastfmClient({
-      apiKey: FAKE_API_KEY,
-      apiUrl: fake.apiUrl,
+      transport: new LastfmTransport({
+        apiKey: FAKE_API_KEY,
+        apiUrl: fake.apiUrl,
+        signer: createSigner(FAKE_SECRET),
+        userAgent: 'test/1.0',
+        timeoutMs: 2000,
+        onCall: (event, requestId) => events.push([event.outcome, requestId]),
+      }),
       authUrl: fake.authUrl,
-      signer: createSigner(FAKE_SECRET),
-      userAgent: 'test/1.0',
-      timeoutMs: 2000,
       clock: instantClock(),
-      onCall: (event, requestId) => events.push([event.outcome, requestId]),
     });
     await shared.forRequest('first').getProfile('rj');
     fake.replyNextError(29, 'Rate limit exceeded');

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { loadConfig } from '../../src/config';
 import { LastfmError, LastfmUnavailableError } from '../../src/errors';
 import { LastfmClient } from '../../src/lastfm/client';
+import { LastfmTransport } from '../../src/lastfm/transport';
 import { createSigner } from '../../src/lastfm/signature';
 import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from '../../src/sandbox/credentials';
 import { SandboxState } from '../../src/sandbox/state';
@@ -153,7 +154,11 @@ describe('sandbox fault switches', () => {
     });
     beforeEach(() => {
       liveState.faults.clear();
-      client = new LastfmClient({ apiKey: SANDBOX_API_KEY, apiUrl: server.config.lastfm.apiUrl, authUrl: server.config.lastfm.authUrl, signer: createSigner(SANDBOX_SHARED_SECRET), userAgent: 'test/1.0', timeoutMs: 300, clock: instantClock() });
+      client = new LastfmClient({
+        transport: new LastfmTransport({ apiKey: SANDBOX_API_KEY, apiUrl: server.config.lastfm.apiUrl, signer: createSigner(SANDBOX_SHARED_SECRET), userAgent: 'test/1.0', timeoutMs: 300 }),
+        authUrl: server.config.lastfm.authUrl,
+        clock: instantClock(),
+      });
     });
 
     it('a dropped connection is a network failure, retried for a read', async () => {

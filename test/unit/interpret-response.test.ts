@@ -1,4 +1,4 @@
-import { interpretResponse } from '../../src/lastfm/client';
+import { interpretResponse } from '../../src/lastfm/interpret';
 import { LastfmError, LastfmUnavailableError } from '../../src/errors';
 
 describe('interpretResponse', () => {

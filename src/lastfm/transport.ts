@@ -1,0 +1,170 @@
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import { LastfmError, LastfmUnavailableError } from '../errors';
+import { MemoryBudget } from '../shared-state/memory-state';
+import type { CallPriority } from '../shared-state/shared-state';
+import { reported, type CallListener } from './call-events';
+import { systemClock } from './clock';
+import { interpretResponse } from './interpret';
+import type { JsonObject } from './parse';
+import { CallScheduler } from './scheduler';
+import { cleanParams, type Params, type Signer } from './signature';
+
+export interface TransportOptions {
+  apiKey: string;
+  apiUrl: string;
+  signer: Signer;
+  userAgent: string;
+  /** The longest one call may take, from sending to the last byte of the answer. */
+  timeoutMs: number;
+  /** Overrides the keep-alive axios instance (tests). */
+  http?: AxiosInstance;
+  /** Told about every web service call once it ends (for logs), with the id of the request that made it. */
+  onCall?: CallListener;
+  /**
+   * Decides when each call may go, over the call budget every instance shares. Without one, the
+   * transport keeps a budget of its own of `rateLimitPerSecond` (default 5) calls per second.
+   */
+  scheduler?: CallScheduler;
+  rateLimitPerSecond?: number;
+  /** How long to send nothing after Last.fm answers error 29 (default 30 s). */
+  rateLimitBackOffMs?: number;
+}
+
+export interface SendOptions {
+  httpMethod: 'GET' | 'POST';
+  /** Overrides the priority the method and parameters imply (the outbox's background deliveries). */
+  priority?: CallPriority;
+  /** Runs once a slot is granted, just before sending; a throw abandons the call unsent. */
+  beforeSend?: () => Promise<void>;
+  /** A shorter limit than the transport's for this one call (the /setup check). */
+  timeoutMs?: number;
+}
+
+/** Last.fm's answer as it came, before it is read. */
+export interface RawAnswer {
+  status: number;
+  data: unknown;
+}
+
+/** Far above any answer this app asks for; a bigger one is refused rather than read into memory. */
+const MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Carries calls to Last.fm's web service: signs every call (Last.fm accepts a signature on reads
+ * too), waits for a slot from the scheduler, sends within a whole-call time limit, reads the answer
+ * and pauses every instance after error 29. Anything carrying a session key or password goes in a
+ * POST body so it never appears in a URL (and so in no proxy or server log).
+ */
+export class LastfmTransport {
+  readonly apiKey: string;
+  readonly apiUrl: string;
+  private readonly signer: Signer;
+  private readonly http: AxiosInstance;
+  private readonly onCall: CallListener | undefined;
+  private readonly scheduler: CallScheduler;
+  private readonly rateLimitBackOffMs: number;
+  private readonly timeoutMs: number;
+  /** Set only on the views `forRequest` makes. */
+  private requestId: string | undefined;
+  private caller: string | undefined;
+
+  constructor(options: TransportOptions) {
+    this.apiKey = options.apiKey;
+    this.apiUrl = options.apiUrl;
+    this.signer = options.signer;
+    this.onCall = options.onCall;
+    this.timeoutMs = options.timeoutMs;
+    this.rateLimitBackOffMs = options.rateLimitBackOffMs ?? 30_000;
+    this.scheduler =
+      options.scheduler ??
+      new CallScheduler({ budget: new MemoryBudget({ perSecond: options.rateLimitPerSecond ?? 5, leaseMs: options.timeoutMs + 1000 }, Date.now), clock: systemClock });
+    this.http = options.http ?? keepAliveHttp(options.userAgent, options.timeoutMs);
+  }
+
+  /**
+   * This transport for one incoming request: its calls reach `onCall` with that request's id, and
+   * the scheduler counts them against `caller` (the browser session, or the address when signed
+   * out), so no one caller can fill the queue. It is a view on this object (its prototype), so
+   * connections, scheduler and back-off stay shared. The id is passed this way rather than through
+   * AsyncLocalStorage, whose promise hooks on Node 20 cost every promise in the process: about a
+   * tenth of a page view's CPU.
+   */
+  forRequest(requestId: string | undefined, caller?: string): LastfmTransport {
+    const scoped = Object.create(this) as LastfmTransport;
+    scoped.requestId = requestId;
+    scoped.caller = caller;
+    return scoped;
+  }
+
+  /** One call, reported to `onCall`: Last.fm's answer as JSON, or LastfmError / LastfmUnavailableError. */
+  call(method: string, params: Params, options: SendOptions): Promise<JsonObject> {
+    return reported(method, this.requestId, this.onCall, async () => {
+      const { status, data } = await this.exchange(method, params, options);
+      try {
+        return interpretResponse(method, status, data);
+      } catch (error) {
+        if (error instanceof LastfmError && error.code === 29) await this.scheduler.backOff(this.rateLimitBackOffMs).catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  /** Signs, waits for a slot and sends; the answer is returned unread, whatever its status. */
+  async exchange(method: string, params: Params, options: SendOptions): Promise<RawAnswer> {
+    const all = { ...this.signer.sign(cleanParams({ ...params, method, api_key: this.apiKey })), format: 'json' };
+    const httpMethod = 'sk' in all || 'password' in all ? 'POST' : options.httpMethod;
+    const encoded = new URLSearchParams(all).toString();
+
+    const release = await this.scheduler.acquire({ method, priority: options.priority ?? priorityOf(method, all), caller: this.caller });
+    try {
+      await options.beforeSend?.();
+    } catch (error) {
+      release();
+      throw error;
+    }
+    try {
+      // axios's `timeout` only notices an idle socket; this bounds the whole call, so a server
+      // that trickles bytes cannot hold it open.
+      const signal = AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs);
+      const response =
+        httpMethod === 'POST'
+          ? await this.http.post<unknown>(this.apiUrl, encoded, { headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' }, signal })
+          : await this.http.get<unknown>(`${this.apiUrl}?${encoded}`, { signal });
+      return { status: response.status, data: response.data };
+    } catch (error) {
+      const timedOut = isAxiosError(error) && (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT' || error.code === 'ERR_CANCELED');
+      // The axios error is not kept as `cause`: its config holds the signed body (token, password, sk).
+      throw new LastfmUnavailableError(timedOut ? 'timeout' : 'network', method, { detail: isAxiosError(error) ? error.code : 'request failed' });
+    } finally {
+      release();
+    }
+  }
+}
+
+/**
+ * Sign-in exchanges first, then writes (they carry the session key), then reads. A desktop token
+ * (auth.getToken) counts as a read: nobody is signed in by it yet, and anyone can ask for one,
+ * so a flood of them must not go before other people's writes.
+ */
+function priorityOf(method: string, params: Params): CallPriority {
+  if (method === 'auth.getSession' || method === 'auth.getMobileSession') return 'sign-in';
+  return 'sk' in params ? 'write' : 'read';
+}
+
+function keepAliveHttp(userAgent: string, timeoutMs: number): AxiosInstance {
+  return axios.create({
+    timeout: timeoutMs,
+    httpAgent: new http.Agent({ keepAlive: true, maxSockets: 32 }),
+    httpsAgent: new https.Agent({ keepAlive: true, maxSockets: 32 }),
+    headers: { 'User-Agent': userAgent, Accept: 'application/json' },
+    // The body is read whatever the status: Last.fm sends errors with 200, 4xx and 5xx alike.
+    validateStatus: () => true,
+    responseType: 'text',
+    transformResponse: [(data: unknown) => data],
+    maxRedirects: 0,
+    maxContentLength: MAX_RESPONSE_BYTES,
+    maxBodyLength: MAX_RESPONSE_BYTES,
+  });
+}
