@@ -189,7 +189,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   );
   site.use(createSiteLocals(config));
   site.use(createHealthRouter({ ready: () => sessions.ping() }));
-  if (config.setupPage) site.use(createSetupRouter(config, sessions.kind, outbox.kind));
+  if (config.setupPage) site.use(createSetupRouter(config, sessions.kind, outbox.kind, lastfm));
   if (config.sandbox) {
     // Images are served from this app's own origin, so the CSP's 'self' covers them.
     const imageBaseUrl = new URL('images/sandbox/', config.publicUrl).href;

@@ -45,12 +45,15 @@ export class LastfmUnavailableError extends Error {
   readonly reason: UnavailableReason;
   readonly method: string;
   readonly httpStatus: number | undefined;
+  /** What went wrong underneath, when known: a system error code such as ECONNREFUSED. */
+  readonly detail: string | undefined;
 
   constructor(reason: UnavailableReason, method: string, options: { httpStatus?: number; cause?: unknown; detail?: string } = {}) {
     super(`Last.fm ${method} unavailable (${reason}${options.detail ? `: ${options.detail}` : ''})`, { cause: options.cause });
     this.reason = reason;
     this.method = method;
     this.httpStatus = options.httpStatus;
+    this.detail = options.detail;
   }
 }
 

@@ -2,6 +2,7 @@ import { LastfmUnavailableError } from '../errors';
 import type { CallPriority } from '../shared-state/shared-state';
 import { systemClock, type Clock } from './clock';
 import { field, integer, text, type JsonObject } from './parse';
+import { probeLastfm, type ProbeResult } from './probe';
 import { retryable, type RetryClass } from './retry-class';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry';
 import { MAX_SCROBBLES_PER_CALL, MAX_TAGS_PER_CALL, scrobbleParams, tagTargetParams, type TagTarget } from './call-params';
@@ -96,6 +97,11 @@ export class LastfmClient {
   /** Password flow: always a POST, so the password never lands in a URL. */
   async getMobileSession(username: string, password: string): Promise<LastfmSession> {
     return parseSession(await this.transport.call('auth.getMobileSession', { username, password }, { httpMethod: 'POST' }), 'auth.getMobileSession');
+  }
+
+  /** /setup's check that the key and secret are accepted: one auth.getToken, never retried, within `timeoutMs`. */
+  probe(timeoutMs: number): Promise<ProbeResult> {
+    return probeLastfm(this.transport, timeoutMs);
   }
 
   /** Public profile data; a read, so signed but without the session key. */

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Config, SessionStoreKind } from '../config';
-import { probeLastfm, type ProbeResult } from '../lastfm/probe';
-import { createSigner } from '../lastfm/signature';
+import type { LastfmClient } from '../lastfm/client';
+import type { ProbeResult } from '../lastfm/probe';
 import { checkSetup, viewRequest } from '../setup-check';
 
 /** Short, so the page answers even when Last.fm does not. */
@@ -14,17 +14,9 @@ const PROBE_TIMEOUT_MS = 3000;
 const PROBE_REUSE_MS = 30_000;
 
 /** GET /setup: what the app computed and saw, for whoever is putting it behind a proxy. */
-export function createSetupRouter(config: Config, sessionStore: SessionStoreKind, outbox: SessionStoreKind): Router {
+export function createSetupRouter(config: Config, sessionStore: SessionStoreKind, outbox: SessionStoreKind, lastfm: Pick<LastfmClient, 'probe'>): Router {
   const router = Router();
-  const checkLastfm = reused(PROBE_REUSE_MS, () =>
-    probeLastfm({
-      apiUrl: config.lastfm.apiUrl,
-      apiKey: config.lastfm.apiKey,
-      signer: createSigner(config.lastfm.sharedSecret),
-      timeoutMs: Math.min(PROBE_TIMEOUT_MS, config.lastfm.timeoutMs),
-      userAgent: `lastfm-sign-in setup check (+${config.publicUrl.href})`,
-    }),
-  );
+  const checkLastfm = reused(PROBE_REUSE_MS, () => lastfm.probe(Math.min(PROBE_TIMEOUT_MS, config.lastfm.timeoutMs)));
   router.get('/setup', async (req, res) => {
     const report = checkSetup(config, viewRequest(req, res.locals.prefixStripped === true), sessionStore, await checkLastfm());
     res.set('Cache-Control', 'no-store');
