@@ -50,6 +50,7 @@ export interface RawAnswer {
 
 /** Far above any answer this app asks for; a bigger one is refused rather than read into memory. */
 const MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
+const DEFAULT_RATE_LIMIT_BACK_OFF_MS = 30_000;
 
 /**
  * Carries calls to Last.fm's web service: signs every call (Last.fm accepts a signature on reads
@@ -60,23 +61,15 @@ const MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
 export class LastfmTransport {
   readonly apiKey: string;
   readonly apiUrl: string;
-  private readonly signer: Signer;
   private readonly http: AxiosInstance;
-  private readonly onCall: CallListener | undefined;
   private readonly scheduler: CallScheduler;
-  private readonly rateLimitBackOffMs: number;
-  private readonly timeoutMs: number;
   /** Set only on the views `forRequest` makes. */
   private requestId: string | undefined;
   private caller: string | undefined;
 
-  constructor(options: TransportOptions) {
+  constructor(private readonly options: TransportOptions) {
     this.apiKey = options.apiKey;
     this.apiUrl = options.apiUrl;
-    this.signer = options.signer;
-    this.onCall = options.onCall;
-    this.timeoutMs = options.timeoutMs;
-    this.rateLimitBackOffMs = options.rateLimitBackOffMs ?? 30_000;
     this.scheduler =
       options.scheduler ??
       new CallScheduler({ budget: new MemoryBudget({ perSecond: options.rateLimitPerSecond ?? 5, leaseMs: options.timeoutMs + 1000 }, Date.now), clock: systemClock });
@@ -100,12 +93,12 @@ export class LastfmTransport {
 
   /** One call, reported to `onCall`: Last.fm's answer as JSON, or LastfmError / LastfmUnavailableError. */
   call(method: string, params: Params, options: SendOptions): Promise<JsonObject> {
-    return reported(method, this.requestId, this.onCall, async () => {
+    return reported(method, this.requestId, this.options.onCall, async () => {
       const { status, data } = await this.exchange(method, params, options);
       try {
         return interpretResponse(method, status, data);
       } catch (error) {
-        if (error instanceof LastfmError && error.code === 29) await this.scheduler.backOff(this.rateLimitBackOffMs).catch(() => undefined);
+        if (error instanceof LastfmError && error.code === 29) await this.scheduler.backOff(this.options.rateLimitBackOffMs ?? DEFAULT_RATE_LIMIT_BACK_OFF_MS).catch(() => undefined);
         throw error;
       }
     });
@@ -113,7 +106,7 @@ export class LastfmTransport {
 
   /** Signs, waits for a slot and sends; the answer is returned unread, whatever its status. */
   async exchange(method: string, params: Params, options: SendOptions): Promise<RawAnswer> {
-    const all = { ...this.signer.sign(cleanParams({ ...params, method, api_key: this.apiKey })), format: 'json' };
+    const all = { ...this.options.signer.sign(cleanParams({ ...params, method, api_key: this.apiKey })), format: 'json' };
     const httpMethod = 'sk' in all || 'password' in all ? 'POST' : options.httpMethod;
     const encoded = new URLSearchParams(all).toString();
 
@@ -127,7 +120,7 @@ export class LastfmTransport {
     try {
       // axios's `timeout` only notices an idle socket; this bounds the whole call, so a server
       // that trickles bytes cannot hold it open.
-      const signal = AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs);
+      const signal = AbortSignal.timeout(options.timeoutMs ?? this.options.timeoutMs);
       const response =
         httpMethod === 'POST'
           ? await this.http.post<unknown>(this.apiUrl, encoded, { headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' }, signal })
