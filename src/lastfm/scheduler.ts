@@ -100,16 +100,6 @@ export class CallScheduler {
     });
   }
 
-  /** Runs `send` once the budget allows, holding its slot until it settles. */
-  async run<T>(ticket: CallTicket, send: () => Promise<T>): Promise<T> {
-    const release = await this.acquire(ticket);
-    try {
-      return await send();
-    } finally {
-      release();
-    }
-  }
-
   /** Last.fm answered 29: every instance stops sending for `ms`. */
   backOff(ms: number): Promise<void> {
     return this.budget.backOff(ms);
