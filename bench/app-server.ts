@@ -5,6 +5,11 @@ import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { LastfmClient } from '../src/lastfm/client';
 import { LastfmTransport } from '../src/lastfm/transport';
+import { createLastfmClient } from '../src/lastfm/create-client';
+import { UserReadCache } from '../src/lastfm/read-cache';
+import { startScrobbleOutbox } from '../src/outbox/start-outbox';
+import { createSharedState } from '../src/shared-state/create-shared-state';
+import { createMemoryBackend } from '../src/stores/memory-backend';
 import { createSigner } from '../src/lastfm/signature';
 import { createLogger } from '../src/logger';
 import { DEMO_ACCOUNTS } from '../src/sandbox/credentials';
@@ -31,6 +36,10 @@ async function main(): Promise<void> {
     SESSION_STORE: process.env.BENCH_STORE ?? 'memory',
   });
   const sandboxState = new SandboxState();
+  const logger = createLogger({ level: 'silent' });
+  // Memory sessions whatever SESSION_STORE says, as this bench has always measured.
+  const sessions = createMemoryBackend(config);
+  const shared = createSharedState(config, sessions);
   const lastfm =
     process.env.BENCH_UNTHROTTLED === '1'
       ? new LastfmClient({
@@ -44,8 +53,10 @@ async function main(): Promise<void> {
           }),
           authUrl: config.lastfm.authUrl,
         })
-      : undefined;
-  const app = createApp(config, { logger: createLogger({ level: 'silent' }), sandboxState, ...(lastfm === undefined ? {} : { lastfm }) });
+      : createLastfmClient(config, shared, logger);
+  const readCache = new UserReadCache(shared.reads);
+  const outbox = startScrobbleOutbox(config, { sessions, lastfm, cache: readCache, logger });
+  const app = createApp(config, { sessions, shared, lastfm, readCache, outbox, logger, sandboxState });
 
   // The app calls its own built-in stand-in; sockets that carry web service calls are the upstream ones.
   const upstreamSockets = new WeakSet<Socket>();

@@ -5,6 +5,9 @@ import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import { createSessionStore } from '../src/stores/create-session-store';
 import { createSharedState } from '../src/shared-state/create-shared-state';
+import { createLastfmClient } from '../src/lastfm/create-client';
+import { UserReadCache } from '../src/lastfm/read-cache';
+import { startScrobbleOutbox } from '../src/outbox/start-outbox';
 import { serveParent } from './child';
 
 /**
@@ -26,7 +29,11 @@ async function main(): Promise<void> {
   });
   const logger = createLogger({ level: 'silent' });
   const sessions = await createSessionStore(config, { logger });
-  const app = createApp(config, { logger, sessions, shared: createSharedState(config, sessions) });
+  const shared = createSharedState(config, sessions);
+  const lastfm = createLastfmClient(config, shared, logger);
+  const readCache = new UserReadCache(shared.reads);
+  const outbox = startScrobbleOutbox(config, { sessions, lastfm, cache: readCache, logger });
+  const app = createApp(config, { sessions, shared, lastfm, readCache, outbox, logger });
   server.on('request', app);
   serveParent(port);
 }

@@ -1,19 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
-import type { Store } from 'express-session';
 import ejs from 'ejs';
 import helmet from 'helmet';
 import type { Config } from './config';
-import { LastfmClient } from './lastfm/client';
-import { LastfmTransport } from './lastfm/transport';
-import { systemClock, type Clock } from './lastfm/clock';
-import { CallScheduler } from './lastfm/scheduler';
-import { createSharedState } from './shared-state/create-shared-state';
+import type { LastfmClient } from './lastfm/client';
+import type { UserReadCache } from './lastfm/read-cache';
 import type { SharedState } from './shared-state/shared-state';
-import type { RetryPolicy } from './lastfm/retry';
-import { createSigner } from './lastfm/signature';
-import { createLogger, type Logger } from './logger';
+import type { Logger } from './logger';
+import { PROJECT_ROOT as ROOT } from './project-root';
 import { createBodyParser } from './middleware/body';
 import { verifyCsrf } from './middleware/csrf';
 import { restoreBasePath } from './middleware/base-path';
@@ -22,14 +16,13 @@ import { createSiteLocals, sessionLocals } from './middleware/locals';
 import { noStoreWhenSignedIn } from './middleware/no-store';
 import { keepSignOutsSignedOut } from './middleware/signed-out-stays';
 import { createRequestLogger } from './middleware/request-log';
-import { UserReadCache } from './lastfm/read-cache';
 import { signedInOnly } from './routes/account';
 import { createAccountHome } from './routes/account-home';
 import { createAuthRouter } from './routes/auth';
 import { createDesktopRouter } from './routes/desktop';
 import { createHealthRouter } from './routes/health';
 import { createHomeRouter } from './routes/home';
-import { createMobileRouter, type MobileLimits } from './routes/mobile';
+import { createMobileRouter, mobileAttempts, type MobileAttempts } from './routes/mobile';
 import { createSetupRouter } from './routes/setup';
 import { createTagsRouter } from './routes/tags';
 import { createTracksRouter } from './routes/tracks';
@@ -39,101 +32,41 @@ import { createSessionMiddleware } from './session';
 import { createEndedSessionCheck } from './middleware/ended-sessions';
 import { createSignOutEverywhereRouter } from './routes/sign-out-everywhere';
 import type { SessionBackend } from './stores/backend';
-import { createMemoryBackend, sealerFor } from './stores/memory-backend';
-import { createOutboxStore } from './outbox/create-outbox';
-import type { OutboxStore } from './outbox/outbox-store';
-import { ScrobbleOutbox } from './outbox/scrobble-outbox';
-import { DEFAULT_BACKOFF, type Backoff } from './outbox/delivery-outcome';
+import type { ScrobbleOutbox } from './outbox/scrobble-outbox';
 import { createBatchUpload } from './middleware/batch-upload';
 
+/**
+ * What the app works with, built by whoever runs it (src/server.ts, the test helpers, the
+ * benches): createApp wires them to routes and starts or stops none of them.
+ */
 export interface AppDeps {
-  lastfm?: LastfmClient;
-  /** Cross-request state (call budget, attempt counters, exchange guard, reads); memory when absent. */
-  shared?: SharedState;
-  sessionStore?: Store;
-  /** The opened session store (createSessionStore); without it, memory around `sessionStore`. */
-  sessions?: SessionBackend;
-  logger?: Logger;
-  /** The sandbox's memory, so tests can look at or age it. */
-  sandboxState?: SandboxState;
+  /** The opened session store (createSessionStore, or createMemoryBackend). */
+  sessions: SessionBackend;
+  /** Cross-request state (call budget, attempt counters, exchange guard, reads): createSharedState. */
+  shared: SharedState;
+  /** createLastfmClient, over `shared`'s call budget. */
+  lastfm: LastfmClient;
+  /** Each person's reads over `shared.reads`; the outbox uses the same one. */
+  readCache: UserReadCache;
+  /** Where scrobbles wait for Last.fm (startScrobbleOutbox), its delivery loop running. */
+  outbox: ScrobbleOutbox;
+  logger: Logger;
+  /** The app's time for sign-in state, attempt windows and page times (tests move it on); Date.now when absent. */
   now?: () => number;
-  /** Password sign-in attempt limits (tests shrink or widen them). */
-  mobileLimits?: MobileLimits;
-  /** Time for the Last.fm client's retry backoff, so tests can skip the waiting. */
-  clock?: Clock;
-  /** The Last.fm client's retry policy and back-off after error 29 (tests shorten them). */
-  lastfmRetryPolicy?: RetryPolicy;
-  lastfmRateLimitBackOffMs?: number;
-  /** Where scrobbles wait for Last.fm (createOutboxStore); where the sessions are when absent. */
-  outbox?: OutboxStore;
-  /** The outbox's timing (tests shorten it): the short wait for an answer, retry backoff, lease. */
-  outboxTiming?: { answerWaitMs?: number; backoff?: Backoff; leaseMs?: number; pollMs?: number };
+  /** The password flow's attempt counters; those of `shared` with the default limits when absent. */
+  mobileAttempts?: MobileAttempts;
+  /** The sandbox's memory, when whoever runs the app wants to look at it; a fresh one when absent. */
+  sandboxState?: SandboxState;
 }
 
-/** The app's scrobble outbox, so the process that listens can stop its delivery loop on shutdown. */
-export function outboxOf(app: Express): ScrobbleOutbox {
-  return app.locals.outbox as ScrobbleOutbox;
-}
-
-/** The folder with package.json, views/ and public/, wherever the compiled file sits (dist/, build/src/, src/). */
-function findProjectRoot(start: string): string {
-  let dir = start;
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`No package.json above ${start}`);
-    dir = parent;
-  }
-  return dir;
-}
-
-const ROOT = findProjectRoot(__dirname);
 const ASSET_FOLDERS = ['css', 'js', 'images'];
-const packageJson = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 
-export function createApp(config: Config, deps: AppDeps = {}): Express {
-  const logger = deps.logger ?? createLogger();
+export function createApp(config: Config, deps: AppDeps): Express {
+  const { sessions, shared, lastfm, readCache, outbox, logger } = deps;
   const now = deps.now ?? Date.now;
-  const sessions = deps.sessions ?? createMemoryBackend(config, deps.sessionStore);
-  const clock = deps.clock ?? systemClock;
-  const shared = deps.shared ?? createSharedState(config, sessions, { budgetNow: () => clock.now(), now });
-  const lastfm =
-    deps.lastfm ??
-    new LastfmClient({
-      transport: new LastfmTransport({
-        apiKey: config.lastfm.apiKey,
-        apiUrl: config.lastfm.apiUrl,
-        signer: createSigner(config.lastfm.sharedSecret),
-        userAgent: `${packageJson.name}/${packageJson.version} (+${config.publicUrl.href})`,
-        timeoutMs: config.lastfm.timeoutMs,
-        onCall: (event, reqId) => logger[event.outcome === 'ok' ? 'info' : 'warn']({ reqId, lastfm: event }, `Last.fm ${event.method} ${event.outcome}`),
-        // In one process every slot is freed here, which wakes the scheduler; other instances free theirs unseen.
-        scheduler: new CallScheduler({ budget: shared.budget, clock, ...(shared.kind === 'memory' ? { maxPollMs: Number.POSITIVE_INFINITY } : {}) }),
-        ...(deps.lastfmRateLimitBackOffMs === undefined ? {} : { rateLimitBackOffMs: deps.lastfmRateLimitBackOffMs }),
-      }),
-      authUrl: config.lastfm.authUrl,
-      clock,
-      ...(deps.lastfmRetryPolicy === undefined ? {} : { retryPolicy: deps.lastfmRetryPolicy }),
-    });
   const store = sessions.store;
-  const readCache = new UserReadCache(shared.reads, now);
-  const timing = deps.outboxTiming ?? {};
-  const outbox = new ScrobbleOutbox({
-    store: deps.outbox ?? createOutboxStore(sessions),
-    lastfm,
-    sealer: sealerFor(config),
-    cache: readCache,
-    logger,
-    now,
-    // A claim outlives the longest call, so no second delivery sends it while the first may still hear back.
-    leaseMs: timing.leaseMs ?? config.lastfm.timeoutMs + 2000,
-    ...(timing.answerWaitMs === undefined ? {} : { answerWaitMs: timing.answerWaitMs }),
-    backoff: timing.backoff ?? { baseMs: Math.min(DEFAULT_BACKOFF.baseMs, config.lastfm.outboxRetryMaxMs), maxMs: config.lastfm.outboxRetryMaxMs },
-    ...(timing.pollMs === undefined ? {} : { pollMs: timing.pollMs }),
-  });
-  outbox.start();
 
   const app = express();
-  app.locals.outbox = outbox;
   app.disable('x-powered-by');
   app.set('view engine', 'ejs');
   app.set('views', path.join(ROOT, 'views'));
@@ -212,7 +145,7 @@ export function createApp(config: Config, deps: AppDeps = {}): Express {
   const onSignIn = (user: { name: string; key: string }) => outbox.resume(user);
   site.use(createAuthRouter({ config, lastfm, now, onSignIn }));
   site.use(createDesktopRouter({ config, lastfm, now, exchanges: shared.exchanges, onSignIn }));
-  site.use(createMobileRouter({ config, lastfm, now, limits: deps.mobileLimits, shared, onSignIn }));
+  site.use(createMobileRouter({ config, lastfm, now, attempts: deps.mobileAttempts ?? mobileAttempts(shared), onSignIn }));
   site.use(createTracksRouter({ config, lastfm, cache: readCache, now, outbox }));
   site.use(createTagsRouter({ config, lastfm, cache: readCache }));
   site.use(createSignOutEverywhereRouter({ config, signOuts: sessions.signOuts, now }));

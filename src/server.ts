@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { createApp, outboxOf } from './app';
+import { createApp } from './app';
 import { loadConfig, type Config } from './config';
 import { DEVELOPMENT_SECRET_FILE, keepDevelopmentSecret } from './development-secret';
 import { ConfigError } from './errors';
@@ -13,6 +13,9 @@ import { createLogger } from './logger';
 import { SessionStoreStartError } from './stores/backend';
 import { createSessionStore } from './stores/create-session-store';
 import { createSharedState } from './shared-state/create-shared-state';
+import { createLastfmClient } from './lastfm/create-client';
+import { UserReadCache } from './lastfm/read-cache';
+import { startScrobbleOutbox } from './outbox/start-outbox';
 
 /** In-flight requests get this long to finish after SIGTERM/SIGINT. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -38,7 +41,10 @@ async function main(): Promise<void> {
   }
 
   const shared = createSharedState(config, sessions);
-  const app = createApp(config, { logger, sessions, shared });
+  const lastfm = createLastfmClient(config, shared, logger);
+  const readCache = new UserReadCache(shared.reads);
+  const outbox = startScrobbleOutbox(config, { sessions, lastfm, cache: readCache, logger });
+  const app = createApp(config, { sessions, shared, lastfm, readCache, outbox, logger });
   const server = http.createServer(app);
   const host = config.host ?? '0.0.0.0';
   try {
@@ -77,7 +83,7 @@ async function main(): Promise<void> {
       clearInterval(idleSweep);
       clearTimeout(deadline);
       // The loop's call under way is answered and recorded before the store closes.
-      outboxOf(app)
+      outbox
         .stop()
         .then(() => sessions.close())
         .catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not close the session store cleanly'))

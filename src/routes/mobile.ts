@@ -7,7 +7,7 @@ import type { LastfmClient } from '../lastfm/client';
 import { kindOfCode } from '../lastfm/error-codes';
 import { pageRefusalReason, passwordRefusalReason } from '../lastfm/password-transport';
 import { DEMO_ACCOUNTS } from '../sandbox/credentials';
-import type { AttemptLimit, SharedState } from '../shared-state/shared-state';
+import type { AttemptCounter, AttemptLimit, SharedState } from '../shared-state/shared-state';
 import { startUserSession, type SignInListener } from '../session';
 import { optionalString } from './input';
 import { isLastfmFailure, lastfmFailure } from './lastfm-failures';
@@ -27,12 +27,21 @@ export const DEFAULT_MOBILE_LIMITS: MobileLimits = {
   perUser: { max: 5, windowMs: 15 * 60 * 1000 },
 };
 
+export interface MobileAttempts {
+  perClient: AttemptCounter;
+  perUser: AttemptCounter;
+}
+
+/** The password flow's counters, in the shared state, so three instances do not allow three times the guesses. */
+export function mobileAttempts(shared: SharedState, limits: MobileLimits = DEFAULT_MOBILE_LIMITS): MobileAttempts {
+  return { perClient: shared.attempts('mobile-client', limits.perClient), perUser: shared.attempts('mobile-user', limits.perUser) };
+}
+
 export interface MobileRoutesDeps {
   config: Config;
   lastfm: LastfmClient;
   now: () => number;
-  limits?: MobileLimits;
-  shared: SharedState;
+  attempts: MobileAttempts;
   /** Told of each sign-in (the scrobble outbox). */
   onSignIn?: SignInListener;
 }
@@ -46,12 +55,10 @@ interface FormState {
  * The password flow. The password is read from the form body, passed to the Last.fm client and
  * dropped: it is never stored, logged, put back into the form or into a URL.
  */
-export function createMobileRouter({ config, lastfm, now, limits = DEFAULT_MOBILE_LIMITS, shared, onSignIn }: MobileRoutesDeps): Router {
+export function createMobileRouter({ config, lastfm, now, attempts, onSignIn }: MobileRoutesDeps): Router {
   const router = Router();
   const refusal = pageRefusalReason(config.publicUrl) ?? passwordRefusalReason(config.lastfm.apiUrl, config.sandbox);
-  // Shared by every instance, so three instances do not allow three times the guesses.
-  const perClient = shared.attempts('mobile-client', limits.perClient);
-  const perUser = shared.attempts('mobile-user', limits.perUser);
+  const { perClient, perUser } = attempts;
   // The sandbox's accounts are public (its own page lists them); on real Last.fm there are none to show.
   const demoAccounts = config.sandbox ? DEMO_ACCOUNTS.map(({ name, email, password }) => ({ name, email, password })) : [];
 

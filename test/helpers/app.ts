@@ -3,9 +3,20 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import request from 'supertest';
-import { createApp, type AppDeps } from '../../src/app';
+import type { Store } from 'express-session';
+import { createApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
-import { createLogger } from '../../src/logger';
+import { systemClock, type Clock } from '../../src/lastfm/clock';
+import { createLastfmClient } from '../../src/lastfm/create-client';
+import { UserReadCache } from '../../src/lastfm/read-cache';
+import type { RetryPolicy } from '../../src/lastfm/retry';
+import { createLogger, type Logger } from '../../src/logger';
+import { startScrobbleOutbox, type OutboxTiming } from '../../src/outbox/start-outbox';
+import { mobileAttempts, type MobileLimits } from '../../src/routes/mobile';
+import { createSharedState } from '../../src/shared-state/create-shared-state';
+import type { SharedState } from '../../src/shared-state/shared-state';
+import type { SessionBackend } from '../../src/stores/backend';
+import { createMemoryBackend } from '../../src/stores/memory-backend';
 import { DEMO_ACCOUNTS, SANDBOX_SHARED_SECRET } from '../../src/sandbox/credentials';
 import { SandboxState } from '../../src/sandbox/state';
 import { FAKE_API_KEY, FAKE_SECRET, type FakeLastfm } from './fake-lastfm';
@@ -45,14 +56,53 @@ export class LogCapture {
   }
 }
 
-export function buildApp(config: Config, deps: AppDeps = {}): { app: Express; logs: LogCapture } {
+/** What a test may give or change; buildApp builds the app's collaborators from it, as src/server.ts does. */
+export interface TestAppDeps {
+  shared?: SharedState;
+  /** Wrapped in a memory backend when `sessions` is absent. */
+  sessionStore?: Store;
+  sessions?: SessionBackend;
+  logger?: Logger;
+  /** The sandbox's memory, so tests can look at or age it. */
+  sandboxState?: SandboxState;
+  now?: () => number;
+  mobileLimits?: MobileLimits;
+  /** Time for the call budget and the Last.fm client's retry backoff, so tests can skip the waiting. */
+  clock?: Clock;
+  lastfmRetryPolicy?: RetryPolicy;
+  lastfmRateLimitBackOffMs?: number;
+  outboxTiming?: OutboxTiming;
+}
+
+export function buildApp(config: Config, deps: TestAppDeps = {}): { app: Express; logs: LogCapture } {
   const logs = new LogCapture();
   const sandboxState = config.sandbox ? (deps.sandboxState ?? new SandboxState()) : undefined;
   if (sandboxState !== undefined) watchSandbox(sandboxState);
-  const app = createApp(config, { logger: createLogger({ level: 'debug', destination: logs.stream }), ...deps, ...(sandboxState === undefined ? {} : { sandboxState }) });
+  const logger = deps.logger ?? createLogger({ level: 'debug', destination: logs.stream });
+  const now = deps.now ?? Date.now;
+  const clock = deps.clock ?? systemClock;
+  const sessions = deps.sessions ?? createMemoryBackend(config, deps.sessionStore);
+  const shared = deps.shared ?? createSharedState(config, sessions, { budgetNow: () => clock.now(), now });
+  const lastfm = createLastfmClient(config, shared, logger, {
+    clock,
+    ...(deps.lastfmRetryPolicy === undefined ? {} : { retryPolicy: deps.lastfmRetryPolicy }),
+    ...(deps.lastfmRateLimitBackOffMs === undefined ? {} : { rateLimitBackOffMs: deps.lastfmRateLimitBackOffMs }),
+  });
+  const readCache = new UserReadCache(shared.reads, now);
+  const outbox = startScrobbleOutbox(config, { sessions, lastfm, cache: readCache, logger, now }, deps.outboxTiming);
+  const app = createApp(config, {
+    sessions,
+    shared,
+    lastfm,
+    readCache,
+    outbox,
+    logger,
+    now,
+    ...(deps.mobileLimits === undefined ? {} : { mobileAttempts: mobileAttempts(shared, deps.mobileLimits) }),
+    ...(sandboxState === undefined ? {} : { sandboxState }),
+  });
   return { app, logs };
 }
-
 
 /** The hidden `_csrf` value of the first form in a page. */
 export function csrfFrom(html: string): string {
@@ -70,7 +120,7 @@ export function sessionCookie(response: request.Response, name: string): string 
 }
 
 /** Runs the whole app on a real loopback port, in sandbox mode, as `npm start` would. */
-export async function startSandboxServer(env: Record<string, string> = {}, deps: AppDeps = {}): Promise<{ baseUrl: string; config: Config; logs: LogCapture; close: () => Promise<void> }> {
+export async function startSandboxServer(env: Record<string, string> = {}, deps: TestAppDeps = {}): Promise<{ baseUrl: string; config: Config; logs: LogCapture; close: () => Promise<void> }> {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
