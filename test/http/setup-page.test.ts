@@ -195,6 +195,20 @@ describe('GET /setup checks that the configured Last.fm answers', () => {
     }
   });
 
+  it('gives up after 3 s, not after the longer LASTFM_TIMEOUT_MS that other calls get', async () => {
+    const silent = http.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const apiUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/2.0/`;
+      const { app } = buildApp(fakeConfig(fake, { ...SITE, LASTFM_API_URL: apiUrl, LASTFM_TIMEOUT_MS: '20000' }));
+      const r = (await request(app).get('/setup').set(HOST).set('Accept', 'application/json').timeout(8000).expect(200)).body as SetupReport;
+      expect(r.lastfm.check).toEqual({ outcome: 'unreachable', message: `${apiUrl} did not answer within 3000 ms.` });
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  }, 15_000);
+
   it('names the API key or the shared secret when Last.fm refuses one of them', async () => {
     const wrongKey = await report({ ...SITE, LASTFM_API_KEY: 'not-the-right-key' }, HOST);
     expect(codes(wrongKey)).toEqual(['lastfm-key-refused']);
