@@ -52,8 +52,7 @@ export class LastfmUnavailableError extends Error {
     super(`Last.fm ${method} unavailable (${reason}${options.detail ? `: ${options.detail}` : ''})`, { cause: options.cause });
     this.reason = reason;
     this.method = method;
-    this.httpStatus = options.httpStatus;
-    this.detail = options.detail;
+    ({ httpStatus: this.httpStatus, detail: this.detail } = options);
   }
 }
 
