@@ -89,3 +89,31 @@ export class LastfmBusyError extends Error {
     this.retryAfterMs = retryAfterMs;
   }
 }
+
+/**
+ * The session store gave an error or no answer in time (the cause says which). Temporary, so
+ * the edge answers 503, never 500. Thrown or called back by the stores and whatever asks them.
+ */
+export class SessionStoreUnavailableError extends Error {
+  override readonly name = 'SessionStoreUnavailableError';
+  readonly code = 'session-store-unavailable';
+
+  constructor(cause: unknown) {
+    super('the session store could not answer', { cause });
+  }
+
+  /** `cause` as this error, wrapped once: a store call that fails inside another stays one failure. */
+  static from(cause: unknown): SessionStoreUnavailableError {
+    return cause instanceof SessionStoreUnavailableError ? cause : new SessionStoreUnavailableError(cause);
+  }
+}
+
+/** A store (or another dependency asked with a deadline) did not answer within `ms`. */
+export class StoreTimeoutError extends Error {
+  override readonly name = 'StoreTimeoutError';
+  readonly code = 'store-timeout';
+
+  constructor(readonly ms: number) {
+    super(`the session store did not answer within ${ms} ms`);
+  }
+}

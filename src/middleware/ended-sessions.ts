@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
+import { SessionStoreUnavailableError } from '../errors';
 import { regenerateSession } from '../session';
 import type { SignOutRegistry } from '../stores/backend';
-import { sessionsUnavailable } from '../stores/unavailable';
 
 /**
  * Ends a session signed in before its user's last "sign out everywhere". Checked on every request
@@ -18,7 +18,7 @@ export function createEndedSessionCheck(signOuts: SignOutRegistry): RequestHandl
     try {
       cutoff = await signOuts.signedOutAt(user.name);
     } catch (error) {
-      throw sessionsUnavailable(error);
+      throw SessionStoreUnavailableError.from(error);
     }
     if (cutoff !== undefined && user.signedInAt <= cutoff) await regenerateSession(req);
     next();

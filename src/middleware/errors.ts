@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { HttpError, LastfmBusyError, LastfmError, LastfmUnavailableError } from '../errors';
+import { HttpError, LastfmBusyError, LastfmError, LastfmUnavailableError, SessionStoreUnavailableError } from '../errors';
 import { kindOfCode } from '../lastfm/error-codes';
 import { isLastfmFailure, lastfmFailure } from '../routes/lastfm-failures';
 import type { Logger } from '../logger';
@@ -24,7 +24,8 @@ function isClientError(error: unknown): error is ClientError {
 }
 
 export function createErrorHandler(logger: Logger, basePath: string): ErrorRequestHandler {
-  return (error: unknown, req, res, next) => {
+  return (thrown: unknown, req, res, next) => {
+    const error = thrown instanceof SessionStoreUnavailableError ? sessionStoreOutage(thrown) : thrown;
     if (res.headersSent) {
       next(error);
       return;
@@ -41,6 +42,14 @@ export function createErrorHandler(logger: Logger, basePath: string): ErrorReque
     }
     send(res, httpError, basePath, req.accepts(['html', 'json']) === 'json', typeof req.id === 'string' ? req.id : '', log);
   };
+}
+
+/** A session store outage is temporary: a 503 that says so. The store's own error stays the cause, for the log. */
+function sessionStoreOutage(error: SessionStoreUnavailableError): HttpError {
+  return new HttpError(503, 'Sessions are unavailable', 'Sessions are unavailable right now, so this page cannot be shown. Try again shortly.', {
+    action: { href: '/', label: 'Try again' },
+    cause: error.cause,
+  });
 }
 
 function toHttpError(error: unknown, logger: Logger): HttpError {

@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import type { Config } from '../config';
+import { SessionStoreUnavailableError } from '../errors';
 import { destroySession } from '../session';
 import type { SignOutRegistry } from '../stores/backend';
-import { sessionsUnavailable } from '../stores/unavailable';
 import { signedOutPath } from './home';
 
 export interface SignOutEverywhereDeps {
@@ -20,7 +20,7 @@ export function createSignOutEverywhereRouter({ config, signOuts, now }: SignOut
       try {
         await signOuts.record(user.name, now());
       } catch (error) {
-        throw sessionsUnavailable(error);
+        throw SessionStoreUnavailableError.from(error);
       }
     }
     await destroySession(req);

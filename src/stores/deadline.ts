@@ -1,12 +1,7 @@
+import { StoreTimeoutError } from '../errors';
+
 /** How long a request waits for the session store before it gets a 503. */
 export const STORE_DEADLINE_MS = 3000;
-
-export class StoreTimeoutError extends Error {
-  override readonly name = 'StoreTimeoutError';
-  constructor(ms: number) {
-    super(`the session store did not answer within ${ms} ms`);
-  }
-}
 
 /**
  * A callback that is called once: with the store's answer, or with a StoreTimeoutError if that

@@ -1,11 +1,11 @@
 import type { Request } from 'express';
 import { Store, type Session, type SessionData } from 'express-session';
 import { setNewest } from '../bounded-map';
+import { SessionStoreUnavailableError } from '../errors';
 import type { SessionUser } from '../session';
 import { callbackWithDeadline, STORE_DEADLINE_MS } from './deadline';
 import type { KeySealer } from './key-sealer';
 import { hasStored, markLoaded, updateStored, wasLoaded, type UpdatingStore } from './still-stored';
-import { sessionsUnavailable } from './unavailable';
 
 /** How a signed-in user is written to a store: the Last.fm session key only ever sealed. */
 interface StoredUser extends Omit<SessionUser, 'key'> {
@@ -32,7 +32,8 @@ interface OpenedUser extends SessionUser {
  * Wraps any express-session store: seals `user.key` on the way in and opens it on the way out, so
  * the rest of the app reads the key in plaintext while no store ever holds it. A key that no
  * known secret opens signs the person out instead of failing. Every error of the inner store
- * becomes a 503 "sessions are unavailable", and so does an answer slower than `deadlineMs`.
+ * becomes a SessionStoreUnavailableError (a 503 at the edge), and so does an answer slower than
+ * `deadlineMs`.
  * A session read from the store is only ever updated in place (still-stored.ts), so a request
  * that ends after a sign-out cannot write the destroyed session back.
  */
@@ -51,7 +52,7 @@ export class EncryptedStore extends Store implements UpdatingStore {
     this.guard(done, () => {
       this.inner.get(sid, (error: unknown, stored?: SessionData | null) => {
         if (error) {
-          done(sessionsUnavailable(error));
+          done(SessionStoreUnavailableError.from(error));
           return;
         }
         done(null, stored === undefined || stored === null ? stored : this.open(stored));
@@ -67,21 +68,21 @@ export class EncryptedStore extends Store implements UpdatingStore {
     }
     const done = this.settleOnce(callback);
     this.guard(done, () => {
-      this.inner.set(sid, this.seal(session), (error: unknown) => done(error ? sessionsUnavailable(error) : undefined));
+      this.inner.set(sid, this.seal(session), (error: unknown) => done(error ? SessionStoreUnavailableError.from(error) : undefined));
     });
   }
 
   update(sid: string, session: SessionData, callback: (err: unknown, written?: boolean) => void): void {
     const done = this.settleOnce(callback);
     this.guard(done, () => {
-      updateStored(this.inner, sid, this.seal(session), (error, written) => done(error ? sessionsUnavailable(error) : null, written));
+      updateStored(this.inner, sid, this.seal(session), (error, written) => done(error ? SessionStoreUnavailableError.from(error) : null, written));
     });
   }
 
   has(sid: string, callback: (err: unknown, present?: boolean) => void): void {
     const done = this.settleOnce(callback);
     this.guard(done, () => {
-      hasStored(this.inner, sid, (error, present) => done(error ? sessionsUnavailable(error) : null, present));
+      hasStored(this.inner, sid, (error, present) => done(error ? SessionStoreUnavailableError.from(error) : null, present));
     });
   }
 
@@ -106,14 +107,14 @@ export class EncryptedStore extends Store implements UpdatingStore {
   override destroy(sid: string, callback?: (err?: unknown) => void): void {
     const done = this.settleOnce(callback);
     this.guard(done, () => {
-      this.inner.destroy(sid, (error: unknown) => done(error ? sessionsUnavailable(error) : undefined));
+      this.inner.destroy(sid, (error: unknown) => done(error ? SessionStoreUnavailableError.from(error) : undefined));
     });
   }
 
-  /** The callback, called once, within the deadline, with any error turned into a 503. */
+  /** The callback, called once, within the deadline, with any error as a SessionStoreUnavailableError. */
   private settleOnce<A extends unknown[]>(callback: ((err: unknown, ...rest: A) => void) | undefined): (err: unknown, ...rest: A) => void {
     return callbackWithDeadline(this.deadlineMs, (error: unknown, ...rest: A) => {
-      if (error) callback?.(sessionsUnavailable(error), ...rest);
+      if (error) callback?.(SessionStoreUnavailableError.from(error), ...rest);
       else callback?.(error, ...rest);
     });
   }
@@ -123,7 +124,7 @@ export class EncryptedStore extends Store implements UpdatingStore {
     try {
       run();
     } catch (error) {
-      callback?.(sessionsUnavailable(error));
+      callback?.(SessionStoreUnavailableError.from(error));
     }
   }
 
