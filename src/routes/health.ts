@@ -1,4 +1,6 @@
 import { Router } from 'express';
+import { StoreTimeoutError } from '../errors';
+import { promiseWithDeadline } from '../stores/deadline';
 
 export interface HealthDeps {
   /** Resolves when the session store answers. */
@@ -14,27 +16,15 @@ export function createHealthRouter(deps: HealthDeps = {}): Router {
   });
   router.get('/readyz', async (_req, res) => {
     try {
-      await withTimeout(deps.ready?.() ?? Promise.resolve(), READY_TIMEOUT_MS);
+      await promiseWithDeadline(deps.ready?.() ?? Promise.resolve(), READY_TIMEOUT_MS);
     } catch (error) {
       // Not the store's own message: it can name where the store lives ("Redis at 10.0.0.5:6379"),
       // and anyone who reaches the app reaches /readyz. The store logs the details itself.
-      const reason = error instanceof ReadyTimeoutError ? `no answer within ${READY_TIMEOUT_MS} ms` : 'not answering';
+      const reason = error instanceof StoreTimeoutError ? `no answer within ${READY_TIMEOUT_MS} ms` : 'not answering';
       res.status(503).json({ status: 'unavailable', reason: `session store: ${reason}` });
       return;
     }
     res.json({ status: 'ready' });
   });
   return router;
-}
-
-class ReadyTimeoutError extends Error {
-  override readonly name = 'ReadyTimeoutError';
-}
-
-function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new ReadyTimeoutError(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
