@@ -8,7 +8,7 @@ import type { NewScrobble } from '../src/outbox/outbox-store';
 import { keyContext } from '../src/outbox/scrobble-outbox';
 import { SqliteOutbox } from '../src/outbox/sqlite-outbox';
 import { slotLimit, SLOT_WINDOW_MS } from '../src/shared-state/shared-state';
-import { sealerFor } from '../src/stores/memory-backend';
+import { sealerFor } from '../src/stores/key-sealer';
 import { createSqliteBackend } from '../src/stores/sqlite-store';
 import { startChild, type ChildServer } from './child';
 import { standInEnv } from './strict-stand-in';

@@ -3,7 +3,7 @@ import type { LastfmClient } from '../lastfm/client';
 import type { UserReadCache } from '../lastfm/read-cache';
 import type { Logger } from '../logger';
 import type { SessionBackend } from '../stores/backend';
-import { sealerFor } from '../stores/memory-backend';
+import { sealerFor } from '../stores/key-sealer';
 import { createOutboxStore } from './create-outbox';
 import { DEFAULT_BACKOFF, type Backoff } from './delivery-outcome';
 import { ScrobbleOutbox } from './scrobble-outbox';

@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import type { SessionBackend } from '../stores/backend';
-import { sealerFor } from '../stores/memory-backend';
+import { sealerFor } from '../stores/key-sealer';
 import { createMemoryState } from './memory-state';
 import { createRedisState } from './redis-state';
 import type { SharedState } from './shared-state';

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import type { Config } from '../config';
 
 const VERSION = 'v1';
 // The secrets are already long random strings, so HKDF (fast, no stretching) is the right tool;
@@ -64,4 +65,9 @@ export class KeySealer {
       return undefined;
     }
   }
+}
+
+/** Seals with the newest encryption key; opens with any encryption key or session secret. */
+export function sealerFor(config: Config): KeySealer {
+  return new KeySealer([...config.session.encryptionKeys, ...config.session.secrets]);
 }

@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import type { SessionBackend, SignOutRegistry } from './backend';
 import { userKey } from './backend';
 import { EncryptedStore } from './encrypted-store';
-import { KeySealer } from './key-sealer';
+import { sealerFor } from './key-sealer';
 import type { UpdatingStore } from './still-stored';
 
 /**
@@ -39,11 +39,6 @@ export function createMemoryBackend(config: Config, inner: Store = new MemorySes
     ping: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
-}
-
-/** Seals with the newest encryption key; opens with any encryption key or session secret. */
-export function sealerFor(config: Config): KeySealer {
-  return new KeySealer([...config.session.encryptionKeys, ...config.session.secrets]);
 }
 
 class MemorySignOuts implements SignOutRegistry {

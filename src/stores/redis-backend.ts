@@ -6,7 +6,7 @@ import type { Logger } from '../logger';
 import { promiseWithDeadline } from './deadline';
 import { SessionStoreStartError, userKey, type SessionBackend, type SignOutRegistry } from './backend';
 import { EncryptedStore } from './encrypted-store';
-import { sealerFor } from './memory-backend';
+import { sealerFor } from './key-sealer';
 import type { RedisClient } from '../shared-state/redis-state';
 import type { UpdatingStore } from './still-stored';
 

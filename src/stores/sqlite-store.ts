@@ -7,7 +7,7 @@ import { describeFileError } from '../file-errors';
 import type { Logger } from '../logger';
 import { SessionStoreStartError, userKey, type SessionBackend, type SignOutRegistry } from './backend';
 import { EncryptedStore } from './encrypted-store';
-import { sealerFor } from './memory-backend';
+import { sealerFor } from './key-sealer';
 import type { UpdatingStore } from './still-stored';
 
 export const SQLITE_FILE = 'sessions.sqlite';
