@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { ConfigError } from './errors';
 import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from './sandbox/credentials';
+import { messageOf } from './error-message';
 
 export type SessionStoreKind = 'sqlite' | 'redis' | 'memory';
 
@@ -194,7 +195,7 @@ export function loadConfig(env: Env, options: ConfigOptions = {}): Config {
       secretSource = 'development-file';
       if (encryptionKeyRaw === undefined) encryptionKeys = secrets;
     } catch (error) {
-      problems.push(`DATA_DIR must be a directory this app can write (${dataDir}: ${error instanceof Error ? error.message : String(error)})`);
+      problems.push(`DATA_DIR must be a directory this app can write (${dataDir}: ${messageOf(error)})`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -1,6 +1,8 @@
+import { errnoCode, messageOf } from './error-message';
+
 /** A file system error in the words an operator acts on, rather than an errno and a stack. */
 export function describeFileError(error: unknown): string {
-  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  const code = errnoCode(error);
   switch (code) {
     case 'EEXIST':
     case 'ENOTDIR':
@@ -15,6 +17,6 @@ export function describeFileError(error: unknown): string {
     case 'ENOSPC':
       return 'no space left on the device';
     default:
-      return error instanceof Error ? error.message : String(error);
+      return messageOf(error);
   }
 }

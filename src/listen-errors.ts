@@ -1,6 +1,8 @@
+import { errnoCode, messageOf } from './error-message';
+
 /** Why the app could not listen, in one line that names the variable to change. */
 export function describeListenError(error: unknown, port: number, host: string): string {
-  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  const code = errnoCode(error);
   const where = `port ${port} on ${host}`;
   switch (code) {
     case 'EADDRINUSE':
@@ -14,6 +16,6 @@ export function describeListenError(error: unknown, port: number, host: string):
     case 'EAI_AGAIN':
       return `HOST ${host} cannot be resolved to an address of this machine: use an IP address, or leave HOST empty`;
     default:
-      return `cannot listen on ${where}: ${error instanceof Error ? error.message : String(error)}`;
+      return `cannot listen on ${where}: ${messageOf(error)}`;
   }
 }

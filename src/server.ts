@@ -16,6 +16,7 @@ import { createSharedState } from './shared-state/create-shared-state';
 import { createLastfmClient } from './lastfm/create-client';
 import { UserReadCache } from './lastfm/read-cache';
 import { startScrobbleOutbox } from './outbox/start-outbox';
+import { messageOf } from './error-message';
 
 /** In-flight requests get this long to finish after SIGTERM/SIGINT. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
       outbox
         .stop()
         .then(() => sessions.close())
-        .catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not close the session store cleanly'))
+        .catch((error: unknown) => logger.warn({ err: messageOf(error) }, 'could not close the session store cleanly'))
         .finally(() => {
           logger.info('stopped');
           process.exit(0);

@@ -1,6 +1,7 @@
 import session, { type Store } from 'express-session';
 import type { RequestHandler } from 'express';
 import type { Config } from './config';
+import { asError } from './error-message';
 
 /** Who is signed in. `key` is the Last.fm session key: it lives in the session store only. */
 export interface SessionUser {
@@ -54,24 +55,20 @@ export function createSessionMiddleware(config: Config, store: Store): RequestHa
 /** Promise forms of express-session's callback methods, so failures reach the error handler. */
 export function regenerateSession(req: Express.Request): Promise<void> {
   return new Promise((resolve, reject) => {
-    req.session.regenerate((error: unknown) => (error ? reject(toError(error)) : resolve()));
+    req.session.regenerate((error: unknown) => (error ? reject(asError(error)) : resolve()));
   });
 }
 
 export function saveSession(req: Express.Request): Promise<void> {
   return new Promise((resolve, reject) => {
-    req.session.save((error: unknown) => (error ? reject(toError(error)) : resolve()));
+    req.session.save((error: unknown) => (error ? reject(asError(error)) : resolve()));
   });
 }
 
 export function destroySession(req: Express.Request): Promise<void> {
   return new Promise((resolve, reject) => {
-    req.session.destroy((error: unknown) => (error ? reject(toError(error)) : resolve()));
+    req.session.destroy((error: unknown) => (error ? reject(asError(error)) : resolve()));
   });
-}
-
-function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }
 
 /**

@@ -9,6 +9,7 @@ import type { KeySealer } from '../stores/key-sealer';
 import { MAX_SCROBBLES_PER_CALL } from '../lastfm/call-params';
 import { DEFAULT_BACKOFF, HELD_REASON, TOO_OLD_REASON, answeredOutcome, failedOutcome, retryDelay, type Backoff } from './delivery-outcome';
 import type { Claim, ClaimOutcome, OutboxStore, OutboxView, Settled, StoredScrobble } from './outbox-store';
+import { messageOf } from '../error-message';
 
 /** Last.fm ignores scrobbles older than this; the outbox stops trying then. */
 const MAX_AGE_SECONDS = 14 * 24 * 60 * 60;
@@ -215,7 +216,7 @@ export class ScrobbleOutbox {
   }
 
   private logFailure(error: unknown): void {
-    this.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'outbox: delivery failed');
+    this.logger.error({ err: messageOf(error) }, 'outbox: delivery failed');
   }
 
   private changed(): void {

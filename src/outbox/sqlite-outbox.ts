@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { claimable, viewOf } from './memory-outbox';
 import type { Claim, ClaimOutcome, ClaimRequest, NewScrobble, OutboxStore, OutboxView, ScrobbleState, StoredScrobble } from './outbox-store';
+import { asError } from '../error-message';
 
 interface PersonRow {
   user: string;
@@ -145,7 +146,7 @@ export class SqliteOutbox implements OutboxStore {
     try {
       return Promise.resolve(work());
     } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      return Promise.reject(asError(error));
     }
   }
 }

@@ -9,6 +9,7 @@ import { EncryptedStore } from './encrypted-store';
 import { sealerFor } from './key-sealer';
 import type { RedisClient } from '../shared-state/redis-state';
 import type { UpdatingStore } from './still-stored';
+import { messageOf } from '../error-message';
 
 const PREFIX = 'lastfm-signin:';
 /** A command not yet sent after this long fails; waiting for a reply is bounded by the store deadline. */
@@ -47,7 +48,7 @@ export async function createRedisBackend(config: Config, options: { logger?: Log
   client.on('error', (error: unknown) => {
     if (!started || lost) return;
     lost = true;
-    logger?.error({ err: error instanceof Error ? error.message : String(error), redis: where }, 'Redis connection lost: sessions answer 503 until it is back');
+    logger?.error({ err: messageOf(error), redis: where }, 'Redis connection lost: sessions answer 503 until it is back');
   });
   client.on('ready', () => {
     if (lost) logger?.info({ redis: where }, 'Redis is back: sessions work again');
@@ -58,7 +59,7 @@ export async function createRedisBackend(config: Config, options: { logger?: Log
     await client.connect();
   } catch (error) {
     if (client.isOpen) client.destroy();
-    throw new SessionStoreStartError(`cannot reach Redis at ${where} (REDIS_URL): ${error instanceof Error ? error.message : String(error)}`);
+    throw new SessionStoreStartError(`cannot reach Redis at ${where} (REDIS_URL): ${messageOf(error)}`);
   }
   started = true;
 

@@ -9,6 +9,7 @@ import { SessionStoreStartError, userKey, type SessionBackend, type SignOutRegis
 import { EncryptedStore } from './encrypted-store';
 import { sealerFor } from './key-sealer';
 import type { UpdatingStore } from './still-stored';
+import { asError, messageOf } from '../error-message';
 
 export const SQLITE_FILE = 'sessions.sqlite';
 const PRUNE_BATCH = 500;
@@ -143,7 +144,7 @@ export class SqliteSessionStore extends Store implements UpdatingStore {
         const at = this.now();
         changes = this.statements.pruneSessions.run(at, PRUNE_BATCH).changes + this.statements.pruneSignOuts.run(at, PRUNE_BATCH).changes;
       } catch (error) {
-        this.logger?.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not prune expired sessions');
+        this.logger?.warn({ err: messageOf(error) }, 'could not prune expired sessions');
         done?.(deleted);
         return;
       }
@@ -193,7 +194,7 @@ class SqliteSignOuts implements SignOutRegistry {
     try {
       return Promise.resolve(this.read.get(userKey(name), Date.now())?.at);
     } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      return Promise.reject(asError(error));
     }
   }
 
@@ -202,7 +203,7 @@ class SqliteSignOuts implements SignOutRegistry {
       this.write.run(userKey(name), at, at + this.ttlMs);
       return Promise.resolve();
     } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      return Promise.reject(asError(error));
     }
   }
 }
@@ -243,7 +244,7 @@ export function createSqliteBackend(config: Config, options: { logger?: Logger; 
         db.prepare('SELECT 1').get();
         return Promise.resolve();
       } catch (error) {
-        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+        return Promise.reject(asError(error));
       }
     },
     close: () => {
