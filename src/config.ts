@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ConfigError } from './errors';
 import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from './sandbox/credentials';
 import { messageOf } from './error-message';
+import { withoutUrlCredentials } from './log-safe-url';
 
 export type SessionStoreKind = 'sqlite' | 'redis' | 'memory';
 
@@ -322,26 +323,21 @@ function parseHttpUrl(name: string, raw: string, problems: string[], directory: 
   try {
     url = new URL(raw);
   } catch {
-    problems.push(`${name} must be an absolute http(s) URL (got "${withoutCredentials(raw)}")`);
+    problems.push(`${name} must be an absolute http(s) URL (got "${withoutUrlCredentials(raw)}")`);
     return new URL('http://localhost/');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     // `localhost:3101` parses as a URL whose scheme is "localhost:".
-    const hint = /^[\w.-]+:\d+(\/|$)/.test(raw) ? `; did you mean http://${withoutCredentials(raw)}?` : '';
-    problems.push(`${name} must start with http:// or https:// (got "${withoutCredentials(raw)}"${hint})`);
+    const hint = /^[\w.-]+:\d+(\/|$)/.test(raw) ? `; did you mean http://${withoutUrlCredentials(raw)}?` : '';
+    problems.push(`${name} must start with http:// or https:// (got "${withoutUrlCredentials(raw)}"${hint})`);
     // Other URLs are resolved against this one, which an opaque URL cannot serve.
     return new URL('http://localhost/');
   }
   if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-    problems.push(`${name} must not carry credentials, a query or a fragment (got "${withoutCredentials(raw)}")`);
+    problems.push(`${name} must not carry credentials, a query or a fragment (got "${withoutUrlCredentials(raw)}")`);
   }
   if (directory && !url.pathname.endsWith('/')) url.pathname += '/';
   return url;
-}
-
-/** A URL as it may be echoed in a problem: any `user:password@` is replaced, even in one that does not parse. */
-function withoutCredentials(raw: string): string {
-  return raw.replace(/^([^:/?#]+:\/\/)?[^/?#]*@/, '$1***@');
 }
 
 /** A whole number within bounds, or the default with a problem naming the variable, its unit and range. */

@@ -36,3 +36,12 @@ function paramName(raw: string): string {
   }
   return name.toLowerCase().replace(/\[.*$/, '');
 }
+
+/**
+ * Text fit for a log line or a problem sentence: the `user:password@` of any URL in it masked,
+ * the host kept. The mask runs to the last `@` before the host (a password may hold `@` or, in a
+ * value that is not even a valid URL, spaces), and a URL without `scheme://` counts from the start.
+ */
+export function withoutUrlCredentials(text: string): string {
+  return text.replace(/(^|\/\/)[^/?#]*@/g, `$1${MASK}@`);
+}

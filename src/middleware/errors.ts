@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { HttpError, LastfmBusyError, LastfmError, LastfmUnavailableError, SessionStoreUnavailableError } from '../errors';
 import { kindOfCode } from '../lastfm/error-codes';
 import { isLastfmFailure, lastfmFailure } from '../routes/lastfm-failures';
+import { withoutUrlCredentials } from '../log-safe-url';
 import type { Logger } from '../logger';
 
 export const notFound: RequestHandler = (req, _res, next) => {
@@ -88,13 +89,9 @@ function describe(error: unknown): Record<string, unknown> {
   if (error instanceof LastfmError) return { type: error.name, code: error.code, method: error.method, httpStatus: error.httpStatus };
   if (error instanceof LastfmUnavailableError) return { type: error.name, reason: error.reason, method: error.method, httpStatus: error.httpStatus };
   if (error instanceof LastfmBusyError) return { type: error.name, reason: error.reason, method: error.method };
+  // A driver's message may quote its connection URL.
   if (error instanceof Error) return { type: error.name, message: withoutUrlCredentials(error.message) };
   return { type: typeof error };
-}
-
-/** A driver's message may quote its connection URL: keep the host, drop any user:password@. */
-function withoutUrlCredentials(message: string): string {
-  return message.replace(/(\/\/)[^\s/@]*@/g, '$1[redacted]@');
 }
 
 function send(res: Response, error: HttpError, basePath: string, json: boolean, requestId: string, logger: Logger): void {

@@ -1,4 +1,4 @@
-import { maskUrl } from '../../src/log-safe-url';
+import { maskUrl, withoutUrlCredentials } from '../../src/log-safe-url';
 
 describe('maskUrl', () => {
   it('leaves URLs without a query alone', () => {
@@ -19,5 +19,22 @@ describe('maskUrl', () => {
 
   it('masks a valueless or malformed parameter name safely', () => {
     expect(maskUrl('/a?token&%E0%A4%A=1')).toBe('/a?token=[redacted]&%E0%A4%A=1');
+  });
+});
+
+describe('withoutUrlCredentials', () => {
+  it.each([
+    ['session store offline: redis://user:secret@10.0.0.5:6379', 'session store offline: redis://[redacted]@10.0.0.5:6379'],
+    ['http://alice:p@ss:hunter2@[bad/', 'http://[redacted]@[bad/'],
+    ['https://alice:hunt er2@bad host/', 'https://[redacted]@bad host/'],
+    ['alice:hunter2@host/x', '[redacted]@host/x'],
+    ['redis://a:b@h:1/0 and rediss://c:d@e:2', 'redis://[redacted]@h:1/0 and rediss://[redacted]@e:2'],
+  ])('masks the user and password in %s, keeping the host', (text, masked) => {
+    expect(withoutUrlCredentials(text)).toBe(masked);
+  });
+
+  it('leaves text without credentials alone, an @ in a query included', () => {
+    expect(withoutUrlCredentials('connect ECONNREFUSED 127.0.0.1:6379')).toBe('connect ECONNREFUSED 127.0.0.1:6379');
+    expect(withoutUrlCredentials('https://ws.example/2.0/?a=b@c')).toBe('https://ws.example/2.0/?a=b@c');
   });
 });
