@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { TOKEN_LIFETIME_MS } from './lastfm/protocol-limits';
 
-/** Last.fm desktop tokens live 60 minutes from auth.getToken. */
-export const DESKTOP_TOKEN_LIFETIME_MS = 60 * 60 * 1000;
 /** Per browser session; the oldest is dropped when an eleventh is made. */
 export const MAX_DESKTOP_TOKENS = 10;
 
@@ -43,7 +42,7 @@ export function addDesktopToken(list: readonly DesktopToken[], entry: DesktopTok
 
 /** The status as of `at`: a token nobody used turns expired after an hour, whatever was stored. */
 export function currentStatus(entry: DesktopToken, at: number): DesktopTokenStatus {
-  if ((entry.status === 'new' || entry.status === 'sent') && at - entry.createdAt > DESKTOP_TOKEN_LIFETIME_MS) return 'expired';
+  if ((entry.status === 'new' || entry.status === 'sent') && at - entry.createdAt > TOKEN_LIFETIME_MS) return 'expired';
   return entry.status;
 }
 

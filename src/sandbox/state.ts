@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { TOKEN_LIFETIME_MS } from '../lastfm/protocol-limits';
 import { SandboxApiError } from './api-error';
 import { SandboxCallCounter } from './call-counter';
 import { DEMO_ACCOUNTS, type DemoAccount } from './credentials';
 import { SandboxFaults } from './faults';
 import { SandboxLibrary } from './library';
 
-export const TOKEN_LIFETIME_MS = 60 * 60 * 1000;
 /** How long an open authorize page stays usable. */
 const AUTHORIZATION_LIFETIME_MS = 30 * 60 * 1000;
 /** Bounds memory when something hammers auth.getToken. */
