@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { makeRoom, setNewest } from '../bounded-map';
 import { TOKEN_LIFETIME_MS } from '../lastfm/protocol-limits';
 import { SandboxApiError } from './api-error';
 import { SandboxCallCounter } from './call-counter';
@@ -96,20 +97,13 @@ export class SandboxState {
   }
 
   issueSessionKey(user: string): string {
-    for (const key of this.sessionKeys.keys()) {
-      if (this.sessionKeys.size < MAX_SESSION_KEYS) break;
-      this.sessionKeys.delete(key);
-    }
     const key = this.newSecret();
-    this.sessionKeys.set(key, user);
+    setNewest(this.sessionKeys, key, user, MAX_SESSION_KEYS);
     return key;
   }
 
   openAuthorization(request: Omit<PendingAuthorization, 'createdAt'>): string {
-    for (const [id, pending] of this.authorizations) {
-      if (this.now() - pending.createdAt <= AUTHORIZATION_LIFETIME_MS && this.authorizations.size < MAX_AUTHORIZATIONS) break;
-      this.authorizations.delete(id);
-    }
+    makeRoom(this.authorizations, MAX_AUTHORIZATIONS, (pending) => this.now() - pending.createdAt > AUTHORIZATION_LIFETIME_MS);
     const id = randomBytes(24).toString('base64url');
     this.authorizations.set(id, { ...request, createdAt: this.now() });
     return id;
@@ -136,9 +130,6 @@ export class SandboxState {
 
   /** Map order is creation order, so expired tokens sit at the front. */
   private pruneTokens(): void {
-    for (const [token, entry] of this.tokens) {
-      if (!this.isExpired(entry) && this.tokens.size < MAX_TOKENS) break;
-      this.tokens.delete(token);
-    }
+    makeRoom(this.tokens, MAX_TOKENS, (entry) => this.isExpired(entry));
   }
 }

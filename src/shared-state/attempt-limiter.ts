@@ -1,3 +1,4 @@
+import { makeRoom } from '../bounded-map';
 import type { AttemptLimit } from './shared-state';
 
 interface Window {
@@ -27,7 +28,8 @@ export class AttemptLimiter {
     let window = this.windows.get(key);
     if (window === undefined || at - window.startedAt >= this.limit.windowMs) {
       this.windows.delete(key);
-      this.makeRoom(at);
+      // Map order is creation order: ended windows and, if still full, the oldest go first.
+      makeRoom(this.windows, this.maxKeys, (ended) => at - ended.startedAt >= this.limit.windowMs);
       window = { startedAt: at, count: 0 };
       this.windows.set(key, window);
     }
@@ -42,13 +44,5 @@ export class AttemptLimiter {
 
   get size(): number {
     return this.windows.size;
-  }
-
-  /** Map order is creation order: ended windows and, if still full, the oldest go first. */
-  private makeRoom(at: number): void {
-    for (const [key, window] of this.windows) {
-      if (at - window.startedAt < this.limit.windowMs && this.windows.size < this.maxKeys) break;
-      this.windows.delete(key);
-    }
   }
 }

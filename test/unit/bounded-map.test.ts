@@ -1,4 +1,4 @@
-import { setNewest } from '../../src/bounded-map';
+import { makeRoom, setNewest } from '../../src/bounded-map';
 
 describe('setNewest', () => {
   it('keeps at most max entries, dropping the least recently stored, and a re-stored key counts as new', () => {
@@ -11,5 +11,19 @@ describe('setNewest', () => {
       ['a', 3],
       ['c', 4],
     ]);
+  });
+});
+
+describe('makeRoom', () => {
+  it('drops stale entries from the front and the oldest while full, stopping at the first kept one', () => {
+    const map = new Map([
+      ['stale', 1],
+      ['fresh', 5],
+      ['stale behind a fresh one', 1],
+    ]);
+    makeRoom(map, 10, (value) => value < 3);
+    expect([...map.keys()]).toEqual(['fresh', 'stale behind a fresh one']);
+    makeRoom(map, 2);
+    expect([...map.keys()]).toEqual(['stale behind a fresh one']);
   });
 });
