@@ -9,7 +9,7 @@ import { keyContext } from '../src/outbox/scrobble-outbox';
 import { SqliteOutbox } from '../src/outbox/sqlite-outbox';
 import { slotLimit, SLOT_WINDOW_MS } from '../src/shared-state/shared-state';
 import { sealerFor } from '../src/stores/key-sealer';
-import { createSqliteBackend } from '../src/stores/sqlite-store';
+import { createSqliteBackend } from '../src/stores/sqlite-backend';
 import { startChild, type ChildServer } from './child';
 import { standInEnv } from './strict-stand-in';
 

@@ -3,7 +3,7 @@ import type { Logger } from '../logger';
 import type { SessionBackend } from './backend';
 import { createMemoryBackend } from './memory-backend';
 import { createRedisBackend } from './redis-backend';
-import { createSqliteBackend } from './sqlite-store';
+import { createSqliteBackend } from './sqlite-backend';
 
 /** Opens the store SESSION_STORE names; throws SessionStoreStartError with one line if it cannot. */
 export async function createSessionStore(config: Config, options: { logger?: Logger } = {}): Promise<SessionBackend> {

@@ -8,7 +8,7 @@ import type { Config } from '../../src/config';
 import type { SessionBackend } from '../../src/stores/backend';
 import { createMemoryBackend } from '../../src/stores/memory-backend';
 import { createRedisBackend } from '../../src/stores/redis-backend';
-import { createSqliteBackend } from '../../src/stores/sqlite-store';
+import { createSqliteBackend } from '../../src/stores/sqlite-backend';
 import { hasStored } from '../../src/stores/still-stored';
 import { teachAccountMethods } from '../helpers/account';
 import { buildApp, csrfFrom, fakeConfig, sessionCookie } from '../helpers/app';
