@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { loadConfig } from '../src/config';
 import { MAX_SCROBBLES_PER_CALL } from '../src/lastfm/call-params';
 import type { NewScrobble } from '../src/outbox/outbox-store';
-import { keyContext } from '../src/outbox/scrobble-outbox';
+import { keyContext } from '../src/outbox/delivery';
 import { SqliteOutbox } from '../src/outbox/sqlite-outbox';
 import { slotLimit, SLOT_WINDOW_MS } from '../src/shared-state/shared-state';
 import { sealerFor } from '../src/stores/key-sealer';

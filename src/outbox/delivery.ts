@@ -1,0 +1,95 @@
+import { MAX_SCROBBLES_PER_CALL } from '../lastfm/call-params';
+import type { LastfmClient } from '../lastfm/client';
+import type { UserReadCache } from '../lastfm/read-cache';
+import type { Logger } from '../logger';
+import type { CallPriority } from '../shared-state/shared-state';
+import type { KeySealer } from '../stores/key-sealer';
+import type { ChangeSignal } from './change-signal';
+import { HELD_REASON, TOO_OLD_REASON, answeredOutcome, failedOutcome, retryDelay, type Backoff } from './delivery-outcome';
+import type { Claim, ClaimOutcome, OutboxStore, Settled } from './outbox-store';
+
+/** Last.fm ignores scrobbles older than this; the outbox stops trying then. */
+const MAX_AGE_SECONDS = 14 * 24 * 60 * 60;
+
+export interface DeliveryOptions {
+  store: OutboxStore;
+  lastfm: LastfmClient;
+  sealer: KeySealer;
+  cache: UserReadCache;
+  logger: Logger;
+  now: () => number;
+  /** How long a claim lasts without renewal: longer than a call can take. */
+  leaseMs: number;
+  backoff: Backoff;
+  random: () => number;
+  /** Told after each claimed delivery, so waiters look at the store again. */
+  changes: ChangeSignal;
+}
+
+/** A claim lost to another delivery (this one stalled past its lease): abandon it unsent. */
+class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+}
+
+/**
+ * One delivery: claims one person's oldest waiting scrobbles (this person's, or the oldest due
+ * anyone's), makes one call with them under the claim's lease, and records and logs the answer;
+ * false when there was nothing to claim.
+ */
+export async function deliver(options: DeliveryOptions, request: { user?: string; priority: CallPriority }): Promise<boolean> {
+  const { store, leaseMs, now } = options;
+  const claim = await store.claim({ ...(request.user === undefined ? {} : { user: request.user }), max: MAX_SCROBBLES_PER_CALL, leaseMs, now: now() });
+  if (claim === undefined) return false;
+  // The call may wait for a slot longer than the lease: keep it while this process lives.
+  const heartbeat = setInterval(() => void store.renew(claim, leaseMs, now(), false).catch(() => undefined), Math.max(50, Math.floor(leaseMs / 3))).unref();
+  try {
+    const outcome = await send(options, claim, request.priority, request.user !== undefined);
+    if (outcome === undefined) return true;
+    await store.finish(claim, outcome, now());
+    if (outcome.settled.some((item) => item.state === 'accepted')) await options.cache.invalidate(claim.user);
+    report(options, claim, outcome);
+  } finally {
+    clearInterval(heartbeat);
+    options.changes.notify();
+  }
+  return true;
+}
+
+/** The claim's outcome, or undefined when the lease was lost before anything was sent. */
+async function send(options: DeliveryOptions, claim: Claim, priority: CallPriority, outOfTurn: boolean): Promise<ClaimOutcome | undefined> {
+  const { store, leaseMs, now } = options;
+  const oldest = Math.floor(now() / 1000) - MAX_AGE_SECONDS;
+  const tooOld: Settled[] = claim.items.filter((item) => item.timestamp < oldest).map((item) => ({ id: item.id, state: 'failed', reason: TOO_OLD_REASON }));
+  const sendable = claim.items.filter((item) => item.timestamp >= oldest);
+  if (sendable.length === 0) return { settled: tooOld, sent: false, unanswered: false, failures: claim.failures };
+  const key = options.sealer.open(claim.sealedKey, keyContext(claim.user));
+  // Sealed with a secret no longer configured: only a new sign-in gives a key again.
+  if (key === undefined) return { settled: tooOld, sent: false, unanswered: false, reason: HELD_REASON, hold: true, failures: 0 };
+  try {
+    const result = await options.lastfm.scrobbleCall(key, sendable, {
+      priority,
+      beforeSend: async () => {
+        if (!(await store.renew(claim, leaseMs, now(), true))) throw new LeaseLostError('lease lost');
+      },
+    });
+    return answeredOutcome(sendable, result, tooOld);
+  } catch (error) {
+    if (error instanceof LeaseLostError) return undefined;
+    return failedOutcome(error, claim, tooOld, (failures) => now() + retryDelay(failures, options.backoff, options.random), sendable, outOfTurn);
+  }
+}
+
+function report({ logger, now }: DeliveryOptions, claim: Claim, outcome: ClaimOutcome): void {
+  const counts = { accepted: 0, ignored: 0, failed: 0 };
+  for (const item of outcome.settled) counts[item.state] += 1;
+  const waiting = claim.items.length - outcome.settled.length;
+  // Names of people are fine in the log; the key never is.
+  const fields = { outbox: { user: claim.user, ...counts, waiting, held: outcome.hold === true, retryInMs: outcome.retryAt === undefined ? undefined : outcome.retryAt - now() } };
+  if (waiting > 0) logger.warn(fields, `outbox: ${waiting} scrobbles wait: ${outcome.reason ?? ''}`);
+  else logger.info(fields, 'outbox: scrobbles delivered');
+}
+
+/** Binds a sealed key to its person: copied onto someone else's queue, it does not open. */
+export function keyContext(user: string): string {
+  return `outbox:${user.toLowerCase()}`;
+}
