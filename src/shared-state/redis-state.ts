@@ -3,8 +3,8 @@ import type { createClient } from 'redis';
 import { promiseWithDeadline } from '../stores/deadline';
 import type { KeySealer } from '../stores/key-sealer';
 import type { BudgetOptions } from './memory-state';
+import { ATTEMPT, BACK_OFF, RELEASE, TAKE } from './redis-scripts';
 import {
-  SLOT_WINDOW_MS,
   slotLimit,
   type AttemptCounter,
   type AttemptLimit,
@@ -28,46 +28,6 @@ const EXCHANGE_WAIT_MS = 20_000;
 const EXCHANGE_POLL_MS = 50;
 /** The outcome outlives the exchange long enough for a late second click to find it. */
 const EXCHANGE_RESULT_TTL_MS = 60_000;
-
-/*
- * The scripts read Redis's own clock (TIME), so instances whose clocks disagree still count one
- * second alike. Each runs atomically: two instances can never both take the last slot.
- */
-const NOW_MS = "local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)";
-
-/** KEYS: slots (sorted set: slot → when it frees), pause. ARGV: slot id, limit, lease ms. Returns {taken, retryInMs, pausedMs}. */
-const TAKE = `${NOW_MS}
-local paused = tonumber(redis.call('GET', KEYS[2]) or '0')
-if paused > now then return {0, paused - now, paused - now} end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local n = redis.call('ZCARD', KEYS[1])
-local limit = tonumber(ARGV[2])
-if n < limit then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
-  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) + ${SLOT_WINDOW_MS})
-  return {1, 0, 0}
-end
-local needed = redis.call('ZRANGE', KEYS[1], n - limit, n - limit, 'WITHSCORES')
-return {0, math.max(1, tonumber(needed[2]) - now), 0}`;
-
-/** KEYS: slots. ARGV: slot id. The answered call's slot frees one window from now. */
-const RELEASE = `${NOW_MS}
-redis.call('ZADD', KEYS[1], 'XX', now + ${SLOT_WINDOW_MS}, ARGV[1])`;
-
-/** KEYS: pause. ARGV: ms. Never shortens a pause already set. */
-const BACK_OFF = `${NOW_MS}
-local untilMs = now + tonumber(ARGV[1])
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if untilMs > current then redis.call('SET', KEYS[1], untilMs, 'PX', tonumber(ARGV[1])) end`;
-
-/** KEYS: counter. ARGV: max, window ms. A fixed window from the first attempt; returns ms to wait, 0 when allowed. */
-const ATTEMPT = `local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-if n > tonumber(ARGV[1]) then
-  redis.call('DECR', KEYS[1])
-  return math.max(1, redis.call('PTTL', KEYS[1]))
-end
-return 0`;
 
 /**
  * The same rules as memory-state.ts, kept in the Redis the sessions use. Every command goes
