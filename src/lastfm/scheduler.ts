@@ -1,6 +1,7 @@
 import { LastfmBusyError, LastfmError } from '../errors';
 import type { CallBudget, CallPriority } from '../shared-state/shared-state';
 import type { Clock } from './clock';
+import { asError } from '../error-message';
 
 export interface SchedulerOptions {
   budget: CallBudget;
@@ -123,7 +124,7 @@ export class CallScheduler {
           answer = await this.budget.take(head.priority);
         } catch (error) {
           // The shared budget cannot be asked (Redis away): fail the call rather than send blind.
-          if (this.remove(head)) head.refuse(error instanceof Error ? error : new Error(String(error)));
+          if (this.remove(head)) head.refuse(asError(error));
           continue;
         }
         if (answer.ok) {
