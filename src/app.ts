@@ -16,13 +16,15 @@ import { createSiteLocals, sessionLocals } from './middleware/locals';
 import { noStoreWhenSignedIn } from './middleware/no-store';
 import { keepSignOutsSignedOut } from './middleware/signed-out-stays';
 import { createRequestLogger } from './middleware/request-log';
-import { signedInOnly } from './routes/account';
-import { createAccountHome } from './routes/account-home';
+import { signOutRevoked } from './middleware/revoked';
+import { failuresAs } from './failure-pages';
+import { AccountService } from './services/account';
 import { createAuthRouter } from './routes/auth';
-import { createDesktopRouter } from './routes/desktop';
+import { createDesktopPage } from './routes/auth/desktop';
+import { mobileAttempts, type MobileAttempts } from './routes/auth/mobile';
 import { createHealthRouter } from './routes/health';
-import { createHomeRouter } from './routes/home';
-import { createMobileRouter, mobileAttempts, type MobileAttempts } from './routes/mobile';
+import { createHome } from './routes/home';
+import { signedInOnly } from './routes/signed-in';
 import { createSetupRouter } from './routes/setup';
 import { createTagsRouter } from './routes/tags';
 import { createTracksRouter } from './routes/tracks';
@@ -30,7 +32,6 @@ import { createSandboxRouter } from './sandbox/router';
 import type { SandboxState } from './sandbox/state';
 import { createSessionMiddleware } from './session';
 import { createEndedSessionCheck } from './middleware/ended-sessions';
-import { createSignOutEverywhereRouter } from './routes/sign-out-everywhere';
 import type { SessionBackend } from './stores/backend';
 import type { ScrobbleOutbox } from './outbox/scrobble-outbox';
 import { createBatchUpload } from './middleware/batch-upload';
@@ -121,14 +122,16 @@ export function createApp(config: Config, deps: AppDeps): Express {
     },
   );
   site.use(createSiteLocals(config));
+  // /healthz and /readyz: probes, answered before (and without) a session.
   site.use(createHealthRouter({ ready: () => sessions.ping() }));
-  if (config.setupPage) site.use(createSetupRouter(config, sessions.kind, outbox.kind, lastfm));
+  if (config.setupPage) site.use('/setup', createSetupRouter(config, sessions.kind, outbox.kind, lastfm));
   if (config.sandbox) {
     // Images are served from this app's own origin, so the CSP's 'self' covers them.
     const imageBaseUrl = new URL('images/sandbox/', config.publicUrl).href;
     site.use('/sandbox', createSandboxRouter(deps.sandboxState === undefined ? { imageBaseUrl } : { state: deps.sandboxState, imageBaseUrl }));
   }
 
+  // Everything below has a session.
   site.use(createSessionMiddleware(config, store));
   site.use(keepSignOutsSignedOut(store));
   site.use(createEndedSessionCheck(sessions.signOuts));
@@ -136,21 +139,22 @@ export function createApp(config: Config, deps: AppDeps): Express {
   site.use(noStoreWhenSignedIn);
   site.use(createBodyParser(['/track/scrobble-batch']));
   site.use('/track/scrobble-batch', createBatchUpload());
-  site.use(['/track', '/tags'], signedInOnly);
+  // The signed-in areas: their Last.fm failures are worded for the person's own account.
+  site.use(['/track', '/tags'], signedInOnly, failuresAs('account'));
   site.use(verifyCsrf);
-  const accountHome = createAccountHome({ config, lastfm, cache: readCache, now, outbox });
-  site.use(accountHome.router);
-  site.use(createHomeRouter());
-  // Every sign-in ends here: scrobbles held for a new key go again with it.
-  const onSignIn = (user: { name: string; key: string }) => outbox.resume(user);
-  site.use(createAuthRouter({ config, lastfm, now, onSignIn }));
-  site.use(createDesktopRouter({ config, lastfm, now, exchanges: shared.exchanges, onSignIn }));
-  site.use(createMobileRouter({ config, lastfm, now, attempts: deps.mobileAttempts ?? mobileAttempts(shared), onSignIn }));
-  site.use(createTracksRouter({ config, lastfm, cache: readCache, now, outbox }));
-  site.use(createTagsRouter({ config, lastfm, cache: readCache }));
-  site.use(createSignOutEverywhereRouter({ config, signOuts: sessions.signOuts, now }));
 
-  site.use(accountHome.formErrors);
+  const accounts = new AccountService({ lastfm, cache: readCache, outbox });
+  const home = createHome({ accounts, now });
+  site.use('/', home.router);
+  site.use('/desktop', createDesktopPage(now));
+  const mobile = deps.mobileAttempts ?? mobileAttempts(shared);
+  site.use('/auth', createAuthRouter({ config, lastfm, now, exchanges: shared.exchanges, mobileAttempts: mobile, signOuts: sessions.signOuts, onSignIn: (user) => accounts.signedIn(user) }));
+  site.use('/track', createTracksRouter({ accounts, basePath: config.basePath, now }));
+  site.use('/tags', createTagsRouter({ accounts, basePath: config.basePath }));
+
+  // On the way to the error handler: a refused form shows the home page again; a revoked key signs out.
+  site.use(home.formErrors);
+  site.use(signOutRevoked(config));
 
   app.use(config.basePath === '' ? '/' : config.basePath, site);
   app.use(notFound);

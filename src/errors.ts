@@ -37,6 +37,20 @@ export class LastfmError extends Error {
   }
 }
 
+/**
+ * Last.fm no longer accepts the signed-in person's session key (error 9, or 4 on their calls): they
+ * are signed out here, and `held` scrobbles wait in the outbox for their next sign-in.
+ */
+export class AccessRevokedError extends Error {
+  override readonly name = 'AccessRevokedError';
+  readonly held: number;
+
+  constructor(options: { cause?: LastfmError; held?: number } = {}) {
+    super('Last.fm access was revoked', { cause: options.cause });
+    this.held = options.held ?? 0;
+  }
+}
+
 export type UnavailableReason = 'network' | 'timeout' | 'http-status' | 'not-json' | 'unexpected-shape';
 
 /** Last.fm could not be reached or gave no usable answer: a temporary failure, not a protocol error. */

@@ -1,5 +1,5 @@
 import session, { type Store } from 'express-session';
-import type { RequestHandler } from 'express';
+import type { CookieOptions, Request, RequestHandler, Response } from 'express';
 import type { Config } from './config';
 import { asError } from './error-message';
 
@@ -42,14 +42,24 @@ export function createSessionMiddleware(config: Config, store: Store): RequestHa
     saveUninitialized: false,
     rolling: true,
     cookie: {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: config.session.secureCookie,
-      path: `${config.basePath}/`,
+      ...sessionCookie(config),
       // Signing in lengthens it to SESSION_TTL (startUserSession).
       maxAge: Math.min(SIGNED_OUT_SESSION_MS, config.session.ttlMs),
     },
   });
+}
+
+/** Where and how the session cookie is set; clearing it takes the same options, or the browser keeps it. */
+function sessionCookie(config: Config): CookieOptions & { sameSite: 'lax' } {
+  return { httpOnly: true, sameSite: 'lax', secure: config.session.secureCookie, path: `${config.basePath}/` };
+}
+
+/** Signs this browser out: the session, and the Last.fm key in it, is destroyed and its cookie dropped. */
+export async function endSession(req: Request, res: Response, config: Config): Promise<void> {
+  await destroySession(req);
+  // The page that follows (an error page, say) must not show anyone as signed in.
+  res.locals.user = undefined;
+  res.clearCookie(config.session.cookieName, sessionCookie(config));
 }
 
 /** Promise forms of express-session's callback methods, so failures reach the error handler. */

@@ -1,14 +1,8 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import { timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
 import { HttpError } from '../errors';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/** The session's CSRF token, made on first use (so a page with a form starts a session). */
-export function csrfToken(req: Request): string {
-  req.session.csrfToken ??= randomBytes(32).toString('base64url');
-  return req.session.csrfToken;
-}
 
 /** Synchronizer-token check on every state-changing request: `_csrf` field or `X-CSRF-Token` header. */
 export const verifyCsrf: RequestHandler = (req, _res, next) => {

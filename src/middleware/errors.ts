@@ -1,9 +1,10 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { HttpError, LastfmBusyError, LastfmError, LastfmUnavailableError, SessionStoreUnavailableError } from '../errors';
+import { AccessRevokedError, HttpError, LastfmBusyError, LastfmError, LastfmUnavailableError, SessionStoreUnavailableError } from '../errors';
 import { kindOfCode } from '../lastfm/error-codes';
-import { isLastfmFailure, lastfmFailure } from '../routes/lastfm-failures';
+import { isLastfmFailure, pageFor, sessionStoreOutage } from '../failure-pages';
 import { withoutUrlCredentials } from '../log-safe-url';
 import type { Logger } from '../logger';
+import { wantsJson } from '../wants-json';
 
 export const notFound: RequestHandler = (req, _res, next) => {
   next(new HttpError(404, 'Page not found', `There is nothing at ${req.path}.`, { action: { href: '/', label: 'Back to the start page' } }));
@@ -33,7 +34,7 @@ export function createErrorHandler(logger: Logger, basePath: string): ErrorReque
     }
     // The request id ties these lines to the request's own log line and to the id on the page.
     const log = logger.child({ reqId: req.id });
-    const httpError = toHttpError(error, log);
+    const httpError = toHttpError(error, res, log);
     if (httpError.status >= 500) {
       // Once per failure. Not under `err`: pino's error serializer would turn the description
       // back into a whole error object (stack and every extra field).
@@ -41,26 +42,19 @@ export function createErrorHandler(logger: Logger, basePath: string): ErrorReque
       if (isExpected(error)) log.warn(fields, httpError.title);
       else log.error(fields, 'unhandled error');
     }
-    send(res, httpError, basePath, req.accepts(['html', 'json']) === 'json', typeof req.id === 'string' ? req.id : '', log);
+    send(res, httpError, basePath, wantsJson(req), typeof req.id === 'string' ? req.id : '', log);
   };
 }
 
-/** A session store outage is temporary: a 503 that says so. The store's own error stays the cause, for the log. */
-function sessionStoreOutage(error: SessionStoreUnavailableError): HttpError {
-  return new HttpError(503, 'Sessions are unavailable', 'Sessions are unavailable right now, so this page cannot be shown. Try again shortly.', {
-    action: { href: '/', label: 'Try again' },
-    cause: error.cause,
-  });
-}
-
-function toHttpError(error: unknown, logger: Logger): HttpError {
+function toHttpError(error: unknown, res: Response, logger: Logger): HttpError {
   if (error instanceof HttpError) {
     logLastfmCause(error.cause, logger);
     return error;
   }
-  if (isLastfmFailure(error)) {
-    logLastfmCause(error, logger);
-    return lastfmFailure(error, 'call');
+  const page = pageFor(error, res);
+  if (page !== undefined) {
+    logLastfmCause(page.cause, logger);
+    return page;
   }
   if (isClientError(error)) {
     if (error.status === 404) return new HttpError(404, 'Page not found', 'There is no such file here.', { action: { href: '/', label: 'Back to the start page' } });
@@ -72,7 +66,7 @@ function toHttpError(error: unknown, logger: Logger): HttpError {
 
 /** Errors this app made or understood; anything else is a bug worth an error-level line. */
 function isExpected(error: unknown): boolean {
-  return error instanceof HttpError || isLastfmFailure(error);
+  return error instanceof HttpError || error instanceof AccessRevokedError || isLastfmFailure(error);
 }
 
 /** Operator problems get a loud line; a Last.fm bug-class error is logged so it can be fixed. */

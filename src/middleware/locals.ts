@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Config } from '../config';
-import { csrfToken } from './csrf';
+import { csrfToken } from '../csrf-token';
 import { noStore } from './no-store';
 
 /** Locals every page can use, the sandbox's included: they need no session. */

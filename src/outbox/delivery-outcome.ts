@@ -1,7 +1,7 @@
 import { LastfmBusyError, LastfmError, LastfmUnavailableError } from '../errors';
 import { kindOfCode } from '../lastfm/error-codes';
 import type { ScrobbleResult } from '../lastfm/user-data';
-import { isRevokedSession } from '../routes/lastfm-failures';
+import { isRevokedKey } from '../services/lastfm-failure';
 import type { ClaimOutcome, Settled, StoredScrobble } from './outbox-store';
 
 /** Shown on scrobbles held after Last.fm refused the session key. */
@@ -61,7 +61,7 @@ export function failedOutcome(
     return { ...base, sent: true, unanswered, reason, retryAt: retryAt(failures), failures };
   }
   if (error instanceof LastfmError) {
-    if (isRevokedSession(error, 'account')) return { ...base, sent: true, unanswered: false, reason: HELD_REASON, hold: true, failures: 0 };
+    if (isRevokedKey(error)) return { ...base, sent: true, unanswered: false, reason: HELD_REASON, hold: true, failures: 0 };
     const kind = kindOfCode(error.code);
     if (kind === 'temporary' || kind === 'operation-failed' || kind === 'rate-limited' || kind === 'api-key') {
       // A refused API key is the operator's to fix, after which the scrobbles can still go.

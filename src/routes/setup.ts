@@ -3,6 +3,7 @@ import type { Config, SessionStoreKind } from '../config';
 import type { LastfmClient } from '../lastfm/client';
 import type { ProbeResult } from '../lastfm/probe';
 import { checkSetup, viewRequest } from '../setup-check';
+import { wantsJson } from '../wants-json';
 
 /** Short, so the page answers even when Last.fm does not. */
 const PROBE_TIMEOUT_MS = 3000;
@@ -13,14 +14,14 @@ const PROBE_TIMEOUT_MS = 3000;
  */
 const PROBE_REUSE_MS = 30_000;
 
-/** GET /setup: what the app computed and saw, for whoever is putting it behind a proxy. */
+/** GET /setup (mounted there): what the app computed and saw, for whoever is putting it behind a proxy. */
 export function createSetupRouter(config: Config, sessionStore: SessionStoreKind, outbox: SessionStoreKind, lastfm: Pick<LastfmClient, 'probe'>): Router {
   const router = Router();
   const checkLastfm = reused(PROBE_REUSE_MS, () => lastfm.probe(Math.min(PROBE_TIMEOUT_MS, config.lastfm.timeoutMs)));
-  router.get('/setup', async (req, res) => {
+  router.get('/', async (req, res) => {
     const report = checkSetup(config, viewRequest(req, res.locals.prefixStripped === true), sessionStore, await checkLastfm());
     res.set('Cache-Control', 'no-store');
-    if (req.accepts(['html', 'json']) === 'json') {
+    if (wantsJson(req)) {
       res.json({ ...report, outbox });
       return;
     }

@@ -12,7 +12,7 @@ import { UserReadCache } from '../../src/lastfm/read-cache';
 import type { RetryPolicy } from '../../src/lastfm/retry';
 import { createLogger, type Logger } from '../../src/logger';
 import { startScrobbleOutbox, type OutboxTiming } from '../../src/outbox/start-outbox';
-import { mobileAttempts, type MobileLimits } from '../../src/routes/mobile';
+import { mobileAttempts, type MobileLimits } from '../../src/routes/auth/mobile';
 import { createSharedState } from '../../src/shared-state/create-shared-state';
 import type { SharedState } from '../../src/shared-state/shared-state';
 import type { SessionBackend } from '../../src/stores/backend';

@@ -1,5 +1,5 @@
 import { HttpError, LastfmError, LastfmUnavailableError } from '../../src/errors';
-import { isLastfmFailure, rethrowAsPage } from '../../src/routes/lastfm-failures';
+import { isLastfmFailure, rethrowAsPage } from '../../src/failure-pages';
 
 function thrownBy(work: () => unknown): unknown {
   try {

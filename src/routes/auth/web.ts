@@ -1,13 +1,12 @@
-import { lastfmFor } from './caller';
 import { randomBytes } from 'node:crypto';
 import { Router, type Request } from 'express';
-import type { Config } from '../config';
-import { HttpError } from '../errors';
-import type { LastfmClient } from '../lastfm/client';
-import { destroySession, saveSession, startUserSession, type PendingSignIn, type SignInListener } from '../session';
-import { signedOutPath } from './home';
-import { optionalString, safeReturnTo } from './input';
-import { rethrowAsPage } from './lastfm-failures';
+import type { Config } from '../../config';
+import { HttpError } from '../../errors';
+import type { LastfmClient } from '../../lastfm/client';
+import { rethrowAsPage } from '../../failure-pages';
+import { saveSession, startUserSession, type PendingSignIn, type SignInListener } from '../../session';
+import { lastfmFor } from '../caller';
+import { optionalString, safeReturnTo } from '../input';
 
 /** Last.fm tokens live an hour; a state older than that can only meet an expired token. */
 const STATE_LIFETIME_MS = 60 * 60 * 1000;
@@ -16,7 +15,7 @@ const MAX_PENDING = 5;
 const STATE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
-export interface AuthRoutesDeps {
+export interface WebSignInDeps {
   config: Config;
   lastfm: LastfmClient;
   now: () => number;
@@ -28,10 +27,11 @@ const START_AGAIN = { href: '/auth/login', label: 'Start sign-in again' };
 /** Marks a login already sent to PUBLIC_URL's host, so a proxy that hides the host cannot make a loop. */
 const MOVED = 'moved';
 
-export function createAuthRouter({ config, lastfm, now, onSignIn }: AuthRoutesDeps): Router {
+/** The web flow, mounted at /auth: /login sends the browser to Last.fm, /callback is where it comes back. */
+export function createWebSignIn({ config, lastfm, now, onSignIn }: WebSignInDeps): Router {
   const router = Router();
 
-  router.get('/auth/login', async (req, res) => {
+  router.get('/login', async (req, res) => {
     const returnTo = safeReturnTo(req.query.returnTo);
     // Last.fm sends the browser back to PUBLIC_URL, and the browser keeps each host name's cookies
     // apart (ports share them): a sign-in started at 127.0.0.1 could never be finished at
@@ -54,7 +54,7 @@ export function createAuthRouter({ config, lastfm, now, onSignIn }: AuthRoutesDe
     res.redirect(303, lastfm.webAuthorizeUrl(callback.href).href);
   });
 
-  router.get('/auth/callback', async (req, res) => {
+  router.get('/callback', async (req, res) => {
     const state = optionalString(req.query.state, 'state', 128);
     if (state === undefined || state === '') {
       throw new HttpError(400, 'This sign-in link is incomplete', 'The link Last.fm sent you back with has no state, so it cannot be matched to a sign-in you started here.', { action: START_AGAIN });
@@ -96,12 +96,6 @@ export function createAuthRouter({ config, lastfm, now, onSignIn }: AuthRoutesDe
     }
     await startUserSession(req, session, now(), config.session.ttlMs, onSignIn);
     res.redirect(303, `${config.basePath}${pending.returnTo}`);
-  });
-
-  router.post('/auth/logout', async (req, res) => {
-    await destroySession(req);
-    res.clearCookie(config.session.cookieName, { path: `${config.basePath}/`, httpOnly: true, sameSite: 'lax', secure: config.session.secureCookie });
-    res.redirect(303, signedOutPath(config.basePath, 'here'));
   });
 
   return router;

@@ -1,14 +1,15 @@
-import { lastfmFor } from './caller';
 import { Router, type Request, type Response } from 'express';
-import type { Config } from '../config';
-import { addDesktopToken, currentStatus, findDesktopToken, newDesktopToken, type DesktopToken } from '../desktop-tokens';
-import { HttpError, LastfmError } from '../errors';
-import type { LastfmClient, LastfmSession } from '../lastfm/client';
-import { kindOfCode } from '../lastfm/error-codes';
-import type { ExchangeOutcome, TokenExchanges } from '../shared-state/shared-state';
-import { saveSession, startUserSession, type SignInListener } from '../session';
-import { optionalString } from './input';
-import { isLastfmFailure, lastfmFailure, rethrowAsPage } from './lastfm-failures';
+import type { Config } from '../../config';
+import { addDesktopToken, currentStatus, findDesktopToken, newDesktopToken, type DesktopToken } from '../../desktop-tokens';
+import { HttpError, LastfmError } from '../../errors';
+import type { LastfmClient, LastfmSession } from '../../lastfm/client';
+import { kindOfCode } from '../../lastfm/error-codes';
+import type { ExchangeOutcome, TokenExchanges } from '../../shared-state/shared-state';
+import { saveSession, startUserSession, type SignInListener } from '../../session';
+import { isLastfmFailure, lastfmFailure, rethrowAsPage } from '../../failure-pages';
+import { wantsJson } from '../../wants-json';
+import { lastfmFor } from '../caller';
+import { optionalString } from '../input';
 
 export interface DesktopRoutesDeps {
   config: Config;
@@ -28,8 +29,11 @@ interface TokenRow {
   status: ReturnType<typeof currentStatus>;
 }
 
-/** The desktop (token-first) flow: get a token, approve it on Last.fm in another tab, then exchange it. */
-export function createDesktopRouter({ config, lastfm, now, exchanges, onSignIn }: DesktopRoutesDeps): Router {
+/**
+ * The desktop (token-first) flow, mounted at /auth/desktop: get a token, approve it on Last.fm in
+ * another tab, then exchange it. The list of tokens is its own page at /desktop (createDesktopPage).
+ */
+export function createDesktopSignIn({ config, lastfm, now, exchanges, onSignIn }: DesktopRoutesDeps): Router {
   const router = Router();
   /**
    * A double click sends two requests with the same token, maybe to two instances: the second
@@ -49,16 +53,6 @@ export function createDesktopRouter({ config, lastfm, now, exchanges, onSignIn }
     return { name: outcome.name, key: outcome.key, subscriber: outcome.subscriber };
   };
 
-  const renderList = (req: Request, res: Response, notice?: { title: string; message: string }): void => {
-    const at = now();
-    const tokens: TokenRow[] = (req.session.desktopTokens ?? []).map((entry) => ({
-      id: entry.id,
-      createdAt: new Date(entry.createdAt).toISOString().slice(11, 19),
-      status: currentStatus(entry, at),
-    }));
-    res.render('desktop', { title: 'Sign in with a desktop token', tokens, notice });
-  };
-
   /**
    * Post/redirect/get: Last.fm's answer is kept for the list page and the browser sent there, so
    * reloading shows the answer again instead of asking Last.fm again.
@@ -69,13 +63,7 @@ export function createDesktopRouter({ config, lastfm, now, exchanges, onSignIn }
     res.redirect(303, `${config.basePath}/desktop`);
   };
 
-  router.get('/desktop', (req, res) => {
-    const notice = req.session.desktopNotice;
-    if (notice !== undefined) delete req.session.desktopNotice;
-    renderList(req, res, notice);
-  });
-
-  router.post('/auth/desktop/token', async (req, res) => {
+  router.post('/token', async (req, res) => {
     let token: string;
     try {
       token = await lastfmFor(lastfm, req).getToken();
@@ -87,14 +75,14 @@ export function createDesktopRouter({ config, lastfm, now, exchanges, onSignIn }
     res.redirect(303, `${config.basePath}/desktop`);
   });
 
-  router.get('/auth/desktop/authorize/:token', async (req, res) => {
+  router.get('/authorize/:token', async (req, res) => {
     const entry = usableToken(req, req.params.token);
     entry.status = 'sent';
     await saveSession(req);
     res.redirect(303, lastfm.desktopAuthorizeUrl(entry.token).href);
   });
 
-  router.post('/auth/desktop/session', async (req, res) => {
+  router.post('/session', async (req, res) => {
     const body = req.body as Record<string, unknown> | undefined;
     const id = optionalString(body?.token, 'token', 64);
     if (id === undefined || id === '') {
@@ -154,7 +142,19 @@ export function createDesktopRouter({ config, lastfm, now, exchanges, onSignIn }
   return router;
 }
 
-/** JSON clients get the error handler's JSON instead of the page. */
-function wantsJson(req: Request): boolean {
-  return req.accepts(['html', 'json']) === 'json';
+/** GET /desktop: this browser's tokens, and Last.fm's last answer about one of them. */
+export function createDesktopPage(now: () => number): Router {
+  const router = Router();
+  router.get('/', (req, res) => {
+    const notice = req.session.desktopNotice;
+    if (notice !== undefined) delete req.session.desktopNotice;
+    const at = now();
+    const tokens: TokenRow[] = (req.session.desktopTokens ?? []).map((entry) => ({
+      id: entry.id,
+      createdAt: new Date(entry.createdAt).toISOString().slice(11, 19),
+      status: currentStatus(entry, at),
+    }));
+    res.render('desktop', { title: 'Sign in with a desktop token', tokens, notice });
+  });
+  return router;
 }

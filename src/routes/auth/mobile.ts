@@ -1,16 +1,17 @@
-import { lastfmFor } from './caller';
 import { Router, type Request, type Response } from 'express';
-import { knownDeviceFor, rememberDevice } from '../known-device';
-import type { Config } from '../config';
-import { HttpError, LastfmError } from '../errors';
-import type { LastfmClient } from '../lastfm/client';
-import { kindOfCode } from '../lastfm/error-codes';
-import { pageRefusalReason, passwordRefusalReason } from '../lastfm/password-transport';
-import { DEMO_ACCOUNTS } from '../sandbox/credentials';
-import type { AttemptCounter, AttemptLimit, SharedState } from '../shared-state/shared-state';
-import { startUserSession, type SignInListener } from '../session';
-import { optionalString } from './input';
-import { isLastfmFailure, lastfmFailure } from './lastfm-failures';
+import { knownDeviceFor, rememberDevice } from '../../known-device';
+import type { Config } from '../../config';
+import { HttpError, LastfmError } from '../../errors';
+import type { LastfmClient } from '../../lastfm/client';
+import { kindOfCode } from '../../lastfm/error-codes';
+import { pageRefusalReason, passwordRefusalReason } from '../../lastfm/password-transport';
+import { DEMO_ACCOUNTS } from '../../sandbox/credentials';
+import type { AttemptCounter, AttemptLimit, SharedState } from '../../shared-state/shared-state';
+import { startUserSession, type SignInListener } from '../../session';
+import { isLastfmFailure, lastfmFailure } from '../../failure-pages';
+import { wantsJson } from '../../wants-json';
+import { lastfmFor } from '../caller';
+import { optionalString } from '../input';
 
 /**
  * `perClient` counts every attempt from one address; `perUser` counts one user name's attempts
@@ -52,10 +53,10 @@ interface FormState {
 }
 
 /**
- * The password flow. The password is read from the form body, passed to the Last.fm client and
+ * The password flow, mounted at /auth/mobile. The password is read from the form body, passed to the Last.fm client and
  * dropped: it is never stored, logged, put back into the form or into a URL.
  */
-export function createMobileRouter({ config, lastfm, now, attempts, onSignIn }: MobileRoutesDeps): Router {
+export function createMobileSignIn({ config, lastfm, now, attempts, onSignIn }: MobileRoutesDeps): Router {
   const router = Router();
   const refusal = pageRefusalReason(config.publicUrl) ?? passwordRefusalReason(config.lastfm.apiUrl, config.sandbox);
   const { perClient, perUser } = attempts;
@@ -68,17 +69,17 @@ export function createMobileRouter({ config, lastfm, now, attempts, onSignIn }: 
 
   /** The form again with what went wrong; JSON clients get the error handler's JSON instead. */
   const renderProblem = (req: Request, res: Response, problem: HttpError, username: string): void => {
-    if (req.accepts(['html', 'json']) === 'json') throw problem;
+    if (wantsJson(req)) throw problem;
     renderForm(res, problem.status, { username, problem: { title: problem.title, message: problem.message } });
   };
 
-  router.get('/auth/mobile', (_req, res) => {
+  router.get('/', (_req, res) => {
     renderForm(res, refusal === undefined ? 200 : 403, { username: '' });
   });
 
-  router.post('/auth/mobile', async (req, res) => {
+  router.post('/', async (req, res) => {
     if (refusal !== undefined) {
-      if (req.accepts(['html', 'json']) === 'json') throw new HttpError(403, 'Password sign-in is switched off here', refusal, { action: { href: '/auth/login', label: 'Sign in with Last.fm instead' } });
+      if (wantsJson(req)) throw new HttpError(403, 'Password sign-in is switched off here', refusal, { action: { href: '/auth/login', label: 'Sign in with Last.fm instead' } });
       renderForm(res, 403, { username: '' });
       return;
     }

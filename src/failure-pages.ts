@@ -1,5 +1,15 @@
-import { HttpError, LastfmBusyError, LastfmError, LastfmUnavailableError } from '../errors';
-import { kindOfCode } from '../lastfm/error-codes';
+/**
+ * Where a failure below the routes (Last.fm, a revoked key, the session store) becomes what the
+ * person reads. The error handler at the edge (middleware/errors.ts) asks `pageFor` and
+ * `sessionStoreOutage`; the sign-in flows that show a failure inline (desktop list, password
+ * form) ask `lastfmFailure` for the same words.
+ */
+import type { RequestHandler, Response } from 'express';
+import { AccessRevokedError, HttpError, LastfmBusyError, LastfmUnavailableError, type LastfmError, type SessionStoreUnavailableError } from './errors';
+import { kindOfCode } from './lastfm/error-codes';
+import { isLastfmFailure, isRevokedKey, type LastfmFailure } from './services/lastfm-failure';
+
+export { isLastfmFailure };
 
 /** Where a Last.fm failure happened, which decides what the person is offered next. */
 export type FailureContext = 'web-sign-in' | 'desktop-sign-in' | 'mobile-sign-in' | 'call' | 'account';
@@ -11,22 +21,35 @@ const PASSWORD_AGAIN = { href: '/auth/mobile', label: 'Try the password sign-in 
 
 const SIGN_IN_AGAIN = { href: '/auth/login', label: 'Sign in with Last.fm again' };
 
-/**
- * On a call made with the person's session key ('account'), 9 means the key was revoked, and so
- * does 4 (Last.fm sends either): the caller must sign the person out.
- */
-export function isRevokedSession(error: unknown, context: FailureContext): boolean {
-  if (!(error instanceof LastfmError)) return false;
-  const kind = kindOfCode(error.code);
-  return kind === 'session-invalid' || (context === 'account' && kind === 'auth-failed');
+/** Marks the routes after it as `context`, so the edge words their Last.fm failures for it. */
+export function failuresAs(context: FailureContext): RequestHandler {
+  return (_req, res, next) => {
+    res.locals.failureContext = context;
+    next();
+  };
 }
 
-/** Last.fm answered with an error or gave no usable answer, as opposed to a bug here. */
-export function isLastfmFailure(error: unknown): error is LastfmFailure {
-  return error instanceof LastfmError || error instanceof LastfmUnavailableError || error instanceof LastfmBusyError;
+/** The page for an error this app understands, in the context of the route that failed; undefined for any other. */
+export function pageFor(error: unknown, res: Response): HttpError | undefined {
+  if (error instanceof AccessRevokedError) return revokedPage(error);
+  if (isLastfmFailure(error)) return lastfmFailure(error, (res.locals.failureContext as FailureContext | undefined) ?? 'call');
+  return undefined;
 }
 
-export type LastfmFailure = LastfmError | LastfmUnavailableError | LastfmBusyError;
+/** A session store outage is temporary: a 503 that says so. The store's own error stays the cause, for the log. */
+export function sessionStoreOutage(error: SessionStoreUnavailableError): HttpError {
+  return new HttpError(503, 'Sessions are unavailable', 'Sessions are unavailable right now, so this page cannot be shown. Try again shortly.', {
+    action: { href: '/', label: 'Try again' },
+    cause: error.cause,
+  });
+}
+
+/** The person has been signed out here by the time this shows; scrobbles they sent wait for the next sign-in. */
+function revokedPage(error: AccessRevokedError): HttpError {
+  const opening = 'Last.fm no longer accepts this app\'s access to your account, so you have been signed out here.';
+  const next = error.held > 0 ? `${error.held} scrobble${error.held === 1 ? '' : 's'} will be sent once you sign in again.` : 'Sign in again to carry on.';
+  return new HttpError(401, 'Last.fm access was revoked; sign in again', `${opening} ${next}`, { action: SIGN_IN_AGAIN, cause: error.cause });
+}
 
 /** For a catch block: a Last.fm failure becomes its page, anything else goes on unchanged. */
 export function rethrowAsPage(error: unknown, context: FailureContext): never {
@@ -107,9 +130,7 @@ function accountFailure(error: LastfmError | LastfmUnavailableError): HttpError 
   const unavailable = (): HttpError =>
     new HttpError(503, 'Last.fm is unavailable', 'Last.fm is unavailable and nothing was changed. Please try again in a minute.', { action: HOME, cause: error });
   if (error instanceof LastfmUnavailableError) return unanswered(error) ?? unavailable();
-  if (isRevokedSession(error, 'account')) {
-    return new HttpError(401, 'Last.fm access was revoked; sign in again', 'Last.fm no longer accepts this app\'s access to your account, so you have been signed out here. Sign in again to carry on.', { action: SIGN_IN_AGAIN, cause: error });
-  }
+  if (isRevokedKey(error)) return revokedPage(new AccessRevokedError({ cause: error }));
   switch (kindOfCode(error.code)) {
     case 'temporary':
     case 'operation-failed':

@@ -1,0 +1,32 @@
+import { Router } from 'express';
+import type { Config } from '../../config';
+import type { LastfmClient } from '../../lastfm/client';
+import type { SignInListener } from '../../session';
+import type { TokenExchanges } from '../../shared-state/shared-state';
+import type { SignOutRegistry } from '../../stores/backend';
+import { createDesktopSignIn } from './desktop';
+import { createMobileSignIn, type MobileAttempts } from './mobile';
+import { createSignOut } from './sign-out';
+import { createWebSignIn } from './web';
+
+export interface AuthDeps {
+  config: Config;
+  lastfm: LastfmClient;
+  now: () => number;
+  exchanges: TokenExchanges;
+  mobileAttempts: MobileAttempts;
+  signOuts: SignOutRegistry;
+  /** Told of each sign-in, whichever flow it came by. */
+  onSignIn: SignInListener;
+}
+
+/** Everything under /auth: the three ways to sign in, and the two ways to sign out. */
+export function createAuthRouter(deps: AuthDeps): Router {
+  const { config, lastfm, now, onSignIn } = deps;
+  const router = Router();
+  router.use(createWebSignIn({ config, lastfm, now, onSignIn }));
+  router.use('/desktop', createDesktopSignIn({ config, lastfm, now, exchanges: deps.exchanges, onSignIn }));
+  router.use('/mobile', createMobileSignIn({ config, lastfm, now, attempts: deps.mobileAttempts, onSignIn }));
+  router.use(createSignOut({ config, signOuts: deps.signOuts, now }));
+  return router;
+}
