@@ -4,14 +4,8 @@ import type { AccountService } from '../services/account';
 import { accountFor, readForm, reportDone } from './signed-in';
 import { optionalText, readArtistTrack, readBatch, readDuration, readPlayedAt } from './track-input';
 
-export interface TrackRoutesDeps {
-  accounts: AccountService;
-  basePath: string;
-  now: () => number;
-}
-
 /** Love, unlove and now playing, each a signed write with the person's session key; scrobbles, through the outbox. Mounted at /track. */
-export function createTracksRouter({ accounts, basePath, now }: TrackRoutesDeps): Router {
+export function createTracksRouter({ accounts, basePath, now }: { accounts: AccountService; basePath: string; now: () => number }): Router {
   const router = Router();
   const nowSeconds = (): number => Math.floor(now() / 1000);
 
