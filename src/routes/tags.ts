@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import type { AccountService } from '../services/account';
 import { accountFor, readForm, reportDone } from './signed-in';
-import { describeTarget, readTagTarget, readTags, requiredText, MAX_TAG_LENGTH } from './track-input';
+import { describeTarget, readTagTarget, readTags, MAX_TAG_LENGTH } from './tag-input';
+import { requiredText } from './track-input';
 
 /** The person's own tags on an artist, album or track. Mounted at /tags. */
 export function createTagsRouter({ accounts, basePath }: { accounts: AccountService; basePath: string }): Router {

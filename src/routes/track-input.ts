@@ -1,10 +1,8 @@
-import { MAX_TAGS_PER_CALL, type TagTarget } from '../lastfm/call-params';
 import type { ScrobbleItem } from '../lastfm/user-data';
 import { badInput, optionalString } from './input';
 
-/** Longest artist, track, album or tag name accepted; Last.fm's own names are far shorter. */
+/** Longest artist, track or album name accepted; Last.fm's own names are far shorter. */
 export const MAX_NAME_LENGTH = 256;
-export const MAX_TAG_LENGTH = 100;
 /** Last.fm ignores scrobbles older than about 14 days. */
 export const SCROBBLE_WINDOW_SECONDS = 14 * 24 * 60 * 60;
 /** A little clock skew is forgiven; further into the future is refused. */
@@ -12,7 +10,7 @@ const FUTURE_SLACK_SECONDS = 5 * 60;
 /** Gap given to batch lines without a time, so they read as plays one after another. */
 const BATCH_GAP_SECONDS = 3 * 60;
 
-type Body = Record<string, unknown>;
+export type Body = Record<string, unknown>;
 
 export function requiredText(body: Body, name: string, maxLength = MAX_NAME_LENGTH): string {
   const value = optionalString(body[name], name, maxLength)?.trim();
@@ -155,40 +153,4 @@ function csvColumns(line: string, where: string, field: string): LineParts {
   if (values.length > 4) throw badInput(field, `${where} has more than 4 columns (artist,track,album,timestamp)`);
   const [artist = '', track = '', album = '', time = ''] = values;
   return { artist, track, album, time };
-}
-
-export function readTagTarget(body: Body): TagTarget {
-  const type = optionalText(body, 'type', 10);
-  const artist = requiredText(body, 'artist');
-  switch (type) {
-    case 'artist':
-      return { type, artist };
-    case 'album':
-      return { type, artist, album: requiredText(body, 'album') };
-    case 'track':
-      return { type, artist, track: requiredText(body, 'track') };
-    default:
-      throw badInput('type', 'must be artist, album or track');
-  }
-}
-
-export function readTags(body: Body): string[] {
-  const raw = requiredText(body, 'tags', 2000);
-  const tags = [...new Set(raw.split(',').map((tag) => tag.trim()).filter((tag) => tag !== ''))];
-  if (tags.length === 0) throw badInput('tags', 'is required (comma-separated)');
-  if (tags.length > MAX_TAGS_PER_CALL) throw badInput('tags', `has ${tags.length} tags; at most ${MAX_TAGS_PER_CALL} can be added at once`);
-  const long = tags.find((tag) => tag.length > MAX_TAG_LENGTH);
-  if (long !== undefined) throw badInput('tags', `has a tag longer than ${MAX_TAG_LENGTH} characters`);
-  return tags;
-}
-
-export function describeTarget(target: TagTarget): string {
-  switch (target.type) {
-    case 'artist':
-      return target.artist;
-    case 'album':
-      return `${target.artist} – ${target.album}`;
-    case 'track':
-      return `${target.artist} – ${target.track}`;
-  }
 }
