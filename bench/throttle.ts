@@ -1,17 +1,16 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import express from 'express';
+import { LastfmBusyError, LastfmError } from '../src/errors';
 import { LastfmClient } from '../src/lastfm/client';
-import { LastfmTransport } from '../src/lastfm/transport';
 import { createSigner } from '../src/lastfm/signature';
+import { LastfmTransport } from '../src/lastfm/transport';
 import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from '../src/sandbox/credentials';
-import { createSandboxRouter } from '../src/sandbox/router';
-import { SandboxState } from '../src/sandbox/state';
+import { StrictStandIn } from './strict-stand-in';
 
 export interface ThrottleResult {
   writes: number;
   perSecondLimit: number;
   errors29: number;
+  /** Writes the scheduler refused because they could not go within a write's 15 s deadline. */
+  refusedBusy: number;
   otherErrors: number;
   elapsedSeconds: number;
   predictedSeconds: number;
@@ -20,69 +19,50 @@ export interface ThrottleResult {
 }
 
 /**
- * A stand-in that enforces Last.fm's rule strictly: more than `limit` requests for one API key
- * within any 1,000 ms (as the stand-in sees them arrive) gets error 29. In front of it, the
- * real client with its default throttle sends a burst of love calls.
+ * In front of a stand-in as strict as Last.fm may be (StrictStandIn: more than `limit` arrivals
+ * within any 1,000 ms get error 29), the real client with its default throttle sends a burst of
+ * love calls. A write waits at most 15 s for a slot (then the person gets a 503), so a burst
+ * the limit can carry in that time is sent whole; a bigger one shows up as `refusedBusy`.
  */
-export async function measureThrottle(writes = 200, limit = 5): Promise<ThrottleResult> {
-  const state = new SandboxState();
-  const sessionKey = state.issueSessionKey('sandbox-ada');
-  const arrivals: number[] = [];
-  let errors29 = 0;
-  let maxSeen = 0;
-
-  const standIn = express();
-  standIn.use('/2.0/', (req, res, next) => {
-    const now = performance.now();
-    while (arrivals.length > 0 && now - (arrivals[0] ?? 0) >= 1000) arrivals.shift();
-    if (arrivals.length >= limit) {
-      errors29 += 1;
-      res.status(429).json({ error: 29, message: 'Rate Limit Exceeded - Your IP has made too many requests in a short period' });
-      return;
-    }
-    arrivals.push(now);
-    maxSeen = Math.max(maxSeen, arrivals.length);
-    next();
-  });
-  standIn.use(createSandboxRouter({ state }));
-  const server = http.createServer(standIn);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-
+export async function measureThrottle(writes = 70, limit = 5): Promise<ThrottleResult> {
+  const standIn = await new StrictStandIn(limit).start();
+  const sessionKey = standIn.state.issueSessionKey('sandbox-ada');
   const client = new LastfmClient({
     transport: new LastfmTransport({
       apiKey: SANDBOX_API_KEY,
-      apiUrl: `http://127.0.0.1:${port}/2.0/`,
+      apiUrl: `http://127.0.0.1:${standIn.port}/2.0/`,
       signer: createSigner(SANDBOX_SHARED_SECRET),
       userAgent: 'lastfm-sign-in-bench/1',
       timeoutMs: 10_000,
     }),
-    authUrl: `http://127.0.0.1:${port}/api/auth/`,
+    authUrl: `http://127.0.0.1:${standIn.port}/api/auth/`,
   });
 
   let otherErrors = 0;
   let rateLimited = 0;
+  let refusedBusy = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: writes }, (_, i) =>
       client.love(sessionKey, `Artist ${i}`, `Track ${i}`).catch((error: unknown) => {
-        if (error instanceof Error && 'code' in error && error.code === 29) rateLimited += 1;
+        if (error instanceof LastfmError && error.code === 29) rateLimited += 1;
+        else if (error instanceof LastfmBusyError) refusedBusy += 1;
         else otherErrors += 1;
       }),
     ),
   );
   const elapsedSeconds = (performance.now() - started) / 1000;
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await standIn.stop();
   return {
     writes,
     perSecondLimit: limit,
-    errors29: Math.max(errors29, rateLimited),
+    errors29: Math.max(standIn.refusedWith29, rateLimited),
+    refusedBusy,
     otherErrors,
     elapsedSeconds,
     // The first `limit` go at once; each further `limit` waits one more second.
     predictedSeconds: Math.ceil(writes / limit) - 1,
-    maxSeenInOneSecond: maxSeen,
+    maxSeenInOneSecond: standIn.busiestSecond(),
   };
 }
 
