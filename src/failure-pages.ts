@@ -51,12 +51,6 @@ function revokedPage(error: AccessRevokedError): HttpError {
   return new HttpError(401, 'Last.fm access was revoked; sign in again', `${opening} ${next}`, { action: SIGN_IN_AGAIN, cause: error.cause });
 }
 
-/** For a catch block: a Last.fm failure becomes its page, anything else goes on unchanged. */
-export function rethrowAsPage(error: unknown, context: FailureContext): never {
-  if (isLastfmFailure(error)) throw lastfmFailure(error, context);
-  throw error;
-}
-
 /** The one place that turns a Last.fm failure into what the person reads. */
 export function lastfmFailure(error: LastfmFailure, context: FailureContext): HttpError {
   if (error instanceof LastfmBusyError) return busyFailure(error, context);

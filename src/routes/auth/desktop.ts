@@ -6,7 +6,7 @@ import type { LastfmClient, LastfmSession } from '../../lastfm/client';
 import { kindOfCode } from '../../lastfm/error-codes';
 import type { ExchangeOutcome, TokenExchanges } from '../../shared-state/shared-state';
 import { saveSession, startUserSession, type SignInListener } from '../../session';
-import { isLastfmFailure, lastfmFailure, rethrowAsPage } from '../../failure-pages';
+import { isLastfmFailure, lastfmFailure } from '../../failure-pages';
 import { wantsJson } from '../../wants-json';
 import { lastfmFor } from '../caller';
 import { optionalString } from '../input';
@@ -64,12 +64,7 @@ export function createDesktopSignIn({ config, lastfm, now, exchanges, onSignIn }
   };
 
   router.post('/token', async (req, res) => {
-    let token: string;
-    try {
-      token = await lastfmFor(lastfm, req).getToken();
-    } catch (error) {
-      rethrowAsPage(error, 'desktop-sign-in');
-    }
+    const token = await lastfmFor(lastfm, req).getToken();
     req.session.desktopTokens = addDesktopToken(req.session.desktopTokens ?? [], newDesktopToken(token, now()));
     await saveSession(req);
     res.redirect(303, `${config.basePath}/desktop`);

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { Config } from '../../config';
+import { failuresAs } from '../../failure-pages';
 import type { LastfmClient } from '../../lastfm/client';
 import type { SignInListener } from '../../session';
 import type { TokenExchanges } from '../../shared-state/shared-state';
@@ -20,13 +21,17 @@ export interface AuthDeps {
   onSignIn: SignInListener;
 }
 
-/** Everything under /auth: the three ways to sign in, and the two ways to sign out. */
+/**
+ * Everything under /auth: the three ways to sign in, and the two ways to sign out. Each flow's
+ * Last.fm failures reach the error handler marked with the flow, so the page offers its way back.
+ */
 export function createAuthRouter(deps: AuthDeps): Router {
   const { config, lastfm, now, onSignIn } = deps;
   const router = Router();
+  router.use(['/login', '/callback'], failuresAs('web-sign-in'));
   router.use(createWebSignIn({ config, lastfm, now, onSignIn }));
-  router.use('/desktop', createDesktopSignIn({ config, lastfm, now, exchanges: deps.exchanges, onSignIn }));
-  router.use('/mobile', createMobileSignIn({ config, lastfm, now, attempts: deps.mobileAttempts, onSignIn }));
+  router.use('/desktop', failuresAs('desktop-sign-in'), createDesktopSignIn({ config, lastfm, now, exchanges: deps.exchanges, onSignIn }));
+  router.use('/mobile', failuresAs('mobile-sign-in'), createMobileSignIn({ config, lastfm, now, attempts: deps.mobileAttempts, onSignIn }));
   router.use(createSignOut({ config, signOuts: deps.signOuts, now }));
   return router;
 }

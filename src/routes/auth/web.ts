@@ -3,7 +3,6 @@ import { Router, type Request } from 'express';
 import type { Config } from '../../config';
 import { HttpError } from '../../errors';
 import type { LastfmClient } from '../../lastfm/client';
-import { rethrowAsPage } from '../../failure-pages';
 import { saveSession, startUserSession, type PendingSignIn, type SignInListener } from '../../session';
 import { lastfmFor } from '../caller';
 import { optionalString, safeReturnTo } from '../input';
@@ -88,12 +87,7 @@ export function createWebSignIn({ config, lastfm, now, onSignIn }: WebSignInDeps
       throw new HttpError(400, 'This sign-in link is not valid', 'The token in the link is not one Last.fm would send. Start again.', { action: START_AGAIN });
     }
 
-    let session;
-    try {
-      session = await lastfmFor(lastfm, req).getSession(token);
-    } catch (error) {
-      rethrowAsPage(error, 'web-sign-in');
-    }
+    const session = await lastfmFor(lastfm, req).getSession(token);
     await startUserSession(req, session, now(), config.session.ttlMs, onSignIn);
     res.redirect(303, `${config.basePath}${pending.returnTo}`);
   });
