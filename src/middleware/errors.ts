@@ -1,7 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { AccessRevokedError, HttpError, LastfmBusyError, LastfmError, LastfmUnavailableError, SessionStoreUnavailableError } from '../errors';
 import { kindOfCode } from '../lastfm/error-codes';
-import { isLastfmFailure, pageFor, sessionStoreOutage } from '../failure-pages';
+import { pageFor, sessionStoreOutage } from '../failure-pages';
+import { isLastfmFailure } from '../lastfm/failure';
 import { withoutUrlCredentials } from '../log-safe-url';
 import type { Logger } from '../logger';
 import { wantsJson } from '../wants-json';

@@ -1,7 +1,7 @@
 import { LastfmBusyError, LastfmError, LastfmUnavailableError } from '../errors';
 import { kindOfCode } from '../lastfm/error-codes';
 import type { ScrobbleResult } from '../lastfm/user-data';
-import { isRevokedKey } from '../services/lastfm-failure';
+import { isRevokedKey } from '../lastfm/failure';
 import type { ClaimOutcome, Settled, StoredScrobble } from './outbox-store';
 
 /** Shown on scrobbles held after Last.fm refused the session key. */

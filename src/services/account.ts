@@ -6,7 +6,7 @@ import type { NowPlayingResult, Profile, RecentTrack, ScrobbleItem, TopTag } fro
 import { HELD_REASON } from '../outbox/delivery-outcome';
 import type { OutboxView, StoredScrobble } from '../outbox/outbox-store';
 import type { ScrobbleOutbox } from '../outbox/scrobble-outbox';
-import { isLastfmFailure, isRevokedKey, type LastfmFailure } from './lastfm-failure';
+import { isLastfmFailure, isRevokedKey, type LastfmFailure } from '../lastfm/failure';
 
 /** Who is signed in, as far as Last.fm calls go; the key never leaves the server. */
 export interface AccountUser {

@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import { HttpError, LastfmError, LastfmUnavailableError } from '../../src/errors';
-import { isLastfmFailure, pageFor, type FailureContext } from '../../src/failure-pages';
+import { pageFor, type FailureContext } from '../../src/failure-pages';
+import { isLastfmFailure } from '../../src/lastfm/failure';
 
 /** A response as the error handler sees it after `failuresAs(context)` ran on the way in. */
 function responseIn(context?: FailureContext): Response {

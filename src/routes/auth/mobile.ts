@@ -8,7 +8,8 @@ import { pageRefusalReason, passwordRefusalReason } from '../../lastfm/password-
 import { DEMO_ACCOUNTS } from '../../sandbox/credentials';
 import type { AttemptCounter, AttemptLimit, SharedState } from '../../shared-state/shared-state';
 import { startUserSession, type SignInListener } from '../../session';
-import { isLastfmFailure, lastfmFailure } from '../../failure-pages';
+import { lastfmFailure } from '../../failure-pages';
+import { isLastfmFailure } from '../../lastfm/failure';
 import { wantsJson } from '../../wants-json';
 import { lastfmFor } from '../caller';
 import { optionalString } from '../input';

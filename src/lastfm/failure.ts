@@ -1,5 +1,5 @@
 import { LastfmBusyError, LastfmError, LastfmUnavailableError } from '../errors';
-import { kindOfCode } from '../lastfm/error-codes';
+import { kindOfCode } from './error-codes';
 
 export type LastfmFailure = LastfmError | LastfmUnavailableError | LastfmBusyError;
 
