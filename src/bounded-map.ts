@@ -4,7 +4,7 @@
  */
 
 /** Drops the oldest entries while `drop` says so, stopping at the first one kept. */
-export function dropOldestWhile<K, V>(map: Map<K, V>, drop: (value: V) => boolean): void {
+function dropOldestWhile<K, V>(map: Map<K, V>, drop: (value: V) => boolean): void {
   for (const [key, value] of map) {
     if (!drop(value)) break;
     map.delete(key);

@@ -75,7 +75,7 @@ export function saveSession(req: Express.Request): Promise<void> {
   });
 }
 
-export function destroySession(req: Express.Request): Promise<void> {
+function destroySession(req: Express.Request): Promise<void> {
   return new Promise((resolve, reject) => {
     req.session.destroy((error: unknown) => (error ? reject(asError(error)) : resolve()));
   });

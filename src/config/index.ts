@@ -8,7 +8,7 @@ import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from '../sandbox/credentials';
 import { loopbackHost, parseDuration, parseHttpUrl, parseLogLevel, parseNodeEnv, parsePort, parseSecretList, parseSetupPage, parseTrustProxy, parseWholeNumber } from './parse';
 import type { Config, LastfmConfig, SecretSource, SessionStoreKind } from './types';
 
-export type { Config, LastfmConfig, LogLevel, NodeEnv, SecretSource, SessionConfig, SessionStoreKind, TrustProxy } from './types';
+export type { Config, SessionStoreKind, TrustProxy } from './types';
 
 type Env = Record<string, string | undefined>;
 

@@ -35,9 +35,8 @@ export interface LastfmClientOptions {
   /** Where people approve this app (Last.fm's /api/auth/). */
   authUrl: string;
   retryPolicy?: RetryPolicy;
-  /** Injectable time and randomness, so tests need not wait out real backoff delays. */
+  /** Injectable time, so tests need not wait out real backoff delays. */
   clock?: Clock;
-  random?: () => number;
 }
 
 export interface NowPlaying {
@@ -171,8 +170,8 @@ export class LastfmClient {
 
   /** One call, tried again on the failures its retry class allows, within the retry policy. */
   private retrying(retryClass: RetryClass, method: string, params: Params, httpMethod: 'GET' | 'POST'): Promise<JsonObject> {
-    const { retryPolicy = DEFAULT_RETRY_POLICY, clock = systemClock, random = Math.random } = this.options;
-    return withRetry(() => this.transport.call(method, params, { httpMethod }), { policy: retryPolicy, clock, random, shouldRetry: (error) => retryable(retryClass, error) });
+    const { retryPolicy = DEFAULT_RETRY_POLICY, clock = systemClock } = this.options;
+    return withRetry(() => this.transport.call(method, params, { httpMethod }), { policy: retryPolicy, clock, shouldRetry: (error) => retryable(retryClass, error) });
   }
 }
 

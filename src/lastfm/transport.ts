@@ -18,8 +18,6 @@ export interface TransportOptions {
   userAgent: string;
   /** The longest one call may take, from sending to the last byte of the answer. */
   timeoutMs: number;
-  /** Overrides the keep-alive axios instance (tests). */
-  http?: AxiosInstance;
   /** Told about every web service call once it ends (for logs), with the id of the request that made it. */
   onCall?: CallListener;
   /**
@@ -73,7 +71,7 @@ export class LastfmTransport {
     this.scheduler =
       options.scheduler ??
       new CallScheduler({ budget: new MemoryBudget({ perSecond: options.rateLimitPerSecond ?? 5, leaseMs: options.timeoutMs + 1000 }, Date.now), clock: systemClock });
-    this.http = options.http ?? keepAliveHttp(options.userAgent, options.timeoutMs);
+    this.http = keepAliveHttp(options.userAgent, options.timeoutMs);
   }
 
   /**

@@ -17,11 +17,10 @@ export interface OutboxParts {
   now?: () => number;
 }
 
-/** What tests shorten: the short wait for an answer, retry backoff, lease and polling. */
+/** What tests shorten: the short wait for an answer, retry backoff and polling. */
 export interface OutboxTiming {
   answerWaitMs?: number;
   backoff?: Backoff;
-  leaseMs?: number;
   pollMs?: number;
 }
 
@@ -38,7 +37,7 @@ export function startScrobbleOutbox(config: Config, parts: OutboxParts, timing: 
     logger: parts.logger,
     now: parts.now ?? Date.now,
     // A claim outlives the longest call, so no second delivery sends it while the first may still hear back.
-    leaseMs: timing.leaseMs ?? config.lastfm.timeoutMs + 2000,
+    leaseMs: config.lastfm.timeoutMs + 2000,
     ...(timing.answerWaitMs === undefined ? {} : { answerWaitMs: timing.answerWaitMs }),
     backoff: timing.backoff ?? { baseMs: Math.min(DEFAULT_BACKOFF.baseMs, config.lastfm.outboxRetryMaxMs), maxMs: config.lastfm.outboxRetryMaxMs },
     ...(timing.pollMs === undefined ? {} : { pollMs: timing.pollMs }),

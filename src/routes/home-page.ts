@@ -10,13 +10,13 @@ import { RenderedPages, renderedPage, type RenderedPage } from './rendered-pages
 import { accountFor } from './signed-in';
 
 /** What the home page shows for a track; times are already in words. */
-export interface TrackView extends RecentTrack {
+interface TrackView extends RecentTrack {
   when: string;
   /** UTC ISO time for a <time datetime>. */
   isoTime: string | undefined;
 }
 
-export interface ProfileView extends Profile {
+interface ProfileView extends Profile {
   memberSince: string | undefined;
 }
 

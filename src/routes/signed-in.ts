@@ -8,7 +8,7 @@ import { setFlash, type Flash } from './flash';
 import { InputError } from './input';
 
 /** The signed-in person, or a 401 that offers sign-in. */
-export function requireUser(req: Request): SessionUser {
+function requireUser(req: Request): SessionUser {
   const user = req.session.user;
   if (user === undefined) {
     throw new HttpError(401, 'Sign in first', 'You need to be signed in with Last.fm to do that.', { action: { href: '/auth/login', label: 'Sign in with Last.fm' } });

@@ -24,7 +24,7 @@ export interface MobileLimits {
   perUser: AttemptLimit;
 }
 
-export const DEFAULT_MOBILE_LIMITS: MobileLimits = {
+const DEFAULT_MOBILE_LIMITS: MobileLimits = {
   perClient: { max: 5, windowMs: 15 * 60 * 1000 },
   perUser: { max: 5, windowMs: 15 * 60 * 1000 },
 };
