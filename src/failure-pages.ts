@@ -1,8 +1,8 @@
 /**
  * Where a failure below the routes (Last.fm, a revoked key, the session store) becomes what the
  * person reads. The error handler at the edge (middleware/errors.ts) asks `pageFor` and
- * `sessionStoreOutage`; the sign-in flows that show a failure inline (desktop list, password
- * form) ask `lastfmFailure` for the same words.
+ * `sessionStoreOutage`; what shows a failure inside a page of its own (the desktop list, the
+ * password form, each part of the home page) asks `lastfmFailure` for the same words.
  */
 import type { RequestHandler, Response } from 'express';
 import { AccessRevokedError, HttpError, LastfmBusyError, LastfmUnavailableError, type LastfmError, type SessionStoreUnavailableError } from './errors';

@@ -17,8 +17,8 @@ export interface DesktopRoutesDeps {
   lastfm: LastfmClient;
   now: () => number;
   exchanges: TokenExchanges;
-  /** Told of each sign-in (the scrobble outbox). */
-  onSignIn?: SignInListener;
+  /** Told of each sign-in (the account service, which sends scrobbles held for a new key). */
+  onSignIn: SignInListener;
 }
 
 const TO_LIST = { href: '/desktop', label: 'Back to your tokens' };

@@ -44,8 +44,8 @@ export interface MobileRoutesDeps {
   lastfm: LastfmClient;
   now: () => number;
   attempts: MobileAttempts;
-  /** Told of each sign-in (the scrobble outbox). */
-  onSignIn?: SignInListener;
+  /** Told of each sign-in (the account service, which sends scrobbles held for a new key). */
+  onSignIn: SignInListener;
 }
 
 interface FormState {

@@ -18,8 +18,8 @@ export interface WebSignInDeps {
   config: Config;
   lastfm: LastfmClient;
   now: () => number;
-  /** Told of each sign-in (the scrobble outbox). */
-  onSignIn?: SignInListener;
+  /** Told of each sign-in (the account service, which sends scrobbles held for a new key). */
+  onSignIn: SignInListener;
 }
 
 const START_AGAIN = { href: '/auth/login', label: 'Start sign-in again' };
