@@ -1,5 +1,4 @@
 import type { RequestHandler } from 'express';
-import { SessionStoreUnavailableError } from '../errors';
 import { regenerateSession } from '../session';
 import type { SignOutRegistry } from '../stores/backend';
 
@@ -14,12 +13,7 @@ export function createEndedSessionCheck(signOuts: SignOutRegistry): RequestHandl
       next();
       return;
     }
-    let cutoff: number | undefined;
-    try {
-      cutoff = await signOuts.signedOutAt(user.name);
-    } catch (error) {
-      throw SessionStoreUnavailableError.from(error);
-    }
+    const cutoff = await signOuts.signedOutAt(user.name);
     if (cutoff !== undefined && user.signedInAt <= cutoff) await regenerateSession(req);
     next();
   };

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Store } from 'express-session';
 import type { SessionStoreKind } from '../config';
+import { SessionStoreUnavailableError } from '../errors';
 import type { RedisClient } from '../shared-state/redis-state';
 
 /** "Sign out everywhere" marks, kept where the sessions are so every app instance sees them. */
@@ -8,6 +9,14 @@ export interface SignOutRegistry {
   /** When this person last signed out everywhere; undefined if not within the session lifetime. */
   signedOutAt(name: string): Promise<number | undefined>;
   record(name: string, at: number): Promise<void>;
+}
+
+/** `registry` failing as the stores do: with a SessionStoreUnavailableError, which the edge makes a 503. */
+export function signOutsFailingAsStore(registry: SignOutRegistry): SignOutRegistry {
+  return {
+    signedOutAt: (name) => registry.signedOutAt(name).catch((error: unknown) => Promise.reject(SessionStoreUnavailableError.from(error))),
+    record: (name, at) => registry.record(name, at).catch((error: unknown) => Promise.reject(SessionStoreUnavailableError.from(error))),
+  };
 }
 
 /** An opened session store and what the app needs around it. */

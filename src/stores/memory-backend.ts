@@ -1,7 +1,7 @@
 import { MemoryStore, type SessionData, type Store } from 'express-session';
 import type { Config } from '../config';
 import type { SessionBackend, SignOutRegistry } from './backend';
-import { userKey } from './backend';
+import { signOutsFailingAsStore, userKey } from './backend';
 import { EncryptedStore } from './encrypted-store';
 import { sealerFor } from './key-sealer';
 import type { UpdatingStore } from './still-stored';
@@ -35,7 +35,7 @@ export function createMemoryBackend(config: Config, inner: Store = new MemorySes
   return {
     kind: 'memory',
     store: new EncryptedStore(inner, sealerFor(config)),
-    signOuts: new MemorySignOuts(config.session.ttlMs),
+    signOuts: signOutsFailingAsStore(new MemorySignOuts(config.session.ttlMs)),
     ping: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };

@@ -4,7 +4,7 @@ import { createClient } from 'redis';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { promiseWithDeadline } from './deadline';
-import { SessionStoreStartError, userKey, type SessionBackend, type SignOutRegistry } from './backend';
+import { SessionStoreStartError, signOutsFailingAsStore, userKey, type SessionBackend, type SignOutRegistry } from './backend';
 import { EncryptedStore } from './encrypted-store';
 import { sealerFor } from './key-sealer';
 import type { RedisClient } from '../shared-state/redis-state';
@@ -67,7 +67,7 @@ export async function createRedisBackend(config: Config, options: { logger?: Log
   return {
     kind: 'redis',
     store: new EncryptedStore(inner, sealerFor(config)),
-    signOuts: new RedisSignOuts(client, config.session.ttlMs),
+    signOuts: signOutsFailingAsStore(new RedisSignOuts(client, config.session.ttlMs)),
     redis: client,
     ping: async () => {
       if (!client.isReady) throw new Error(`Redis at ${where} is not connected`);

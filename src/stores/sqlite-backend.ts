@@ -5,7 +5,7 @@ import type { Config } from '../config';
 import { asError } from '../error-message';
 import { describeFileError } from '../file-errors';
 import type { Logger } from '../logger';
-import { SessionStoreStartError, userKey, type SessionBackend, type SignOutRegistry } from './backend';
+import { SessionStoreStartError, signOutsFailingAsStore, userKey, type SessionBackend, type SignOutRegistry } from './backend';
 import { EncryptedStore } from './encrypted-store';
 import { sealerFor } from './key-sealer';
 import { SqliteSessionStore } from './sqlite-store';
@@ -72,7 +72,7 @@ export function createSqliteBackend(config: Config, options: { logger?: Logger; 
   return {
     kind: 'sqlite',
     store: new EncryptedStore(inner, sealerFor(config)),
-    signOuts: new SqliteSignOuts(db, config.session.ttlMs),
+    signOuts: signOutsFailingAsStore(new SqliteSignOuts(db, config.session.ttlMs)),
     sqlite: db,
     ping: () => {
       try {

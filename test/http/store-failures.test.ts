@@ -1,5 +1,6 @@
 import { MemoryStore, type SessionData } from 'express-session';
 import request from 'supertest';
+import { signOutsFailingAsStore } from '../../src/stores/backend';
 import { createMemoryBackend } from '../../src/stores/memory-backend';
 import { buildApp, fakeConfig } from '../helpers/app';
 import { FakeLastfm } from '../helpers/fake-lastfm';
@@ -92,5 +93,14 @@ describe('session store failures reach the person as a 503 page', () => {
     const res = await request(app).get('/').set('Cookie', cookie).timeout(8000).expect(503);
     expect(res.text).toContain('Sessions are unavailable');
     expect(Date.now() - started).toBeLessThan(8000);
+  });
+
+  it('when the "signed out everywhere" marks cannot be read or written', async () => {
+    const config = fakeConfig(fake);
+    const sessions = createMemoryBackend(config);
+    const down = () => Promise.reject(new Error('marks unreadable'));
+    const { app } = buildApp(config, { sessions: { ...sessions, signOuts: signOutsFailingAsStore({ signedOutAt: down, record: down }) } });
+    const signedIn = await signInAs(app, fake, 'rj');
+    expect((await request(app).get('/').set('Cookie', signedIn).expect(503)).text).toContain('Sessions are unavailable');
   });
 });

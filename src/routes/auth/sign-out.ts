@@ -1,6 +1,5 @@
 import { Router } from 'express';
 import type { Config } from '../../config';
-import { SessionStoreUnavailableError } from '../../errors';
 import { endSession } from '../../session';
 import type { SignOutRegistry } from '../../stores/backend';
 import { signedOutPath } from '../home';
@@ -22,13 +21,7 @@ export function createSignOut({ config, signOuts, now }: SignOutDeps): Router {
 
   router.post('/logout-everywhere', async (req, res) => {
     const user = req.session.user;
-    if (user !== undefined) {
-      try {
-        await signOuts.record(user.name, now());
-      } catch (error) {
-        throw SessionStoreUnavailableError.from(error);
-      }
-    }
+    if (user !== undefined) await signOuts.record(user.name, now());
     await endSession(req, res, config);
     res.redirect(303, signedOutPath(config.basePath, 'everywhere'));
   });
