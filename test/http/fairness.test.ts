@@ -37,7 +37,7 @@ it('a flood of token requests from one client cannot delay another person\'s lov
       while (flooding) {
         const res = await flooder.post('/auth/desktop/token').type('form').send({ _csrf: flooderCsrf });
         floodStatuses.push(res.status);
-        if (res.status === 429) retryAfters.add(String(res.headers['retry-after']));
+        if (res.status === 429 || res.status === 503) retryAfters.add(String(res.headers['retry-after']));
       }
     }),
   );
@@ -57,6 +57,8 @@ it('a flood of token requests from one client cannot delay another person\'s lov
   }
   expect(Math.max(...loveTimes)).toBeLessThan(2500);
   expect(floodStatuses.filter((status) => status === 429).length).toBeGreaterThan(floodStatuses.length / 2);
-  expect(floodStatuses.every((status) => status === 303 || status === 429)).toBe(true);
+  // A token request that got a place in line but no slot within a read's 2 s deadline is told
+  // to come back (503 with Retry-After): on a loaded machine some do, and that is the design too.
+  expect(floodStatuses.every((status) => status === 303 || status === 429 || status === 503)).toBe(true);
   expect([...retryAfters].every((value) => /^\d+$/.test(value))).toBe(true);
 });
