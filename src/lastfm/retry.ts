@@ -23,13 +23,18 @@ export interface RetryOptions {
 }
 
 /**
- * The delay before retry number `retry` (1-based): exponential with "equal jitter" (half the
- * ceiling fixed, half random), so many clients that failed together do not all come back at the
- * same moment, and none comes back at once.
+ * The wait before try number `step` (1-based) of a doubling backoff capped at `maxMs`, with "equal
+ * jitter" (half the ceiling fixed, half random), so many clients that failed together do not all
+ * come back at the same moment, and none comes back at once. The outbox's backoff uses it too.
  */
-export function backoffDelay(retry: number, policy: RetryPolicy, random: () => number): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
+export function equalJitterDelay(step: number, baseMs: number, maxMs: number, random: () => number): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, step - 1));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+/** The delay before retry number `retry` (1-based) under `policy`. */
+export function backoffDelay(retry: number, policy: RetryPolicy, random: () => number): number {
+  return equalJitterDelay(retry, policy.baseDelayMs, policy.maxDelayMs, random);
 }
 
 /** Runs `work`, retrying failures `shouldRetry` accepts, within the policy's tries and time budget. */

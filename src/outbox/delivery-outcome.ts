@@ -2,6 +2,7 @@ import { LastfmBusyError, LastfmError, LastfmUnavailableError } from '../errors'
 import { kindOfCode } from '../lastfm/error-codes';
 import type { ScrobbleResult } from '../lastfm/user-data';
 import { isRevokedKey } from '../lastfm/failure';
+import { equalJitterDelay } from '../lastfm/retry';
 import type { ClaimOutcome, Settled, StoredScrobble } from './outbox-store';
 
 /** Shown on scrobbles held after Last.fm refused the session key. */
@@ -17,8 +18,7 @@ export const DEFAULT_BACKOFF: Backoff = { baseMs: 1000, maxMs: 60_000 };
 
 /** The wait after `failures` failed calls in a row: doubling, with jitter so people drift apart. */
 export function retryDelay(failures: number, backoff: Backoff, random: () => number): number {
-  const ceiling = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.max(0, failures - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  return equalJitterDelay(failures, backoff.baseMs, backoff.maxMs, random);
 }
 
 /** Last.fm answered the call: each scrobble accepted or ignored with its reason, in the order sent. */
