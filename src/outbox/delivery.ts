@@ -1,5 +1,6 @@
 import { MAX_SCROBBLES_PER_CALL } from '../lastfm/call-params';
 import type { LastfmClient } from '../lastfm/client';
+import { SCROBBLE_WINDOW_SECONDS } from '../lastfm/protocol-limits';
 import type { UserReadCache } from '../lastfm/read-cache';
 import type { Logger } from '../logger';
 import type { CallPriority } from '../shared-state/shared-state';
@@ -7,9 +8,6 @@ import type { KeySealer } from '../stores/key-sealer';
 import type { ChangeSignal } from './change-signal';
 import { HELD_REASON, TOO_OLD_REASON, answeredOutcome, failedOutcome, retryDelay, type Backoff } from './delivery-outcome';
 import type { Claim, ClaimOutcome, OutboxStore, Settled } from './outbox-store';
-
-/** Last.fm ignores scrobbles older than this; the outbox stops trying then. */
-const MAX_AGE_SECONDS = 14 * 24 * 60 * 60;
 
 export interface DeliveryOptions {
   store: OutboxStore;
@@ -58,7 +56,8 @@ export async function deliver(options: DeliveryOptions, request: { user?: string
 /** The claim's outcome, or undefined when the lease was lost before anything was sent. */
 async function send(options: DeliveryOptions, claim: Claim, priority: CallPriority, outOfTurn: boolean): Promise<ClaimOutcome | undefined> {
   const { store, leaseMs, now } = options;
-  const oldest = Math.floor(now() / 1000) - MAX_AGE_SECONDS;
+  // Last.fm would ignore older ones: the outbox stops trying then.
+  const oldest = Math.floor(now() / 1000) - SCROBBLE_WINDOW_SECONDS;
   const tooOld: Settled[] = claim.items.filter((item) => item.timestamp < oldest).map((item) => ({ id: item.id, state: 'failed', reason: TOO_OLD_REASON }));
   const sendable = claim.items.filter((item) => item.timestamp >= oldest);
   if (sendable.length === 0) return { settled: tooOld, sent: false, unanswered: false, failures: claim.failures };

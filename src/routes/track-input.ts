@@ -1,10 +1,9 @@
+import { SCROBBLE_WINDOW_SECONDS } from '../lastfm/protocol-limits';
 import type { ScrobbleItem } from '../lastfm/user-data';
 import { badInput, optionalString } from './input';
 
 /** Longest artist, track or album name accepted; Last.fm's own names are far shorter. */
 export const MAX_NAME_LENGTH = 256;
-/** Last.fm ignores scrobbles older than about 14 days. */
-export const SCROBBLE_WINDOW_SECONDS = 14 * 24 * 60 * 60;
 /** A little clock skew is forgiven; further into the future is refused. */
 const FUTURE_SLACK_SECONDS = 5 * 60;
 /** Gap given to batch lines without a time, so they read as plays one after another. */

@@ -1,12 +1,11 @@
+import { SCROBBLE_WINDOW_SECONDS } from '../../lastfm/protocol-limits';
 import type { Answer } from '../answer';
 import { SandboxApiError, missingParameter } from '../api-error';
 import { itemKey } from '../library';
 import { doneAnswer, nowPlayingAnswer, scrobblesAnswer, type ScrobbleFacts } from '../shapes';
 import { required, type MethodCall, type SandboxMethod } from './types';
 
-/** Last.fm ignores scrobbles older than this (ignoredMessage code 3). */
-const TOO_OLD_SECONDS = 14 * 24 * 60 * 60;
-/** And ones from further ahead than this (code 4). */
+/** Last.fm ignores scrobbles from further ahead than this (code 4), as it does ones older than SCROBBLE_WINDOW_SECONDS (code 3). */
 const TOO_NEW_SECONDS = 10 * 60;
 /** And more than this many in a day (code 5). */
 const DAILY_LIMIT = 3000;
@@ -59,7 +58,7 @@ function scrobble({ params, state }: MethodCall): Answer {
     const timestamp = Number(item.timestamp);
     const album = item.album === '' ? undefined : item.album;
     let code = 0;
-    if (timestamp < nowSeconds - TOO_OLD_SECONDS) code = 3;
+    if (timestamp < nowSeconds - SCROBBLE_WINDOW_SECONDS) code = 3;
     else if (timestamp > nowSeconds + TOO_NEW_SECONDS) code = 4;
     else if (today >= DAILY_LIMIT) code = 5;
     if (code === 0) {
