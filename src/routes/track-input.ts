@@ -3,7 +3,7 @@ import type { ScrobbleItem } from '../lastfm/user-data';
 import { badInput, optionalString } from './input';
 
 /** Longest artist, track or album name accepted; Last.fm's own names are far shorter. */
-export const MAX_NAME_LENGTH = 256;
+const MAX_NAME_LENGTH = 256;
 /** A little clock skew is forgiven; further into the future is refused. */
 const FUTURE_SLACK_SECONDS = 5 * 60;
 /** Gap given to batch lines without a time, so they read as plays one after another. */
@@ -35,7 +35,7 @@ export function readDuration(body: Body): number | undefined {
 }
 
 /** A time played, in UTC seconds: a ms value is refused rather than guessed at. */
-export function checkTimestamp(seconds: number, nowSeconds: number, name: string): number {
+function checkTimestamp(seconds: number, nowSeconds: number, name: string): number {
   if (seconds >= 100_000_000_000) throw badInput(name, 'looks like milliseconds; give the time in UTC seconds');
   if (seconds > nowSeconds + FUTURE_SLACK_SECONDS) throw badInput(name, 'is in the future; give a time up to now');
   if (seconds < nowSeconds - SCROBBLE_WINDOW_SECONDS) throw badInput(name, 'is more than 14 days ago, and Last.fm takes scrobbles up to 14 days old');
@@ -57,7 +57,7 @@ export function readPlayedAt(body: Body, nowSeconds: number): number {
 }
 
 /** Lines one batch (form or file) may hold; the outbox sends them 50 to a call. */
-export const MAX_BATCH_LINES = 1000;
+const MAX_BATCH_LINES = 1000;
 const MAX_BATCH_CHARS = 400_000;
 const LINE_FORMAT = '"Artist - Track" or "Artist - Track | album | 2026-11-23T18:30:00Z"';
 
