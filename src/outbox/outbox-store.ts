@@ -5,6 +5,12 @@
  * scrobble is in exactly one delivery's hands; a claimer that dies leaves a lease that runs out.
  */
 
+/**
+ * Settled scrobbles stay on the home page this long: the outbox prunes them then, and Redis also
+ * lets them expire on their own.
+ */
+export const KEEP_SETTLED_MS = 24 * 60 * 60 * 1000;
+
 /** What a JSON client sees: `queued` until Last.fm's answer is known. */
 export type ScrobbleState = 'queued' | 'accepted' | 'ignored' | 'failed';
 

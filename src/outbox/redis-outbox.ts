@@ -3,12 +3,10 @@ import type { RedisClient } from '../shared-state/redis-state';
 import { promiseWithDeadline } from '../stores/deadline';
 import { viewOf } from './memory-outbox';
 import { ADD, CLAIM, FINISH, RENEW, RESUME } from './redis-outbox-scripts';
-import type { Claim, ClaimOutcome, ClaimRequest, NewScrobble, OutboxStore, OutboxView, StoredScrobble } from './outbox-store';
+import { KEEP_SETTLED_MS, type Claim, type ClaimOutcome, type ClaimRequest, type NewScrobble, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
 
 /** Every key starts with this (see redis-outbox-scripts.ts for the layout). */
 const PREFIX = 'lastfm-signin:outbox:';
-/** Settled scrobbles expire on their own after this long (they are on the home page meanwhile). */
-const KEEP_SETTLED_MS = 24 * 60 * 60 * 1000;
 
 /** The outbox in the sessions' Redis, shared by every instance on it. */
 export class RedisOutbox implements OutboxStore {

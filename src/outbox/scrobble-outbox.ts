@@ -6,10 +6,8 @@ import type { KeySealer } from '../stores/key-sealer';
 import { ChangeSignal } from './change-signal';
 import { DEFAULT_BACKOFF, type Backoff } from './delivery-outcome';
 import { deliver, keyContext, type DeliveryOptions } from './delivery';
-import type { OutboxStore, OutboxView, StoredScrobble } from './outbox-store';
+import { KEEP_SETTLED_MS, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
 
-/** Settled scrobbles stay on the home page this long. */
-const KEEP_SETTLED_MS = 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
 export interface ScrobbleOutboxOptions extends Omit<DeliveryOptions, 'backoff' | 'random' | 'changes'> {
