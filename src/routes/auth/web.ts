@@ -3,12 +3,11 @@ import { Router, type Request } from 'express';
 import type { Config } from '../../config';
 import { HttpError } from '../../errors';
 import type { LastfmClient } from '../../lastfm/client';
+import { TOKEN_LIFETIME_MS } from '../../lastfm/protocol-limits';
 import { saveSession, startUserSession, type PendingSignIn, type SignInListener } from '../../session';
 import { lastfmFor } from '../caller';
 import { optionalString, safeReturnTo } from '../input';
 
-/** Last.fm tokens live an hour; a state older than that can only meet an expired token. */
-const STATE_LIFETIME_MS = 60 * 60 * 1000;
 /** A few sign-ins may be under way at once (several tabs); older ones are dropped. */
 const MAX_PENDING = 5;
 const STATE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -60,7 +59,8 @@ export function createWebSignIn({ config, lastfm, now, onSignIn }: WebSignInDeps
     }
     const pendingSignIns = req.session.pendingSignIns;
     const pending = STATE_PATTERN.test(state) && pendingSignIns !== undefined && Object.hasOwn(pendingSignIns, state) ? pendingSignIns[state] : undefined;
-    if (pending === undefined || now() - pending.createdAt > STATE_LIFETIME_MS) {
+    // A state older than a Last.fm token's lifetime could only meet an expired token.
+    if (pending === undefined || now() - pending.createdAt > TOKEN_LIFETIME_MS) {
       if (req.session.user === undefined && Object.keys(pendingSignIns ?? {}).length === 0) {
         // Nothing under way in this browser at this address: most often the sign-in started at
         // another address of this app (127.0.0.1 for localhost), whose cookies this one cannot see.
@@ -97,7 +97,7 @@ export function createWebSignIn({ config, lastfm, now, onSignIn }: WebSignInDeps
 
 function prunePending(pending: Record<string, PendingSignIn>, at: number): Record<string, PendingSignIn> {
   const live = Object.entries(pending)
-    .filter(([, entry]) => at - entry.createdAt <= STATE_LIFETIME_MS)
+    .filter(([, entry]) => at - entry.createdAt <= TOKEN_LIFETIME_MS)
     .sort(([, a], [, b]) => b.createdAt - a.createdAt)
     .slice(0, MAX_PENDING - 1);
   return Object.fromEntries(live);
