@@ -28,9 +28,12 @@ export class LastfmError extends Error {
   readonly code: number;
   readonly method: string;
   readonly httpStatus: number;
+  /** Last.fm's own words, without the method and code: what pages and the outbox show. */
+  readonly lastfmMessage: string;
 
   constructor(code: number, message: string, method: string, httpStatus: number) {
     super(`Last.fm ${method} failed with error ${code}: ${message}`);
+    this.lastfmMessage = message;
     this.code = code;
     this.method = method;
     this.httpStatus = httpStatus;

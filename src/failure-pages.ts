@@ -73,7 +73,7 @@ export function lastfmFailure(error: LastfmFailure, context: FailureContext): Ht
     case 'session-invalid':
       return new HttpError(401, 'Last.fm access was revoked', 'Last.fm no longer accepts this app\'s access to your account. Please sign in again.', { action: START_AGAIN, cause: error });
     case 'invalid-parameter':
-      return new HttpError(400, 'Last.fm could not do that', `Last.fm said: ${error.message.replace(/^Last\.fm \S+ failed with error \d+: /, '')}`, { action: HOME, cause: error });
+      return new HttpError(400, 'Last.fm could not do that', `Last.fm said: ${error.lastfmMessage}`, { action: HOME, cause: error });
     case 'login-required':
       return new HttpError(403, 'This profile is private', 'Last.fm only shows this to the profile\'s owner.', { action: HOME, cause: error });
     case 'rate-limited':

@@ -67,8 +67,7 @@ export function failedOutcome(
       // A refused API key is the operator's to fix, after which the scrobbles can still go.
       return { ...base, sent: true, unanswered: false, reason: `Last.fm is having trouble (error ${error.code}); it will be tried again`, retryAt: retryAt(failures), failures };
     }
-    const message = error.message.replace(/^Last\.fm \S+ failed with error \d+: /, '');
-    return { settled: [...base.settled, ...sentItems.map((item): Settled => ({ id: item.id, state: 'failed', reason: `Last.fm refused it (error ${error.code}: ${message})` }))], sent: true, unanswered: false, failures: 0 };
+    return { settled: [...base.settled, ...sentItems.map((item): Settled => ({ id: item.id, state: 'failed', reason: `Last.fm refused it (error ${error.code}: ${error.lastfmMessage})` }))], sent: true, unanswered: false, failures: 0 };
   }
   // Not Last.fm's answer (a bug or the store): keep them and try later.
   return { ...base, sent: false, unanswered: false, reason: 'could not be sent; it will be tried again', retryAt: retryAt(failures), failures };

@@ -43,7 +43,7 @@ export interface AttemptLimit {
 
 /**
  * What `TokenExchanges.once` shares between the requests that exchange the same token: the
- * session, or the Last.fm error code that ended the exchange.
+ * session, or the Last.fm error (code and Last.fm's own message) that ended the exchange.
  */
 export type ExchangeOutcome = { ok: true; name: string; key: string; subscriber: boolean } | { ok: false; code: number; message: string };
 

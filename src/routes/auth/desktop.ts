@@ -46,11 +46,11 @@ export function createDesktopSignIn({ config, lastfm, now, exchanges, onSignIn }
       try {
         return { ok: true, ...(await lastfmFor(lastfm, req).getSession(token)) };
       } catch (error) {
-        if (error instanceof LastfmError) return { ok: false, code: error.code, message: error.message };
+        if (error instanceof LastfmError) return { ok: false, code: error.code, message: error.lastfmMessage };
         throw error;
       }
     });
-    if (!outcome.ok) throw new LastfmError(outcome.code, outcome.message.replace(/^Last\.fm \S+ failed with error \d+: /, ''), 'auth.getSession', 200);
+    if (!outcome.ok) throw new LastfmError(outcome.code, outcome.message, 'auth.getSession', 200);
     return { name: outcome.name, key: outcome.key, subscriber: outcome.subscriber };
   };
 
