@@ -134,3 +134,22 @@ export class StoreTimeoutError extends Error {
     super(`the session store did not answer within ${ms} ms`);
   }
 }
+
+/**
+ * Input a form or request could not be taken with; `message` names the field in the form's words.
+ * `form` and `values` are set when it came from one of the signed-in home's forms, so that form
+ * can be shown again with the message beside it and what was typed. A 400 at the edge.
+ */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+  readonly code = 'bad-input';
+  form: string | undefined;
+  values: Record<string, string> | undefined;
+
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

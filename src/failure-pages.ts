@@ -1,11 +1,11 @@
 /**
- * Where a failure below the routes (Last.fm, a revoked key, the session store) becomes what the
+ * Where a failure below the routes (Last.fm, a revoked key, the session store, input) becomes what the
  * person reads. The error handler at the edge (middleware/errors.ts) asks `pageFor` and
  * `sessionStoreOutage`; what shows a failure inside a page of its own (the desktop list, the
  * password form, each part of the home page) asks `lastfmFailure` for the same words.
  */
 import type { RequestHandler, Response } from 'express';
-import { AccessRevokedError, HttpError, LastfmBusyError, LastfmUnavailableError, type LastfmError, type SessionStoreUnavailableError } from './errors';
+import { AccessRevokedError, HttpError, InputError, LastfmBusyError, LastfmUnavailableError, type LastfmError, type SessionStoreUnavailableError } from './errors';
 import { kindOfCode } from './lastfm/error-codes';
 import { isLastfmFailure, isRevokedKey, type LastfmFailure } from './lastfm/failure';
 
@@ -29,6 +29,7 @@ export function failuresAs(context: FailureContext): RequestHandler {
 
 /** The page for an error this app understands, in the context of the route that failed; undefined for any other. */
 export function pageFor(error: unknown, res: Response): HttpError | undefined {
+  if (error instanceof InputError) return new HttpError(400, 'Something in the request was wrong', error.message, { action: HOME });
   if (error instanceof AccessRevokedError) return revokedPage(error);
   if (isLastfmFailure(error)) return lastfmFailure(error, (res.locals.failureContext as FailureContext | undefined) ?? 'call');
   return undefined;

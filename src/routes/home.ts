@@ -3,7 +3,7 @@ import type { AccountService } from '../services/account';
 import { wantsJson } from '../wants-json';
 import { takeFlash } from './flash';
 import { createHomePage } from './home-page';
-import { InputError } from './input';
+import { InputError } from '../errors';
 
 /**
  * Sign-out destroys the session, so its confirmation cannot ride in one: the redirect names which

@@ -1,4 +1,4 @@
-import { HttpError } from '../errors';
+import { InputError } from '../errors';
 
 /**
  * One string from a query or form field. Repeated fields (`a=1&a=2`, `a[]=`) and oversized or
@@ -29,22 +29,6 @@ const LABELS: Readonly<Record<string, string>> = {
   username: 'User name',
   password: 'Password',
 };
-
-/**
- * Input a form or request could not be taken with. `form` and `values` are set when it came from
- * one of the signed-in home's forms, so that form can be shown again with the message beside it
- * and what was typed.
- */
-export class InputError extends HttpError {
-  readonly field: string;
-  form: string | undefined;
-  values: Record<string, string> | undefined;
-
-  constructor(field: string, message: string) {
-    super(400, 'Something in the request was wrong', message, { action: { href: '/', label: 'Back to the start page' } });
-    this.field = field;
-  }
-}
 
 export function badInput(field: string, problem: string): InputError {
   return new InputError(field, `${LABELS[field] ?? `The field "${field}"`} ${problem}.`);

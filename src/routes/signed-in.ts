@@ -1,11 +1,10 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { HttpError } from '../errors';
+import { HttpError, InputError } from '../errors';
 import type { Account, AccountService } from '../services/account';
 import type { SessionUser } from '../session';
 import { wantsJson } from '../wants-json';
 import { callerOf } from './caller';
 import { setFlash, type Flash } from './flash';
-import { InputError } from './input';
 
 /** The signed-in person, or a 401 that offers sign-in. */
 function requireUser(req: Request): SessionUser {
