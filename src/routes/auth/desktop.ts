@@ -7,7 +7,6 @@ import { kindOfCode } from '../../lastfm/error-codes';
 import type { ExchangeOutcome, TokenExchanges } from '../../shared-state/shared-state';
 import { saveSession, startUserSession, type SignInListener } from '../../session';
 import { lastfmFailure } from '../../failure-pages';
-import { isLastfmFailure } from '../../lastfm/failure';
 import { wantsJson } from '../../wants-json';
 import { lastfmFor } from '../caller';
 import { optionalString } from '../input';
@@ -90,25 +89,19 @@ export function createDesktopSignIn({ config, lastfm, now, exchanges, onSignIn }
     try {
       session = await exchange(req, entry.token);
     } catch (error) {
-      if (!isLastfmFailure(error)) throw error;
-      const failure = lastfmFailure(error, 'desktop-sign-in');
-      if (error instanceof LastfmError && kindOfCode(error.code) === 'token-unauthorized') {
-        // Not approved yet is the normal first answer: the token stays as it was (it is "sent"
-        // only once the person opened Last.fm's page for it) and the list shows again.
-        if (wantsJson(req)) throw failure;
-        await answerOnList(req, res, failure);
-        return;
+      // "Not approved yet" and "expired" are answers about the token, shown on the list; any
+      // other failure goes to the edge as it is.
+      const kind = error instanceof LastfmError ? kindOfCode(error.code) : undefined;
+      if (!(error instanceof LastfmError) || (kind !== 'token-unauthorized' && kind !== 'token-expired')) throw error;
+      // Not approved yet is the normal first answer: the token stays as it was (it is "sent" only
+      // once the person opened Last.fm's page for it) and the list shows again.
+      if (kind === 'token-expired') entry.status = 'expired';
+      if (wantsJson(req)) {
+        if (kind === 'token-expired') await saveSession(req);
+        throw error;
       }
-      if (error instanceof LastfmError && kindOfCode(error.code) === 'token-expired') {
-        entry.status = 'expired';
-        if (wantsJson(req)) {
-          await saveSession(req);
-          throw failure;
-        }
-        await answerOnList(req, res, failure);
-        return;
-      }
-      throw failure;
+      await answerOnList(req, res, lastfmFailure(error, 'desktop-sign-in'));
+      return;
     }
 
     const list: DesktopToken[] = (req.session.desktopTokens ?? []).map((item) => (item.id === entry.id ? { ...item, status: 'used' } : item));

@@ -9,7 +9,6 @@ import { DEMO_ACCOUNTS } from '../../sandbox/credentials';
 import type { AttemptCounter, AttemptLimit, SharedState } from '../../shared-state/shared-state';
 import { startUserSession, type SignInListener } from '../../session';
 import { lastfmFailure } from '../../failure-pages';
-import { isLastfmFailure } from '../../lastfm/failure';
 import { wantsJson } from '../../wants-json';
 import { lastfmFor } from '../caller';
 import { optionalString } from '../input';
@@ -112,13 +111,10 @@ export function createMobileSignIn({ config, lastfm, now, attempts, onSignIn }: 
     try {
       session = await lastfmFor(lastfm, req).getMobileSession(username, password);
     } catch (error) {
-      if (!isLastfmFailure(error)) throw error;
-      const failure = lastfmFailure(error, 'mobile-sign-in');
-      if (error instanceof LastfmError && kindOfCode(error.code) === 'auth-failed') {
-        renderProblem(req, res, failure, username);
-        return;
-      }
-      throw failure;
+      // Wrong credentials show the form again; any other failure goes to the edge as it is.
+      if (!(error instanceof LastfmError) || kindOfCode(error.code) !== 'auth-failed') throw error;
+      renderProblem(req, res, lastfmFailure(error, 'mobile-sign-in'), username);
+      return;
     }
     await startUserSession(req, session, now(), config.session.ttlMs, onSignIn);
     await perUser.reset(userBucket);
