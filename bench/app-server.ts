@@ -2,12 +2,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
 import { createApp } from '../src/app';
+import { buildAppDeps } from '../src/app-deps';
 import { loadConfig } from '../src/config';
 import { LastfmClient } from '../src/lastfm/client';
 import { LastfmTransport } from '../src/lastfm/transport';
 import { createLastfmClient } from '../src/lastfm/create-client';
-import { UserReadCache } from '../src/lastfm/read-cache';
-import { startScrobbleOutbox } from '../src/outbox/start-outbox';
 import { createSharedState } from '../src/shared-state/create-shared-state';
 import { createMemoryBackend } from '../src/stores/memory-backend';
 import { createSigner } from '../src/lastfm/signature';
@@ -54,9 +53,7 @@ async function main(): Promise<void> {
           authUrl: config.lastfm.authUrl,
         })
       : createLastfmClient(config, shared, logger);
-  const readCache = new UserReadCache(shared.reads);
-  const outbox = startScrobbleOutbox(config, { sessions, lastfm, cache: readCache, logger });
-  const app = createApp(config, { sessions, shared, lastfm, readCache, outbox, logger, sandboxState });
+  const app = createApp(config, buildAppDeps(config, { sessions, logger, shared, lastfm, sandboxState }));
 
   // The app calls its own built-in stand-in; sockets that carry web service calls are the upstream ones.
   const upstreamSockets = new WeakSet<Socket>();

@@ -1,13 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../src/app';
+import { buildAppDeps } from '../src/app-deps';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import { createSessionStore } from '../src/stores/create-session-store';
-import { createSharedState } from '../src/shared-state/create-shared-state';
-import { createLastfmClient } from '../src/lastfm/create-client';
-import { UserReadCache } from '../src/lastfm/read-cache';
-import { startScrobbleOutbox } from '../src/outbox/start-outbox';
 import { serveParent } from './child';
 
 /**
@@ -29,11 +26,8 @@ async function main(): Promise<void> {
   });
   const logger = createLogger({ level: 'silent' });
   const sessions = await createSessionStore(config, { logger });
-  const shared = createSharedState(config, sessions);
-  const lastfm = createLastfmClient(config, shared, logger);
-  const readCache = new UserReadCache(shared.reads);
-  const outbox = startScrobbleOutbox(config, { sessions, lastfm, cache: readCache, logger });
-  const app = createApp(config, { sessions, shared, lastfm, readCache, outbox, logger });
+  const deps = buildAppDeps(config, { sessions, logger });
+  const app = createApp(config, deps);
   server.on('request', app);
   serveParent(port);
 }

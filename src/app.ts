@@ -7,6 +7,7 @@ import type { LastfmClient } from './lastfm/client';
 import type { UserReadCache } from './lastfm/read-cache';
 import type { SharedState } from './shared-state/shared-state';
 import type { Logger } from './logger';
+import type { PasswordAttempts } from './password-attempts';
 import { PROJECT_ROOT as ROOT } from './project-root';
 import { createBodyParser } from './middleware/body';
 import { verifyCsrf } from './middleware/csrf';
@@ -21,7 +22,6 @@ import { failuresAs } from './failure-pages';
 import { AccountService } from './services/account';
 import { createAuthRouter } from './routes/auth';
 import { createDesktopPage } from './routes/auth/desktop';
-import { mobileAttempts, type MobileAttempts } from './routes/auth/mobile';
 import { createHealthRouter } from './routes/health';
 import { createHome } from './routes/home';
 import { signedInOnly } from './routes/signed-in';
@@ -37,8 +37,8 @@ import type { ScrobbleOutbox } from './outbox/scrobble-outbox';
 import { createBatchUpload } from './middleware/batch-upload';
 
 /**
- * What the app works with, built by whoever runs it (src/server.ts, the test helpers, the
- * benches): createApp wires them to routes and starts or stops none of them.
+ * What the app works with, built by buildAppDeps (src/app-deps.ts) for server.ts, the test
+ * helpers and the benches: createApp wires them to routes and starts or stops none of them.
  */
 export interface AppDeps {
   /** The opened session store (createSessionStore, or createMemoryBackend). */
@@ -52,19 +52,18 @@ export interface AppDeps {
   /** Where scrobbles wait for Last.fm (startScrobbleOutbox), its delivery loop running. */
   outbox: ScrobbleOutbox;
   logger: Logger;
-  /** The app's time for sign-in state, attempt windows and page times (tests move it on); Date.now when absent. */
-  now?: () => number;
-  /** The password flow's attempt counters; those of `shared` with the default limits when absent. */
-  mobileAttempts?: MobileAttempts;
-  /** The sandbox's memory, when whoever runs the app wants to look at it; a fresh one when absent. */
-  sandboxState?: SandboxState;
+  /** The app's time for sign-in state, attempt windows and page times. */
+  now: () => number;
+  /** The password flow's attempt counters, over `shared`. */
+  passwordAttempts: PasswordAttempts;
+  /** The built-in Last.fm stand-in's memory, in sandbox mode. */
+  sandboxState: SandboxState | undefined;
 }
 
 const ASSET_FOLDERS = ['css', 'js', 'images'];
 
 export function createApp(config: Config, deps: AppDeps): Express {
-  const { sessions, shared, lastfm, readCache, outbox, logger } = deps;
-  const now = deps.now ?? Date.now;
+  const { sessions, shared, lastfm, readCache, outbox, logger, now } = deps;
   const store = sessions.store;
 
   const app = express();
@@ -147,8 +146,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   const home = createHome({ accounts, now });
   site.use('/', home.router);
   site.use('/desktop', createDesktopPage(now));
-  const mobile = deps.mobileAttempts ?? mobileAttempts(shared);
-  site.use('/auth', createAuthRouter({ config, lastfm, now, exchanges: shared.exchanges, mobileAttempts: mobile, signOuts: sessions.signOuts, onSignIn: (user) => accounts.signedIn(user) }));
+  site.use('/auth', createAuthRouter({ config, lastfm, now, exchanges: shared.exchanges, passwordAttempts: deps.passwordAttempts, signOuts: sessions.signOuts, onSignIn: (user) => accounts.signedIn(user) }));
   site.use('/track', createTracksRouter({ accounts, basePath: config.basePath, now }));
   site.use('/tags', createTagsRouter({ accounts, basePath: config.basePath }));
 

@@ -3,6 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
+import { buildAppDeps } from './app-deps';
 import { loadConfig, type Config } from './config';
 import { DEVELOPMENT_SECRET_FILE, keepDevelopmentSecret } from './development-secret';
 import { ConfigError } from './errors';
@@ -12,10 +13,6 @@ import { createStdoutDestination } from './log-destination';
 import { createLogger } from './logger';
 import { SessionStoreStartError } from './stores/backend';
 import { createSessionStore } from './stores/create-session-store';
-import { createSharedState } from './shared-state/create-shared-state';
-import { createLastfmClient } from './lastfm/create-client';
-import { UserReadCache } from './lastfm/read-cache';
-import { startScrobbleOutbox } from './outbox/start-outbox';
 import { messageOf } from './error-message';
 
 /** In-flight requests get this long to finish after SIGTERM/SIGINT. */
@@ -41,11 +38,8 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const shared = createSharedState(config, sessions);
-  const lastfm = createLastfmClient(config, shared, logger);
-  const readCache = new UserReadCache(shared.reads);
-  const outbox = startScrobbleOutbox(config, { sessions, lastfm, cache: readCache, logger });
-  const app = createApp(config, { sessions, shared, lastfm, readCache, outbox, logger });
+  const deps = buildAppDeps(config, { sessions, logger });
+  const app = createApp(config, deps);
   const server = http.createServer(app);
   const host = config.host ?? '0.0.0.0';
   try {
@@ -84,7 +78,7 @@ async function main(): Promise<void> {
       clearInterval(idleSweep);
       clearTimeout(deadline);
       // The loop's call under way is answered and recorded before the store closes.
-      outbox
+      deps.outbox
         .stop()
         .then(() => sessions.close())
         .catch((error: unknown) => logger.warn({ err: messageOf(error) }, 'could not close the session store cleanly'))

@@ -5,15 +5,13 @@ import type { Express } from 'express';
 import request from 'supertest';
 import type { Store } from 'express-session';
 import { createApp } from '../../src/app';
+import { buildAppDeps } from '../../src/app-deps';
 import { loadConfig, type Config } from '../../src/config';
 import { systemClock, type Clock } from '../../src/lastfm/clock';
-import { createLastfmClient } from '../../src/lastfm/create-client';
-import { UserReadCache } from '../../src/lastfm/read-cache';
 import type { RetryPolicy } from '../../src/lastfm/retry';
 import { createLogger, type Logger } from '../../src/logger';
-import { startScrobbleOutbox, type OutboxTiming } from '../../src/outbox/start-outbox';
-import { mobileAttempts, type MobileLimits } from '../../src/routes/auth/mobile';
-import { createSharedState } from '../../src/shared-state/create-shared-state';
+import type { OutboxTiming } from '../../src/outbox/start-outbox';
+import type { PasswordLimits } from '../../src/password-attempts';
 import type { SharedState } from '../../src/shared-state/shared-state';
 import type { SessionBackend } from '../../src/stores/backend';
 import { createMemoryBackend } from '../../src/stores/memory-backend';
@@ -66,7 +64,7 @@ export interface TestAppDeps {
   /** The sandbox's memory, so tests can look at or age it. */
   sandboxState?: SandboxState;
   now?: () => number;
-  mobileLimits?: MobileLimits;
+  mobileLimits?: PasswordLimits;
   /** Time for the call budget and the Last.fm client's retry backoff, so tests can skip the waiting. */
   clock?: Clock;
   lastfmRetryPolicy?: RetryPolicy;
@@ -79,28 +77,23 @@ export function buildApp(config: Config, deps: TestAppDeps = {}): { app: Express
   const sandboxState = config.sandbox ? (deps.sandboxState ?? new SandboxState()) : undefined;
   if (sandboxState !== undefined) watchSandbox(sandboxState);
   const logger = deps.logger ?? createLogger({ level: 'debug', destination: logs.stream });
-  const now = deps.now ?? Date.now;
-  const clock = deps.clock ?? systemClock;
-  const sessions = deps.sessions ?? createMemoryBackend(config, deps.sessionStore);
-  const shared = deps.shared ?? createSharedState(config, sessions, { budgetNow: () => clock.now(), now });
-  const lastfm = createLastfmClient(config, shared, logger, {
-    clock,
-    ...(deps.lastfmRetryPolicy === undefined ? {} : { retryPolicy: deps.lastfmRetryPolicy }),
-    ...(deps.lastfmRateLimitBackOffMs === undefined ? {} : { rateLimitBackOffMs: deps.lastfmRateLimitBackOffMs }),
-  });
-  const readCache = new UserReadCache(shared.reads, now);
-  const outbox = startScrobbleOutbox(config, { sessions, lastfm, cache: readCache, logger, now }, deps.outboxTiming);
-  const app = createApp(config, {
-    sessions,
-    shared,
-    lastfm,
-    readCache,
-    outbox,
-    logger,
-    now,
-    ...(deps.mobileLimits === undefined ? {} : { mobileAttempts: mobileAttempts(shared, deps.mobileLimits) }),
-    ...(sandboxState === undefined ? {} : { sandboxState }),
-  });
+  const app = createApp(
+    config,
+    buildAppDeps(config, {
+      sessions: deps.sessions ?? createMemoryBackend(config, deps.sessionStore),
+      logger,
+      ...(deps.now === undefined ? {} : { now: deps.now }),
+      ...(deps.shared === undefined ? {} : { shared: deps.shared }),
+      clientTiming: {
+        clock: deps.clock ?? systemClock,
+        ...(deps.lastfmRetryPolicy === undefined ? {} : { retryPolicy: deps.lastfmRetryPolicy }),
+        ...(deps.lastfmRateLimitBackOffMs === undefined ? {} : { rateLimitBackOffMs: deps.lastfmRateLimitBackOffMs }),
+      },
+      ...(deps.outboxTiming === undefined ? {} : { outboxTiming: deps.outboxTiming }),
+      ...(deps.mobileLimits === undefined ? {} : { passwordLimits: deps.mobileLimits }),
+      ...(sandboxState === undefined ? {} : { sandboxState }),
+    }),
+  );
   return { app, logs };
 }
 

@@ -1,5 +1,5 @@
 import { optionalString, safeReturnTo } from '../../src/routes/input';
-import { HttpError } from '../../src/errors';
+import { InputError } from '../../src/errors';
 
 describe('safeReturnTo', () => {
   it.each([
@@ -47,12 +47,12 @@ describe('safeReturnTo', () => {
 });
 
 describe('optionalString', () => {
-  it('passes one string through and refuses arrays, long values and control characters with a 400', () => {
+  it('passes one string through and refuses arrays, long values and control characters with an InputError (a 400 at the edge)', () => {
     expect(optionalString('abc', 'f')).toBe('abc');
     expect(optionalString(undefined, 'f')).toBeUndefined();
     for (const bad of [['a', 'b'], 'x'.repeat(300), 'a\u0000b', { a: 1 }]) {
       const call = () => optionalString(bad, 'field');
-      expect(call).toThrow(HttpError);
+      expect(call).toThrow(InputError);
       expect(call).toThrow(/"field"/);
     }
   });

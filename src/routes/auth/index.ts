@@ -6,7 +6,8 @@ import type { SignInListener } from '../../session';
 import type { TokenExchanges } from '../../shared-state/shared-state';
 import type { SignOutRegistry } from '../../stores/backend';
 import { createDesktopSignIn } from './desktop';
-import { createMobileSignIn, type MobileAttempts } from './mobile';
+import type { PasswordAttempts } from '../../password-attempts';
+import { createMobileSignIn } from './mobile';
 import { createSignOut } from './sign-out';
 import { createWebSignIn } from './web';
 
@@ -15,7 +16,7 @@ export interface AuthDeps {
   lastfm: LastfmClient;
   now: () => number;
   exchanges: TokenExchanges;
-  mobileAttempts: MobileAttempts;
+  passwordAttempts: PasswordAttempts;
   signOuts: SignOutRegistry;
   /** Told of each sign-in, whichever flow it came by. */
   onSignIn: SignInListener;
@@ -31,7 +32,7 @@ export function createAuthRouter(deps: AuthDeps): Router {
   router.use(['/login', '/callback'], failuresAs('web-sign-in'));
   router.use(createWebSignIn({ config, lastfm, now, onSignIn }));
   router.use('/desktop', failuresAs('desktop-sign-in'), createDesktopSignIn({ config, lastfm, now, exchanges: deps.exchanges, onSignIn }));
-  router.use('/mobile', failuresAs('mobile-sign-in'), createMobileSignIn({ config, lastfm, now, attempts: deps.mobileAttempts, onSignIn }));
+  router.use('/mobile', failuresAs('mobile-sign-in'), createMobileSignIn({ config, lastfm, now, attempts: deps.passwordAttempts, onSignIn }));
   router.use(createSignOut({ config, signOuts: deps.signOuts, now }));
   return router;
 }

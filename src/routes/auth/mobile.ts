@@ -6,43 +6,18 @@ import type { LastfmClient } from '../../lastfm/client';
 import { kindOfCode } from '../../lastfm/error-codes';
 import { pageRefusalReason, passwordRefusalReason } from '../../lastfm/password-transport';
 import { DEMO_ACCOUNTS } from '../../sandbox/credentials';
-import type { AttemptCounter, AttemptLimit, SharedState } from '../../shared-state/shared-state';
+import type { PasswordAttempts } from '../../password-attempts';
 import { startUserSession, type SignInListener } from '../../session';
 import { lastfmFailure } from '../../failure-pages';
 import { wantsJson } from '../../wants-json';
 import { lastfmFor } from '../caller';
 import { optionalString } from '../input';
 
-/**
- * `perClient` counts every attempt from one address; `perUser` counts one user name's attempts
- * from browsers that never signed in as it; a browser that did (a known device) has its own
- * `perUser` allowance, which strangers cannot spend.
- */
-export interface MobileLimits {
-  perClient: AttemptLimit;
-  perUser: AttemptLimit;
-}
-
-const DEFAULT_MOBILE_LIMITS: MobileLimits = {
-  perClient: { max: 5, windowMs: 15 * 60 * 1000 },
-  perUser: { max: 5, windowMs: 15 * 60 * 1000 },
-};
-
-export interface MobileAttempts {
-  perClient: AttemptCounter;
-  perUser: AttemptCounter;
-}
-
-/** The password flow's counters, in the shared state, so three instances do not allow three times the guesses. */
-export function mobileAttempts(shared: SharedState, limits: MobileLimits = DEFAULT_MOBILE_LIMITS): MobileAttempts {
-  return { perClient: shared.attempts('mobile-client', limits.perClient), perUser: shared.attempts('mobile-user', limits.perUser) };
-}
-
 export interface MobileRoutesDeps {
   config: Config;
   lastfm: LastfmClient;
   now: () => number;
-  attempts: MobileAttempts;
+  attempts: PasswordAttempts;
   /** Told of each sign-in (the account service, which sends scrobbles held for a new key). */
   onSignIn: SignInListener;
 }

@@ -1,0 +1,53 @@
+import type { AppDeps } from './app';
+import type { Config } from './config';
+import type { LastfmClient } from './lastfm/client';
+import { createLastfmClient, type ClientTiming } from './lastfm/create-client';
+import { UserReadCache } from './lastfm/read-cache';
+import type { Logger } from './logger';
+import { startScrobbleOutbox, type OutboxTiming } from './outbox/start-outbox';
+import { passwordAttempts, type PasswordLimits } from './password-attempts';
+import { SandboxState } from './sandbox/state';
+import { createSharedState } from './shared-state/create-shared-state';
+import type { SharedState } from './shared-state/shared-state';
+import type { SessionBackend } from './stores/backend';
+
+export interface AppDepsOptions {
+  /** The opened session store: everything that must outlive a request is kept next to it. */
+  sessions: SessionBackend;
+  logger: Logger;
+  /** What tests and benches choose instead of the defaults; production passes none of these. */
+  now?: () => number;
+  shared?: SharedState;
+  lastfm?: LastfmClient;
+  clientTiming?: ClientTiming;
+  outboxTiming?: OutboxTiming;
+  passwordLimits?: PasswordLimits;
+  sandboxState?: SandboxState;
+}
+
+/**
+ * Builds what createApp takes, each over the ones before it: the shared state next to the
+ * sessions, the Last.fm client over its call budget, the read cache, the running outbox. The
+ * one place server.ts, the test helpers and the benches wire the app; whoever calls it stops the
+ * outbox and closes the sessions.
+ */
+export function buildAppDeps(config: Config, options: AppDepsOptions): AppDeps {
+  const { sessions, logger } = options;
+  const now = options.now ?? Date.now;
+  const budgetClock = options.clientTiming?.clock;
+  const shared = options.shared ?? createSharedState(config, sessions, { now, ...(budgetClock === undefined ? {} : { budgetNow: () => budgetClock.now() }) });
+  const lastfm = options.lastfm ?? createLastfmClient(config, shared, logger, options.clientTiming);
+  const readCache = new UserReadCache(shared.reads, now);
+  const outbox = startScrobbleOutbox(config, { sessions, lastfm, cache: readCache, logger, now }, options.outboxTiming);
+  return {
+    sessions,
+    shared,
+    lastfm,
+    readCache,
+    outbox,
+    logger,
+    now,
+    passwordAttempts: passwordAttempts(shared, options.passwordLimits),
+    sandboxState: config.sandbox ? (options.sandboxState ?? new SandboxState()) : undefined,
+  };
+}
