@@ -180,33 +180,30 @@ describe('GET /setup checks that the configured Last.fm answers', () => {
     expect(res.text).not.toContain('No mismatch found');
   });
 
-  it('gives up after a short timeout when Last.fm accepts the connection but never answers', async () => {
+  /** /setup's report when Last.fm accepts the connection but never answers, with this LASTFM_TIMEOUT_MS. */
+  async function reportFromSilentLastfm(timeoutMs: string): Promise<{ apiUrl: string; report: SetupReport }> {
     const silent = http.createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
       const apiUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/2.0/`;
-      const { app } = buildApp(fakeConfig(fake, { ...SITE, LASTFM_API_URL: apiUrl, LASTFM_TIMEOUT_MS: '300' }));
-      const r = (await request(app).get('/setup').set(HOST).set('Accept', 'application/json').timeout(5000).expect(200)).body as SetupReport;
-      expect(r.lastfm.check).toEqual({ outcome: 'unreachable', message: `${apiUrl} did not answer within 300 ms.` });
-      expect(codes(r)).toEqual(['lastfm-unreachable']);
+      const { app } = buildApp(fakeConfig(fake, { ...SITE, LASTFM_API_URL: apiUrl, LASTFM_TIMEOUT_MS: timeoutMs }));
+      const res = await request(app).get('/setup').set(HOST).set('Accept', 'application/json').timeout(8000).expect(200);
+      return { apiUrl, report: res.body as SetupReport };
     } finally {
       silent.closeAllConnections();
       await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
+  }
+
+  it('gives up after a short timeout when Last.fm accepts the connection but never answers', async () => {
+    const { apiUrl, report: r } = await reportFromSilentLastfm('300');
+    expect(r.lastfm.check).toEqual({ outcome: 'unreachable', message: `${apiUrl} did not answer within 300 ms.` });
+    expect(codes(r)).toEqual(['lastfm-unreachable']);
   });
 
   it('gives up after 3 s, not after the longer LASTFM_TIMEOUT_MS that other calls get', async () => {
-    const silent = http.createServer(() => undefined);
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    try {
-      const apiUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/2.0/`;
-      const { app } = buildApp(fakeConfig(fake, { ...SITE, LASTFM_API_URL: apiUrl, LASTFM_TIMEOUT_MS: '20000' }));
-      const r = (await request(app).get('/setup').set(HOST).set('Accept', 'application/json').timeout(8000).expect(200)).body as SetupReport;
-      expect(r.lastfm.check).toEqual({ outcome: 'unreachable', message: `${apiUrl} did not answer within 3000 ms.` });
-    } finally {
-      silent.closeAllConnections();
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
-    }
+    const { apiUrl, report: r } = await reportFromSilentLastfm('20000');
+    expect(r.lastfm.check).toEqual({ outcome: 'unreachable', message: `${apiUrl} did not answer within 3000 ms.` });
   }, 15_000);
 
   it('names the API key or the shared secret when Last.fm refuses one of them', async () => {
