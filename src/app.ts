@@ -35,6 +35,7 @@ import { createEndedSessionCheck } from './middleware/ended-sessions';
 import type { SessionBackend } from './stores/backend';
 import type { ScrobbleOutbox } from './outbox/scrobble-outbox';
 import { createBatchUpload } from './middleware/batch-upload';
+import { refuseMalformedText } from './middleware/well-formed-text';
 
 /**
  * What the app works with, built by buildAppDeps (src/app-deps.ts) for server.ts, the test
@@ -141,6 +142,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   // The signed-in areas: their Last.fm failures are worded for the person's own account.
   site.use(['/track', '/tags'], signedInOnly, failuresAs('account'));
   site.use(verifyCsrf);
+  site.use(refuseMalformedText);
 
   const accounts = new AccountService({ lastfm, cache: readCache, outbox });
   const home = createHome({ accounts, now });
