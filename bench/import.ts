@@ -60,7 +60,7 @@ function writeScrobblerLog(file: string, lines: number, now: number): void {
 function parseInChild(file: string, now: number): Promise<{ ms: number; peakRssKb: number; startRssKb: number; read: number; kept: number; format: string }> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [path.join(__dirname, 'import-child.js'), file, String(now)], { maxBuffer: 1024 * 1024 }, (error, stdout) => {
-      if (error !== null) reject(error);
+      if (error !== null) reject(new Error(`the import child failed: ${error.message}`));
       else resolve(JSON.parse(stdout) as { ms: number; peakRssKb: number; startRssKb: number; read: number; kept: number; format: string });
     });
   });

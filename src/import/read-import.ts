@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import { SCROBBLE_WINDOW_SECONDS } from '../lastfm/protocol-limits';
+import { SCROBBLE_WINDOW_SECONDS } from 'lastfm-sign-in';
 import { JsonValueSplitter } from './json-values';
 import { readListen } from './listenbrainz';
 import { readLinesEntry } from './text-lines';
