@@ -27,6 +27,8 @@ import { createHome } from './routes/home';
 import { signedInOnly } from './routes/signed-in';
 import { createSetupRouter } from './routes/setup';
 import { createTagsRouter } from './routes/tags';
+import { createImportsRouter } from './routes/imports';
+import { ImportService, MAX_IMPORT_PLAYS } from './services/imports';
 import { createTracksRouter } from './routes/tracks';
 import type { LastfmClient } from 'lastfm-sign-in';
 import { createSessionMiddleware } from './session';
@@ -136,7 +138,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   site.use(createEndedSessionCheck(sessions.signOuts));
   site.use(sessionLocals);
   site.use(noStoreWhenSignedIn);
-  site.use(createBodyParser(['/track/scrobble-batch']));
+  site.use(createBodyParser(['/track/scrobble-batch', '/track/import']));
   site.use('/track/scrobble-batch', createBatchUpload());
   // The signed-in areas: their Last.fm failures are worded for the person's own account.
   site.use(['/track', '/tags'], signedInOnly, failuresAs('account'));
@@ -148,6 +150,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   site.use('/', home.router);
   site.use('/desktop', createDesktopPage(now));
   site.use('/auth', createAuthRouter({ config, lastfm, now, exchanges: shared.exchanges, passwordAttempts: deps.passwordAttempts, signOuts: sessions.signOuts, onSignIn: (user) => accounts.signedIn(user) }));
+  site.use('/track/import', createImportsRouter({ imports: new ImportService({ lastfm, outbox, staging: shared.imports, now, maxPlays: MAX_IMPORT_PLAYS }), basePath: config.basePath }));
   site.use('/track', createTracksRouter({ accounts, basePath: config.basePath, now }));
   site.use('/tags', createTagsRouter({ accounts, basePath: config.basePath }));
 

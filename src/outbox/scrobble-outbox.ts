@@ -55,9 +55,8 @@ export class ScrobbleOutbox {
     return this.store.kind;
   }
 
-  /** Writes the scrobbles to the store with the person's key (sealed), and returns their ids. */
-  async queue(user: { name: string; key: string }, items: readonly ScrobbleItem[]): Promise<string[]> {
-    const batch = randomUUID();
+  /** Writes the scrobbles to the store with the person's key (sealed), as one send (`batch`), and returns their ids. */
+  async queue(user: { name: string; key: string }, items: readonly ScrobbleItem[], batch: string = randomUUID()): Promise<string[]> {
     const queued = items.map((item) => ({ id: randomUUID(), batch, artist: item.artist, track: item.track, album: item.album, timestamp: item.timestamp }));
     await this.store.add(user.name, this.sealer.seal(user.key, keyContext(user.name)), queued, this.now());
     this.changes.notify();
