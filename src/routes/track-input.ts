@@ -1,5 +1,4 @@
-import { SCROBBLE_WINDOW_SECONDS } from '../lastfm/protocol-limits';
-import type { ScrobbleItem } from '../lastfm/user-data';
+import { SCROBBLE_WINDOW_SECONDS, type ScrobbleItem } from 'lastfm-sign-in';
 import { badInput, optionalString } from './input';
 
 /** Longest artist, track or album name accepted; Last.fm's own names are far shorter. */
