@@ -1,7 +1,9 @@
 import express from 'express';
+import session from 'express-session';
 import request from 'supertest';
 import { DEMO_ACCOUNTS, startSandbox, type StartedSandbox } from '../src/testing';
-import { buildHost, cookieFrom } from './helpers/host';
+import { lastfmSignIn } from '../src/express';
+import { MAJORS, buildHost, cookieFrom } from './helpers/host';
 
 let sandbox: StartedSandbox;
 
@@ -99,5 +101,22 @@ describe('password flow', () => {
   test('a password POST from another site is refused', async () => {
     const host = buildHost(express, sandbox, { password: true });
     await request(host.app).post('/auth/lastfm/password').set('Origin', 'https://evil.example').type('form').send({ username: 'sandbox-ada', password: 'ada-listens' }).expect(403);
+  });
+});
+
+describe.each(MAJORS)('on %s, with no body parser of the host', (_major, expressMajor) => {
+  test('the password form is read by the library itself, and a repeated field is refused', async () => {
+    const app = expressMajor();
+    app.use(session({ secret: 'host-secret-for-tests', resave: false, saveUninitialized: false }));
+    const lastfm = lastfmSignIn({ apiKey: sandbox.apiKey, sharedSecret: sandbox.sharedSecret, apiUrl: sandbox.apiUrl, authUrl: sandbox.authUrl, publicUrl: 'http://127.0.0.1', password: true });
+    app.use('/auth/lastfm', lastfm.router);
+    app.get('/', (req, res) => {
+      res.send(lastfm.user(req)?.name ?? 'signed out');
+    });
+    const done = await request(app).post('/auth/lastfm/password').set(SAME_ORIGIN).type('form').send('username=sandbox-ada&password=ada-listens&returnTo=%2Fdone').expect(303);
+    expect(done.headers.location).toBe('/done');
+    await request(app).get('/').set('Cookie', cookieFrom(done, 'connect.sid') ?? '').expect(200, 'sandbox-ada');
+    const twice = await request(app).post('/auth/lastfm/password').set(SAME_ORIGIN).type('form').send('username=a&username=b&password=x').expect(400);
+    expect(twice.text).toContain('must be given once');
   });
 });

@@ -168,6 +168,24 @@ describe.each(MAJORS)('lastfmSignIn on %s', (_major, express) => {
     expect(cookieFrom(moved)).toBeUndefined();
   });
 
+  test('onSignIn and onSignOut are told who signed in and out, never the session key', async () => {
+    const told: string[] = [];
+    const host = buildHost(express, sandbox, {
+      onSignIn: (user) => {
+        told.push(`in ${JSON.stringify(user)}`);
+      },
+      onSignOut: async (user) => {
+        await Promise.resolve();
+        told.push(`out ${user.name}`);
+      },
+    });
+    const { cookie } = await signIn(host, sandbox, 'sandbox-bo');
+    await request(host.app).post('/auth/lastfm/logout').set('Cookie', cookie).set('Origin', PUBLIC_URL).expect(303);
+    expect(told).toHaveLength(2);
+    expect(JSON.parse(told[0]?.slice(3) ?? '{}')).toEqual({ name: 'sandbox-bo', subscriber: true, signedInAt: expect.any(Number) as number });
+    expect(told[1]).toBe('out sandbox-bo');
+  });
+
   test('reading who is signed in starts no session', async () => {
     const host = buildHost(express, sandbox);
     const home = await request(host.app).get('/').expect(200, 'signed out');
