@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { itemKey, startSandbox, type StartedSandbox } from '../src/testing';
+import { LastfmError } from '../src';
 import { SignInError } from '../src/express';
 import { MAJORS, PUBLIC_URL, buildHost, cookieFrom, signIn, startLogin, storedSessions } from './helpers/host';
 
@@ -45,6 +46,15 @@ describe.each(MAJORS)('lastfmSignIn on %s', (_major, express) => {
     const { cookie } = await signIn(host, sandbox, 'sandbox-bo');
     await request(host.app).post('/love').set('Cookie', cookie).type('form').send({ artist: 'Sigur Rós', track: 'Hoppípolla' }).expect(303);
     expect(sandbox.state.library.of('sandbox-bo').loves.has(itemKey('Sigur Rós', 'Hoppípolla'))).toBe(true);
+  });
+
+  test('when Last.fm says the key was revoked, clientFor signs the person out here before the error reaches the host', async () => {
+    const host = buildHost(express, sandbox);
+    const { cookie } = await signIn(host, sandbox, 'sandbox-ada');
+    sandbox.state.faults.plan({ kind: 'error', code: 9, message: 'Invalid session key - Please re-authenticate' });
+    await request(host.app).post('/love').set('Cookie', cookie).type('form').send({ artist: 'A', track: 'B' }).expect(500);
+    expect(host.errors[0]).toBeInstanceOf(LastfmError);
+    await request(host.app).get('/').set('Cookie', cookie).expect(200, 'signed out');
   });
 
   test('requireUser sends a browser to sign in and back, and answers a JSON client 401', async () => {
