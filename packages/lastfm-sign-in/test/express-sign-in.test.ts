@@ -41,11 +41,13 @@ describe.each(MAJORS)('lastfmSignIn on %s', (_major, express) => {
     expect(Object.keys(sessions[0] ?? {}).sort()).toEqual(['cookie', 'lastfm']);
   });
 
-  test('clientFor(req) loves a track as the signed-in person, and the stand-in records it', async () => {
+  test('clientFor(req) loves a track as the signed-in person (and unloves it through call), and the stand-in records it', async () => {
     const host = buildHost(express, sandbox);
     const { cookie } = await signIn(host, sandbox, 'sandbox-bo');
     await request(host.app).post('/love').set('Cookie', cookie).type('form').send({ artist: 'Sigur Rós', track: 'Hoppípolla' }).expect(303);
     expect(sandbox.state.library.of('sandbox-bo').loves.has(itemKey('Sigur Rós', 'Hoppípolla'))).toBe(true);
+    await request(host.app).post('/unlove').set('Cookie', cookie).type('form').send({ artist: 'Sigur Rós', track: 'Hoppípolla' }).expect(303);
+    expect(sandbox.state.library.of('sandbox-bo').loves.has(itemKey('Sigur Rós', 'Hoppípolla'))).toBe(false);
   });
 
   test('when Last.fm says the key was revoked, clientFor signs the person out here before the error reaches the host', async () => {

@@ -1,4 +1,4 @@
-import { isRevokedKey, type LastfmClient, type NowPlaying, type ScrobbleItem, type TagTarget } from '../index';
+import { isRevokedKey, type LastfmClient, type NowPlaying, type Params, type ScrobbleItem, type TagTarget } from '../index';
 
 /** A track named the way the forms and Last.fm name it. */
 export interface TrackRef {
@@ -56,6 +56,11 @@ export class SignedInClient {
 
   getTopTags(limit?: number): ReturnType<LastfmClient['getTopTags']> {
     return this.guard(() => this.client.getTopTags(this.name, limit));
+  }
+
+  /** Any other signed method, with this person's key (a POST; tried once unless `retry` says otherwise). */
+  call(method: string, params: Params = {}, options: Parameters<LastfmClient['call']>[2] = {}): ReturnType<LastfmClient['call']> {
+    return this.guard(() => this.client.call(method, { ...params, sk: this.key }, options));
   }
 
   private async guard<T>(call: () => Promise<T>): Promise<T> {

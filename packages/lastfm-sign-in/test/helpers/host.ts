@@ -53,6 +53,14 @@ export function buildHost(express: ExpressFactory, sandbox: StartedSandbox, extr
       .love({ artist: body.artist ?? '', track: body.track ?? '' })
       .then(() => res.redirect(303, '/'), next);
   });
+  // Through the generic signed call, as a host does for a method the client has no name for.
+  app.post('/unlove', lastfm.requireUser, (req, res, next) => {
+    const body = req.body as { artist?: string; track?: string };
+    lastfm
+      .clientFor(req)
+      .call('track.unlove', { artist: body.artist ?? '', track: body.track ?? '' })
+      .then(() => res.redirect(303, '/'), next);
+  });
   const handler: ErrorRequestHandler = (error: unknown, _req, res, next) => {
     errors.push(error);
     if (res.headersSent) {
