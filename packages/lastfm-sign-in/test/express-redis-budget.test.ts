@@ -5,7 +5,7 @@ import { KeySealer, createAxiosTransport, createLastfmClient, type HttpTransport
 import { redisSharedState, type RedisClient } from '../src/redis';
 import { itemKey, startSandbox, type StartedSandbox } from '../src/testing';
 import { buildHost, signIn, type Host } from './helpers/host';
-import { startRedis } from './helpers/redis-server';
+import { startRedis } from './helpers/redis';
 
 const PER_SECOND = 2;
 let sandbox: StartedSandbox;
