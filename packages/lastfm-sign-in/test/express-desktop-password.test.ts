@@ -1,4 +1,3 @@
-import express from 'express';
 import session from 'express-session';
 import request from 'supertest';
 import { DEMO_ACCOUNTS, startSandbox, type StartedSandbox } from '../src/testing';
@@ -25,82 +24,84 @@ function newestToken(): string {
   return token;
 }
 
-describe('desktop flow', () => {
-  test('a token per session: create, approve on Last.fm, exchange; not approved yet is 409 and the token stays usable', async () => {
-    const host = buildHost(express, sandbox, { desktop: { page: '/desktop' } });
-    const created = await request(host.app).post('/auth/lastfm/desktop/token').set(SAME_ORIGIN).set('Accept', 'application/json').expect(201);
-    const cookie = cookieFrom(created) ?? '';
-    const { id, authorizePath } = created.body as { id: string; authorizePath: string };
-    expect(authorizePath).toBe(`/auth/lastfm/desktop/authorize?id=${id}`);
+describe.each(MAJORS)('on %s', (_major, expressMajor) => {
+  describe('desktop flow', () => {
+    test('a token per session: create, approve on Last.fm, exchange; not approved yet is 409 and the token stays usable', async () => {
+      const host = buildHost(expressMajor, sandbox, { desktop: { page: '/desktop' } });
+      const created = await request(host.app).post('/auth/lastfm/desktop/token').set(SAME_ORIGIN).set('Accept', 'application/json').expect(201);
+      const cookie = cookieFrom(created) ?? '';
+      const { id, authorizePath } = created.body as { id: string; authorizePath: string };
+      expect(authorizePath).toBe(`/auth/lastfm/desktop/authorize?id=${id}`);
 
-    const toLastfm = await request(host.app).get(authorizePath).set('Cookie', cookie).expect(303);
-    const lastfmToken = new URL(toLastfm.headers.location as string).searchParams.get('token');
-    expect(lastfmToken).toBe(newestToken());
+      const toLastfm = await request(host.app).get(authorizePath).set('Cookie', cookie).expect(303);
+      const lastfmToken = new URL(toLastfm.headers.location as string).searchParams.get('token');
+      expect(lastfmToken).toBe(newestToken());
 
-    const early = await request(host.app).post('/auth/lastfm/desktop/session').set(SAME_ORIGIN).set('Cookie', cookie).type('form').send({ id }).expect(409);
-    expect(early.text).toContain('Not approved yet');
+      const early = await request(host.app).post('/auth/lastfm/desktop/session').set(SAME_ORIGIN).set('Cookie', cookie).type('form').send({ id }).expect(409);
+      expect(early.text).toContain('Not approved yet');
 
-    sandbox.state.approveToken(lastfmToken ?? '', 'sandbox-ada');
-    const done = await request(host.app).post('/auth/lastfm/desktop/session').set(SAME_ORIGIN).set('Cookie', cookie).type('form').send({ id, returnTo: '/private' }).expect(303);
-    expect(done.headers.location).toBe('/private');
-    const signedIn = cookieFrom(done) ?? '';
-    await request(host.app).get('/').set('Cookie', signedIn).expect(200, 'sandbox-ada');
+      sandbox.state.approveToken(lastfmToken ?? '', 'sandbox-ada');
+      const done = await request(host.app).post('/auth/lastfm/desktop/session').set(SAME_ORIGIN).set('Cookie', cookie).type('form').send({ id, returnTo: '/private' }).expect(303);
+      expect(done.headers.location).toBe('/private');
+      const signedIn = cookieFrom(done) ?? '';
+      await request(host.app).get('/').set('Cookie', signedIn).expect(200, 'sandbox-ada');
 
-    // Spent: the list shows it used and a second exchange is refused before Last.fm is asked.
-    const calls = sandbox.state.calls.of('auth.getSession');
-    await request(host.app).post('/auth/lastfm/desktop/session').set(SAME_ORIGIN).set('Cookie', signedIn).type('form').send({ id }).expect(400);
-    expect(sandbox.state.calls.of('auth.getSession')).toBe(calls);
+      // Spent: the list shows it used and a second exchange is refused before Last.fm is asked.
+      const calls = sandbox.state.calls.of('auth.getSession');
+      await request(host.app).post('/auth/lastfm/desktop/session').set(SAME_ORIGIN).set('Cookie', signedIn).type('form').send({ id }).expect(400);
+      expect(sandbox.state.calls.of('auth.getSession')).toBe(calls);
+    });
+
+    test('another browser cannot use a token it did not create; a token older than 60 minutes is expired', async () => {
+      let now = Date.now();
+      const host = buildHost(expressMajor, sandbox, { desktop: true, now: () => now });
+      const created = await request(host.app).post('/auth/lastfm/desktop/token').set(SAME_ORIGIN).set('Accept', 'application/json').expect(201);
+      const { id } = created.body as { id: string };
+      await request(host.app).post('/auth/lastfm/desktop/session').set(SAME_ORIGIN).type('form').send({ id }).expect(404);
+      now += 61 * 60 * 1000;
+      const expired = await request(host.app).post('/auth/lastfm/desktop/session').set(SAME_ORIGIN).set('Cookie', cookieFrom(created) ?? '').type('form').send({ id }).expect(400);
+      expect(expired.text).toContain('60 minutes');
+    });
+
+    test('the desktop routes are off unless asked for', async () => {
+      const host = buildHost(expressMajor, sandbox);
+      await request(host.app).post('/auth/lastfm/desktop/token').set(SAME_ORIGIN).expect(404);
+    });
   });
 
-  test('another browser cannot use a token it did not create; a token older than 60 minutes is expired', async () => {
-    let now = Date.now();
-    const host = buildHost(express, sandbox, { desktop: true, now: () => now });
-    const created = await request(host.app).post('/auth/lastfm/desktop/token').set(SAME_ORIGIN).set('Accept', 'application/json').expect(201);
-    const { id } = created.body as { id: string };
-    await request(host.app).post('/auth/lastfm/desktop/session').set(SAME_ORIGIN).type('form').send({ id }).expect(404);
-    now += 61 * 60 * 1000;
-    const expired = await request(host.app).post('/auth/lastfm/desktop/session').set(SAME_ORIGIN).set('Cookie', cookieFrom(created) ?? '').type('form').send({ id }).expect(400);
-    expect(expired.text).toContain('60 minutes');
-  });
+  describe('password flow', () => {
+    const [ada] = DEMO_ACCOUNTS;
 
-  test('the desktop routes are off unless asked for', async () => {
-    const host = buildHost(express, sandbox);
-    await request(host.app).post('/auth/lastfm/desktop/token').set(SAME_ORIGIN).expect(404);
-  });
-});
+    test('the right password signs in; a wrong one is 401 in words', async () => {
+      const host = buildHost(expressMajor, sandbox, { password: true });
+      const wrong = await request(host.app).post('/auth/lastfm/password').set(SAME_ORIGIN).type('form').send({ username: ada?.name, password: 'not-it' }).expect(401);
+      expect(wrong.text).toContain('Wrong user name or password');
+      expect(wrong.text).not.toContain('not-it');
+      const done = await request(host.app).post('/auth/lastfm/password').set(SAME_ORIGIN).type('form').send({ username: ada?.email, password: ada?.password }).expect(303);
+      await request(host.app).get('/').set('Cookie', cookieFrom(done) ?? '').expect(200, ada?.name);
+    });
 
-describe('password flow', () => {
-  const [ada] = DEMO_ACCOUNTS;
+    test('after 5 wrong passwords for a user name the sixth try is 429 with Retry-After, before Last.fm is asked', async () => {
+      const host = buildHost(expressMajor, sandbox, { password: { perClient: { max: 100, windowMs: 60_000 } } });
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        await request(host.app).post('/auth/lastfm/password').set(SAME_ORIGIN).type('form').send({ username: 'sandbox-bo', password: `guess-${attempt}` }).expect(401);
+      }
+      const calls = sandbox.state.calls.of('auth.getMobileSession');
+      const limited = await request(host.app).post('/auth/lastfm/password').set(SAME_ORIGIN).type('form').send({ username: 'SANDBOX-BO', password: 'bo-listens' }).expect(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      expect(sandbox.state.calls.of('auth.getMobileSession')).toBe(calls);
+    });
 
-  test('the right password signs in; a wrong one is 401 in words', async () => {
-    const host = buildHost(express, sandbox, { password: true });
-    const wrong = await request(host.app).post('/auth/lastfm/password').set(SAME_ORIGIN).type('form').send({ username: ada?.name, password: 'not-it' }).expect(401);
-    expect(wrong.text).toContain('Wrong user name or password');
-    expect(wrong.text).not.toContain('not-it');
-    const done = await request(host.app).post('/auth/lastfm/password').set(SAME_ORIGIN).type('form').send({ username: ada?.email, password: ada?.password }).expect(303);
-    await request(host.app).get('/').set('Cookie', cookieFrom(done) ?? '').expect(200, ada?.name);
-  });
+    test('a site not served over https (nor on this machine) refuses to take a password', async () => {
+      const host = buildHost(expressMajor, sandbox, { password: true, publicUrl: 'http://example.org' });
+      const refused = await request(host.app).post('/auth/lastfm/password').set('Origin', 'http://example.org').type('form').send({ username: 'sandbox-ada', password: 'ada-listens' }).expect(403);
+      expect(refused.text).toContain('https');
+    });
 
-  test('after 5 wrong passwords for a user name the sixth try is 429 with Retry-After, before Last.fm is asked', async () => {
-    const host = buildHost(express, sandbox, { password: { perClient: { max: 100, windowMs: 60_000 } } });
-    for (let attempt = 0; attempt < 5; attempt += 1) {
-      await request(host.app).post('/auth/lastfm/password').set(SAME_ORIGIN).type('form').send({ username: 'sandbox-bo', password: `guess-${attempt}` }).expect(401);
-    }
-    const calls = sandbox.state.calls.of('auth.getMobileSession');
-    const limited = await request(host.app).post('/auth/lastfm/password').set(SAME_ORIGIN).type('form').send({ username: 'SANDBOX-BO', password: 'bo-listens' }).expect(429);
-    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-    expect(sandbox.state.calls.of('auth.getMobileSession')).toBe(calls);
-  });
-
-  test('a site not served over https (nor on this machine) refuses to take a password', async () => {
-    const host = buildHost(express, sandbox, { password: true, publicUrl: 'http://example.org' });
-    const refused = await request(host.app).post('/auth/lastfm/password').set('Origin', 'http://example.org').type('form').send({ username: 'sandbox-ada', password: 'ada-listens' }).expect(403);
-    expect(refused.text).toContain('https');
-  });
-
-  test('a password POST from another site is refused', async () => {
-    const host = buildHost(express, sandbox, { password: true });
-    await request(host.app).post('/auth/lastfm/password').set('Origin', 'https://evil.example').type('form').send({ username: 'sandbox-ada', password: 'ada-listens' }).expect(403);
+    test('a password POST from another site is refused', async () => {
+      const host = buildHost(expressMajor, sandbox, { password: true });
+      await request(host.app).post('/auth/lastfm/password').set('Origin', 'https://evil.example').type('form').send({ username: 'sandbox-ada', password: 'ada-listens' }).expect(403);
+    });
   });
 });
 
