@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { TOKEN_LIFETIME_MS } from '../index';
 import { SignInError } from './errors';
+import { oneString } from './fields';
 import type { LastfmSessionData, PendingSignIn } from './session-data';
 
 /** A few sign-ins may be under way at once (several tabs); older ones are dropped. */
 const MAX_PENDING = 5;
 const STATE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
 /**
  * Last.fm's web flow has no state parameter of its own, so the state rides inside the callback
@@ -40,4 +42,12 @@ export function takeState(data: LastfmSessionData | undefined, state: string | u
     throw new SignInError('state-unknown');
   }
   return entry;
+}
+
+/** The token Last.fm sent back: none means the person declined; anything Last.fm would not send is refused before it is asked. */
+export function callbackToken(value: unknown): string {
+  const token = oneString(value, 'The token', 128);
+  if (token === undefined || token === '') throw new SignInError('access-declined');
+  if (!TOKEN_PATTERN.test(token)) throw new SignInError('bad-token');
+  return token;
 }

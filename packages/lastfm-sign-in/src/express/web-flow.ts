@@ -5,11 +5,10 @@ import { signInFailure } from './lastfm-failure';
 import type { Settings } from './options';
 import { safeReturnTo } from './return-to';
 import { isSameOrigin } from './same-origin';
-import { rememberState, takeState } from './pending-state';
+import { callbackToken, rememberState, takeState } from './pending-state';
 import { dataOf, peekData, saveSession, sessionOf } from './session-data';
 import { endSignedIn, startSignedIn } from './signed-in';
 
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 /** Marks a login already sent to publicUrl's host, so a proxy that hides the host cannot make a loop. */
 const MOVED = 'moved';
 
@@ -51,9 +50,7 @@ export function callback(settings: Settings): Handler {
     const entry = takeState(data, oneString(req.query.state, 'The state', 128), settings.now(), settings.publicUrl.origin);
     await saveSession(req);
 
-    const token = oneString(req.query.token, 'The token', 128);
-    if (token === undefined || token === '') throw new SignInError('access-declined');
-    if (!TOKEN_PATTERN.test(token)) throw new SignInError('bad-token');
+    const token = callbackToken(req.query.token);
 
     let session;
     try {

@@ -3,7 +3,7 @@ import { createLastfmClient, type CallBudget, type LastfmClient, type LastfmSess
 import { SignInError } from '../express/errors';
 import { oneString } from '../express/fields';
 import { signInFailure } from '../express/lastfm-failure';
-import { rememberState, takeState } from '../express/pending-state';
+import { callbackToken, rememberState, takeState } from '../express/pending-state';
 import { dataOf, peekData, saveSession, sessionOf } from '../express/session-data';
 
 export { SignInError, type SignInErrorCode } from '../express/errors';
@@ -37,8 +37,6 @@ export interface LastfmStrategyClient extends CommonStrategyOptions {
 
 export type LastfmStrategyOptions = (LastfmStrategyCredentials | LastfmStrategyClient) & { passReqToCallback?: false };
 export type LastfmStrategyOptionsWithRequest = (LastfmStrategyCredentials | LastfmStrategyClient) & { passReqToCallback: true };
-
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
 /**
  * Sign in with Last.fm for Passport. Unlike passport-lastfm it keeps a single-use state in the
@@ -115,9 +113,7 @@ export class LastfmStrategy {
     const data = peekData(req);
     takeState(data, oneString(req.query.state, 'The state', 128), this.now(), this.callbackFor(req).origin);
     await saveSession(req);
-    const token = oneString(req.query.token, 'The token', 128);
-    if (token === undefined || token === '') throw new SignInError('access-declined');
-    if (!TOKEN_PATTERN.test(token)) throw new SignInError('bad-token');
+    const token = callbackToken(req.query.token);
     let session: LastfmSession;
     try {
       session = await this.client.getSession(token);
