@@ -28,8 +28,9 @@ function mtimes(dir: string): number[] {
 }
 
 /**
- * `npm test` builds the library before jest; packing again would build it again. The build is
- * skipped only when it is newer than every source file and the package.json it reads.
+ * `npm test` builds the library before jest. Packing does not build again (prepack would empty
+ * dist/ while other test files' servers load it): a build older than any source file or the
+ * package.json it reads stops this file with what to run.
  */
 function builtIsFresh(): boolean {
   try {
@@ -72,8 +73,8 @@ async function install(): Promise<void> {
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'lastfm-sign-in-pack-'));
-  // Without a fresh build, `npm pack` runs the package's prepack (the build), so the tarball is what a publish would send.
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work, ...(builtIsFresh() ? ['--ignore-scripts'] : [])], { cwd: PACKAGE_DIR, maxBuffer: 16 * 1024 * 1024 });
+  if (!builtIsFresh()) throw new Error('packages/lastfm-sign-in/dist is missing or older than its sources: run `npm run build:lib` first (npm test does)');
+  const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: PACKAGE_DIR, maxBuffer: 16 * 1024 * 1024 });
   const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as { filename: string }[];
   if (packed === undefined) throw new Error('npm pack made no tarball');
   tarball = path.join(work, packed.filename);
