@@ -73,10 +73,11 @@ describe.each(MAJORS)('on %s', (_major, expressMajor) => {
     const [ada] = DEMO_ACCOUNTS;
 
     test('the right password signs in; a wrong one is 401 in words', async () => {
-      const host = buildHost(expressMajor, sandbox, { password: true });
+      const host = buildHost(expressMajor, sandbox, { password: { page: '/sign-in' } });
       const wrong = await request(host.app).post('/auth/lastfm/password').set(SAME_ORIGIN).type('form').send({ username: ada?.name, password: 'not-it' }).expect(401);
       expect(wrong.text).toContain('Wrong user name or password');
       expect(wrong.text).not.toContain('not-it');
+      expect(wrong.text).toContain('<a href="/sign-in">Try the password sign-in again</a>');
       const done = await request(host.app).post('/auth/lastfm/password').set(SAME_ORIGIN).type('form').send({ username: ada?.email, password: ada?.password }).expect(303);
       await request(host.app).get('/').set('Cookie', cookieFrom(done) ?? '').expect(200, ada?.name);
     });

@@ -59,7 +59,9 @@ export function lastfmSignIn(options: LastfmSignInOptions): LastfmSignIn {
     routes.set('GET /desktop/authorize', { handler: authorizeToken(settings), step: toList });
     routes.set('POST /desktop/session', { handler: exchangeToken(settings), step: toList });
   }
-  if (settings.password !== undefined) routes.set('POST /password', { handler: passwordSignIn(settings, settings.password), step: home });
+  if (settings.password !== undefined) {
+    routes.set('POST /password', { handler: passwordSignIn(settings, settings.password), step: { href: `${prefix}${settings.password.page}`, label: 'Try the password sign-in again' } });
+  }
 
   // A plain handler rather than an express.Router: it needs nothing of either Express major, so the
   // same code runs under the host's Express 4 or 5, and rejected promises are caught here on both.

@@ -25,6 +25,8 @@ export interface PasswordFlowOptions {
   /** Attempts per client address and per user name; default 5 in 15 minutes each. */
   perClient?: AttemptLimit;
   perUser?: AttemptLimit;
+  /** The host's page with the password form; a failure's page links back to it. Default `/`. */
+  page?: string;
 }
 
 export interface DesktopFlowOptions {
@@ -92,7 +94,7 @@ export interface Settings {
   afterSignOut: string;
   signedInMaxAge: number | undefined;
   desktop: { page: string } | undefined;
-  password: { perClient: AttemptCounter; perUser: AttemptCounter } | undefined;
+  password: { perClient: AttemptCounter; perUser: AttemptCounter; page: string } | undefined;
   exchanges: TokenExchanges;
   onSignIn: CommonOptions['onSignIn'];
   onSignOut: CommonOptions['onSignOut'];
@@ -149,7 +151,11 @@ export function resolveOptions(options: LastfmSignInOptions): Settings {
     password:
       passwordOptions === undefined
         ? undefined
-        : { perClient: attempts('lastfm-password-client', passwordOptions.perClient ?? DEFAULT_LIMIT), perUser: attempts('lastfm-password-user', passwordOptions.perUser ?? DEFAULT_LIMIT) },
+        : {
+            perClient: attempts('lastfm-password-client', passwordOptions.perClient ?? DEFAULT_LIMIT),
+            perUser: attempts('lastfm-password-user', passwordOptions.perUser ?? DEFAULT_LIMIT),
+            page: localPath(passwordOptions.page ?? '/', 'password.page'),
+          },
     exchanges: shared.exchanges ?? new MemoryExchanges(),
     onSignIn: options.onSignIn,
     onSignOut: options.onSignOut,
