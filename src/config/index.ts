@@ -2,9 +2,9 @@
 
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from 'lastfm-sign-in/testing';
 import { messageOf } from '../error-message';
 import { ConfigError } from '../errors';
-import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from 'lastfm-sign-in/testing';
 import { loopbackHost, parseDuration, parseHttpUrl, parseLogLevel, parseNodeEnv, parsePort, parseSecretList, parseSetupPage, parseTrustProxy, parseWholeNumber } from './parse';
 import type { Config, LastfmConfig, SecretSource, SessionStoreKind } from './types';
 

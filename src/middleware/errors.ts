@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { AccessRevokedError, HttpError, LastfmBusyError, LastfmError, LastfmUnavailableError, SessionStoreUnavailableError } from '../errors';
 import { isLastfmFailure, kindOfCode } from 'lastfm-sign-in';
+import { AccessRevokedError, HttpError, LastfmBusyError, LastfmError, LastfmUnavailableError, SessionStoreUnavailableError } from '../errors';
 import { pageFor, sessionStoreOutage } from '../failure-pages';
 import { withoutUrlCredentials } from '../log-safe-url';
 import type { Logger } from '../logger';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import type { Config, SessionStoreKind } from '../config';
 import type { LastfmClient } from 'lastfm-sign-in';
+import type { Config, SessionStoreKind } from '../config';
 import { probeLastfm, type ProbeResult } from '../lastfm/probe';
 import { checkSetup, viewRequest } from '../setup-check';
 import { wantsJson } from '../wants-json';

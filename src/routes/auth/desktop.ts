@@ -1,8 +1,8 @@
 import { Router, type Request, type Response } from 'express';
+import { kindOfCode, type ExchangeOutcome, type LastfmClient, type LastfmSession, type TokenExchanges } from 'lastfm-sign-in';
 import type { Config } from '../../config';
 import { addDesktopToken, currentStatus, findDesktopToken, newDesktopToken, type DesktopToken } from '../../desktop-tokens';
 import { HttpError, LastfmError } from '../../errors';
-import { kindOfCode, type ExchangeOutcome, type LastfmClient, type LastfmSession, type TokenExchanges } from 'lastfm-sign-in';
 import { saveSession, startUserSession, type SignInListener } from '../../session';
 import { lastfmFailure } from '../../failure-pages';
 import { wantsJson } from '../../wants-json';
