@@ -1,4 +1,4 @@
-import { isRevokedKey, type LastfmClient, type NowPlaying, type Params, type ScrobbleItem, type TagTarget } from '../index';
+import { LastfmError, type LastfmClient, type NowPlaying, type Params, type ScrobbleItem, type TagTarget } from '../index';
 
 /** A track named the way the forms and Last.fm name it. */
 export interface TrackRef {
@@ -67,7 +67,7 @@ export class SignedInClient {
     try {
       return await call();
     } catch (error) {
-      if (isRevokedKey(error)) await this.onRevoked();
+      if (error instanceof LastfmError && error.revoked) await this.onRevoked();
       throw error;
     }
   }
