@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { itemKey, startSandbox, type StartedSandbox } from '../src/testing';
 import { LastfmError } from '../src';
@@ -12,6 +13,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sandbox.close();
+});
+
+test('the two hosts really are Express 5 and Express 4', () => {
+  const versions = ['express', 'express4'].map((name) => (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version);
+  expect(versions.map((version) => version.split('.')[0])).toEqual(['5', '4']);
 });
 
 describe.each(MAJORS)('lastfmSignIn on %s', (_major, express) => {
