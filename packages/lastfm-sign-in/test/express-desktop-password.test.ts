@@ -93,6 +93,25 @@ describe.each(MAJORS)('on %s', (_major, expressMajor) => {
       expect(sandbox.state.calls.of('auth.getMobileSession')).toBe(calls);
     });
 
+    test('a browser that signed in with a password before keeps its own allowance when strangers spend the user name\'s', async () => {
+      const host = buildHost(expressMajor, sandbox, { password: { perClient: { max: 100, windowMs: 60_000 }, deviceSecret: 'a-device-secret-of-at-least-32-characters' } });
+      const first = await request(host.app).post('/auth/lastfm/password').set(SAME_ORIGIN).type('form').send({ username: 'sandbox-ada', password: 'ada-listens' }).expect(303);
+      const device = cookieFrom(first, 'lastfm_signin.device');
+      expect(device).toBeDefined();
+      expect(device).not.toContain('ada-listens');
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        await request(host.app).post('/auth/lastfm/password').set(SAME_ORIGIN).type('form').send({ username: 'sandbox-ada', password: `guess-${attempt}` }).expect(401);
+      }
+      await request(host.app).post('/auth/lastfm/password').set(SAME_ORIGIN).type('form').send({ username: 'sandbox-ada', password: 'ada-listens' }).expect(429);
+      await request(host.app).post('/auth/lastfm/password').set(SAME_ORIGIN).set('Cookie', device ?? '').type('form').send({ username: 'sandbox-ada', password: 'ada-listens' }).expect(303);
+      // The cookie names one user: for another name it is a stranger's browser again.
+      const forged = (device ?? '').replace(/=[^.]*\./, `=${Buffer.from('sandbox-bo').toString('base64url')}.`);
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        await request(host.app).post('/auth/lastfm/password').set(SAME_ORIGIN).type('form').send({ username: 'sandbox-bo', password: `guess-${attempt}` }).expect(401);
+      }
+      await request(host.app).post('/auth/lastfm/password').set(SAME_ORIGIN).set('Cookie', forged).type('form').send({ username: 'sandbox-bo', password: 'bo-listens' }).expect(429);
+    });
+
     test('a site not served over https (nor on this machine) refuses to take a password', async () => {
       const host = buildHost(expressMajor, sandbox, { password: true, publicUrl: 'http://example.org' });
       const refused = await request(host.app).post('/auth/lastfm/password').set('Origin', 'http://example.org').type('form').send({ username: 'sandbox-ada', password: 'ada-listens' }).expect(403);

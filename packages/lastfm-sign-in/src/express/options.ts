@@ -27,6 +27,11 @@ export interface PasswordFlowOptions {
   perUser?: AttemptLimit;
   /** The host's page with the password form; a failure's page links back to it. Default `/`. */
   page?: string;
+  /**
+   * Signs "known device" cookies (32+ characters; default: the first encryptionKey): a browser that
+   * signed in with a password has its own allowance for that user name. Without either, none are made.
+   */
+  deviceSecret?: string;
 }
 
 export interface DesktopFlowOptions {
@@ -94,7 +99,7 @@ export interface Settings {
   afterSignOut: string;
   signedInMaxAge: number | undefined;
   desktop: { page: string } | undefined;
-  password: { perClient: AttemptCounter; perUser: AttemptCounter; page: string } | undefined;
+  password: { perClient: AttemptCounter; perUser: AttemptCounter; page: string; deviceSecret: string | undefined } | undefined;
   exchanges: TokenExchanges;
   onSignIn: CommonOptions['onSignIn'];
   onSignOut: CommonOptions['onSignOut'];
@@ -155,6 +160,7 @@ export function resolveOptions(options: LastfmSignInOptions): Settings {
             perClient: attempts('lastfm-password-client', passwordOptions.perClient ?? DEFAULT_LIMIT),
             perUser: attempts('lastfm-password-user', passwordOptions.perUser ?? DEFAULT_LIMIT),
             page: localPath(passwordOptions.page ?? '/', 'password.page'),
+            deviceSecret: deviceSecret(passwordOptions.deviceSecret ?? keys?.[0]),
           },
     exchanges: shared.exchanges ?? new MemoryExchanges(),
     onSignIn: options.onSignIn,
@@ -170,6 +176,14 @@ function sealerFor(keys: readonly string[]): KeySealer {
     throw new TypeError(`lastfmSignIn: encryptionKey must be random text of at least ${MIN_KEY_LENGTH} characters (or a list of them, newest first)`);
   }
   return new KeySealer(keys);
+}
+
+function deviceSecret(secret: unknown): string | undefined {
+  if (secret === undefined) return undefined;
+  if (typeof secret !== 'string' || secret.length < MIN_KEY_LENGTH) {
+    throw new TypeError(`lastfmSignIn: password.deviceSecret must be random text of at least ${MIN_KEY_LENGTH} characters`);
+  }
+  return secret;
 }
 
 function parsePublicUrl(value: unknown): URL {

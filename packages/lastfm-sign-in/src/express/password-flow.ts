@@ -1,9 +1,10 @@
 import { isIP } from 'node:net';
-import type { AttemptCounter, LastfmSession } from '../index';
+import type { LastfmSession } from '../index';
 import { wantsJson } from './answer';
 import { SignInError } from './errors';
 import { oneString } from './fields';
 import { formFields } from './form-body';
+import { knownDevices } from './known-device';
 import { signInFailure } from './lastfm-failure';
 import type { Settings } from './options';
 import { safeReturnTo } from './return-to';
@@ -15,8 +16,9 @@ import type { Handler } from './web-flow';
  * POST password (fields `username`, `password`, optional `returnTo`). The password is read from the
  * body, passed to Last.fm once and dropped: never stored, logged, or put into a page or URL.
  */
-export function passwordSignIn(settings: Settings, counters: { perClient: AttemptCounter; perUser: AttemptCounter }): Handler {
+export function passwordSignIn(settings: Settings, flow: NonNullable<Settings['password']>): Handler {
   const refusal = passwordRefusal(settings);
+  const devices = flow.deviceSecret === undefined ? undefined : knownDevices(flow.deviceSecret, `${settings.prefix}${settings.mountPath}/`, settings.publicUrl.protocol === 'https:');
   return async (req, res) => {
     if (!isSameOrigin(req, settings.publicUrl.origin)) throw new SignInError('cross-origin');
     if (refusal !== undefined) throw new SignInError('password-refused', { message: refusal });
@@ -27,9 +29,10 @@ export function passwordSignIn(settings: Settings, counters: { perClient: Attemp
     if (username === '' || password === '') throw new SignInError('bad-input', { message: 'Enter your Last.fm user name (or email) and your password.' });
 
     // The address's allowance is checked first, so someone already over it cannot use up a user name's.
-    const userBucket = `user:${username.toLowerCase()}`;
-    const clientWait = await counters.perClient.take(req.ip ?? 'unknown');
-    const wait = clientWait > 0 ? clientWait : await counters.perUser.take(userBucket);
+    const device = devices?.of(req, username);
+    const userBucket = device === undefined ? `user:${username.toLowerCase()}` : `device:${device}`;
+    const clientWait = await flow.perClient.take(req.ip ?? 'unknown');
+    const wait = clientWait > 0 ? clientWait : await flow.perUser.take(userBucket);
     if (wait > 0) throw new SignInError('too-many-attempts', { retryAfterSeconds: Math.ceil(wait / 1000) });
 
     let session: LastfmSession;
@@ -38,8 +41,9 @@ export function passwordSignIn(settings: Settings, counters: { perClient: Attemp
     } catch (error) {
       throw signInFailure(error, 'password');
     }
-    await counters.perUser.reset(userBucket);
+    await flow.perUser.reset(userBucket);
     await startSignedIn(req, session, settings, {});
+    devices?.remember(res, username, settings.now());
     if (wantsJson(req)) {
       res.status(204).end();
       return;
