@@ -1,10 +1,12 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { buildAppDeps } from './app-deps';
 import { loadConfig, type Config } from './config';
+import { dotEnvProblem } from './config/dotenv';
+import { configWarnings } from './config/warnings';
 import { DEVELOPMENT_SECRET_FILE, keepDevelopmentSecret } from './development-secret';
 import { ConfigError } from './errors';
 import { describeFileError } from './file-errors';
@@ -57,9 +59,7 @@ async function main(): Promise<void> {
   if (config.session.secretSource === 'development-file') {
     logger.warn(`SESSION_SECRET is not set: using the development secret kept in ${path.join(config.session.dataDir, DEVELOPMENT_SECRET_FILE)} (production requires SESSION_SECRET)`);
   }
-  if (config.publicUrl.protocol === 'https:' && config.trustProxy === false) {
-    logger.warn('PUBLIC_URL is https but TRUST_PROXY is not set: behind a TLS-terminating proxy the app sees http and never sets the Secure session cookie. Set TRUST_PROXY');
-  }
+  for (const warning of configWarnings(config)) logger.warn(warning);
   if (config.setupPage) logger.info(`Setup check: ${new URL('setup', config.publicUrl).href}`);
   server.on('error', (error) => logger.error({ err: error.message }, 'server error'));
 
@@ -98,11 +98,14 @@ async function main(): Promise<void> {
 /** Reads .env from the working directory; variables already in the environment win. */
 function loadDotEnv(): void {
   if (!existsSync('.env')) return;
+  let problem: string | undefined;
   try {
-    process.loadEnvFile('.env');
+    problem = dotEnvProblem(readFileSync('.env', 'utf8'));
+    if (problem === undefined) process.loadEnvFile('.env');
   } catch (error) {
     refuseToStart(`cannot read .env: ${describeFileError(error)}`);
   }
+  if (problem !== undefined) refuseToStart(problem);
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<void> {
