@@ -123,7 +123,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   site.use(createSiteLocals(config));
   // /healthz and /readyz: probes, answered before (and without) a session.
   site.use(createHealthRouter({ ready: () => sessions.ping() }));
-  if (config.setupPage) site.use('/setup', createSetupRouter(config, sessions.kind, outbox.kind, lastfm));
+  if (config.setupPage) site.use('/setup', createSetupRouter(config, sessions.kind, outbox.kind, lastfm, sessions.durability));
   if (config.sandbox) {
     // Images are served from this app's own origin, so the CSP's 'self' covers them.
     const imageBaseUrl = new URL('images/sandbox/', config.publicUrl).href;

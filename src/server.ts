@@ -12,8 +12,9 @@ import { ConfigError } from './errors';
 import { describeFileError } from './file-errors';
 import { describeListenError } from './listen-errors';
 import { createStdoutDestination } from './log-destination';
-import { createLogger } from './logger';
+import { createLogger, type Logger } from './logger';
 import { SessionStoreStartError } from './stores/backend';
+import type { DurabilityReport } from './stores/redis-durability';
 import { createSessionStore } from './stores/create-session-store';
 import { messageOf } from './error-message';
 
@@ -39,6 +40,8 @@ async function main(): Promise<void> {
     if (error instanceof SessionStoreStartError) refuseToStart(error.message);
     throw error;
   }
+
+  if (sessions.durability !== undefined) await reportDurability(sessions.durability, logger);
 
   const deps = buildAppDeps(config, { sessions, logger });
   const app = createApp(config, deps);
@@ -106,6 +109,16 @@ function loadDotEnv(): void {
     refuseToStart(`cannot read .env: ${describeFileError(error)}`);
   }
   if (problem !== undefined) refuseToStart(problem);
+}
+
+/** One warning line for each Redis setting that could lose acknowledged scrobbles; the app runs on regardless. */
+async function reportDurability(check: () => Promise<DurabilityReport>, logger: Logger): Promise<void> {
+  const report = await check();
+  if (!report.checked) {
+    logger.info({ redis: { configGet: report.reason } }, 'Redis does not let this app read its settings (CONFIG GET), so whether it keeps queued scrobbles cannot be checked from here: make sure it runs with appendonly yes and maxmemory-policy noeviction');
+    return;
+  }
+  for (const warning of report.warnings) logger.warn({ redis: { check: warning.code } }, warning.message);
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<void> {
