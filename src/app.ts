@@ -35,6 +35,9 @@ import { createEndedSessionCheck } from './middleware/ended-sessions';
 import type { SessionBackend } from './stores/backend';
 import type { ScrobbleOutbox } from './outbox/scrobble-outbox';
 import { createBatchUpload } from './middleware/batch-upload';
+import type { AppMetrics } from './metrics/app-metrics';
+import { countRequests } from './metrics/count-requests';
+import { createMetricsRouter } from './routes/metrics';
 
 /**
  * What the app works with, built by buildAppDeps (src/app-deps.ts) for server.ts, the test
@@ -58,6 +61,8 @@ export interface AppDeps {
   passwordAttempts: PasswordAttempts;
   /** The built-in Last.fm stand-in's memory, in sandbox mode. */
   sandboxState: SandboxState | undefined;
+  /** This app's metrics registry, with METRICS=on: its collectors are already wired to the client and outbox. */
+  metrics: AppMetrics | undefined;
 }
 
 const ASSET_FOLDERS = ['css', 'js', 'images'];
@@ -81,6 +86,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   app.set('view cache', config.nodeEnv !== 'development');
   app.set('trust proxy', config.trustProxy);
   app.use(createRequestLogger(logger));
+  if (deps.metrics !== undefined) app.use(countRequests(deps.metrics));
   if (config.basePath !== '') app.use(restoreBasePath(config.basePath));
 
   app.use(
@@ -123,6 +129,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   site.use(createSiteLocals(config));
   // /healthz and /readyz: probes, answered before (and without) a session.
   site.use(createHealthRouter({ ready: () => sessions.ping() }));
+  if (deps.metrics !== undefined) site.use(createMetricsRouter(deps.metrics, config.metrics.token));
   if (config.setupPage) site.use('/setup', createSetupRouter(config, sessions.kind, outbox.kind, lastfm, sessions.durability));
   if (config.sandbox) {
     // Images are served from this app's own origin, so the CSP's 'self' covers them.

@@ -22,6 +22,18 @@ export interface DeliveryOptions {
   random: () => number;
   /** Told after each claimed delivery, so waiters look at the store again. */
   changes: ChangeSignal;
+  /** Told how each recorded delivery ended (for metrics); must not throw. */
+  onDelivery?: ((event: DeliveryEvent) => void) | undefined;
+}
+
+/**
+ * How one recorded delivery ended: `settled`, every scrobble it carried has its answer; `retry`,
+ * sent but some wait for another try; `not-sent`, this app did not send it (no slot in time);
+ * `held`, Last.fm refused the person's key. `counts`: the scrobbles that settled, by state.
+ */
+export interface DeliveryEvent {
+  outcome: 'settled' | 'retry' | 'not-sent' | 'held';
+  counts: Record<Settled['state'], number>;
 }
 
 /** A claim lost to another delivery (this one stalled past its lease): abandon it unsent. */
@@ -78,10 +90,11 @@ async function send(options: DeliveryOptions, claim: Claim, priority: CallPriori
   }
 }
 
-function report({ logger, now }: DeliveryOptions, claim: Claim, outcome: ClaimOutcome): void {
+function report({ logger, now, onDelivery }: DeliveryOptions, claim: Claim, outcome: ClaimOutcome): void {
   const counts = { accepted: 0, ignored: 0, failed: 0 };
   for (const item of outcome.settled) counts[item.state] += 1;
   const waiting = claim.items.length - outcome.settled.length;
+  onDelivery?.({ outcome: outcome.hold === true ? 'held' : waiting === 0 ? 'settled' : outcome.sent ? 'retry' : 'not-sent', counts });
   // Names of people are fine in the log; the key never is.
   const fields = { outbox: { user: claim.user, ...counts, waiting, held: outcome.hold === true, retryInMs: outcome.retryAt === undefined ? undefined : outcome.retryAt - now() } };
   if (waiting > 0) logger.warn(fields, `outbox: ${waiting} scrobbles wait: ${outcome.reason ?? ''}`);

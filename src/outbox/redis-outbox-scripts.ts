@@ -117,3 +117,24 @@ if redis.call('ZCARD', p .. 'queue:' .. user) > 0 then
   if redis.call('HGET', pk, 'lease') then redis.call('ZADD', p .. 'due', 'NX', now, user)
   else redis.call('ZADD', p .. 'due', 'LT', now, user) end
 end`;
+
+/** ARGV: prefix. Returns {queued, held, when the oldest front of a moving queue was queued or ''}: one pass over the people, in Redis. */
+export const STATS = `local p = ARGV[1]
+local queued, held, oldest = 0, 0, nil
+for _, user in ipairs(redis.call('SMEMBERS', p .. 'people')) do
+  local n = redis.call('ZCARD', p .. 'queue:' .. user)
+  if n > 0 then
+    if redis.call('HGET', p .. 'person:' .. user, 'held') == '1' then
+      held = held + n
+    else
+      queued = queued + n
+      local front = redis.call('ZRANGE', p .. 'queue:' .. user, 0, 0)[1]
+      local raw = redis.call('GET', p .. 'item:' .. front)
+      if raw then
+        local at = cjson.decode(raw).queuedAt
+        if oldest == nil or at < oldest then oldest = at end
+      end
+    end
+  end
+end
+return {queued, held, oldest and string.format('%d', oldest) or ''}`;

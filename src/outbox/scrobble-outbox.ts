@@ -6,7 +6,7 @@ import type { KeySealer } from '../stores/key-sealer';
 import { ChangeSignal } from './change-signal';
 import { DEFAULT_BACKOFF, type Backoff } from './delivery-outcome';
 import { deliver, keyContext, type DeliveryOptions } from './delivery';
-import { KEEP_SETTLED_MS, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
+import { KEEP_SETTLED_MS, type OutboxStats, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
@@ -89,6 +89,11 @@ export class ScrobbleOutbox {
   async resume(user: { name: string; key: string }): Promise<void> {
     await this.store.resume(user.name, this.sealer.seal(user.key, keyContext(user.name)), this.now());
     this.changes.notify();
+  }
+
+  /** Everyone's outbox in a few numbers, from the shared store: the same on every instance. */
+  stats(): Promise<OutboxStats> {
+    return this.store.stats();
   }
 
   view(user: string, recentLimit = 20): Promise<OutboxView> {
