@@ -18,8 +18,13 @@ import type { DurabilityReport } from './stores/redis-durability';
 import { createSessionStore } from './stores/create-session-store';
 import { messageOf } from './error-message';
 
-/** In-flight requests get this long to finish after SIGTERM/SIGINT. */
-const SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * After SIGTERM/SIGINT, requests under way get this long to finish; then the outbox's calls in
+ * flight are answered and its leases handed back; the process is gone within STOP_LIMIT_MS
+ * (Docker and Kubernetes send SIGKILL after 10 s).
+ */
+const REQUEST_GRACE_MS = 8000;
+const STOP_LIMIT_MS = 9500;
 
 /** The only place that reads process.env and listens. */
 async function main(): Promise<void> {
@@ -71,18 +76,20 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing requests in flight');
+    // From now on nothing new is claimed from the outbox (a request under way answers "queued"
+    // for what it has not sent); calls already sent are answered and recorded.
+    const outboxStopped = deps.outbox.stop();
     // Keep-alive connections that fall idle while we wait would hold the server open.
     const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
     const deadline = setTimeout(() => {
       logger.warn('requests still running after the grace period: closing their connections');
       server.closeAllConnections();
-    }, SHUTDOWN_GRACE_MS);
+    }, REQUEST_GRACE_MS);
     server.close(() => {
       clearInterval(idleSweep);
       clearTimeout(deadline);
-      // The loop's call under way is answered and recorded before the store closes.
-      deps.outbox
-        .stop()
+      // Every outbox call under way is answered and recorded, and its lease handed back, before the store closes.
+      outboxStopped
         .then(() => sessions.close())
         .catch((error: unknown) => logger.warn({ err: messageOf(error) }, 'could not close the session store cleanly'))
         .finally(() => {
@@ -91,8 +98,12 @@ async function main(): Promise<void> {
         });
     });
     server.closeIdleConnections();
-    // Whatever still hangs (a store that will not close), the process ends.
-    setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS + 5_000).unref();
+    // Whatever still hangs (a Last.fm call slower than the limit, a store that will not close), the
+    // process ends; a call cut off here is marked as sent without an answer and tried again.
+    setTimeout(() => {
+      logger.warn('still stopping after the time limit: exiting now');
+      process.exit(0);
+    }, STOP_LIMIT_MS).unref();
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

@@ -24,6 +24,8 @@ export interface DeliveryOptions {
   changes: ChangeSignal;
   /** Told how each recorded delivery ended (for metrics); must not throw. */
   onDelivery?: ((event: DeliveryEvent) => void) | undefined;
+  /** True once the instance is stopping: nothing more is claimed, and a claim not yet sent is handed back. */
+  stopping?: () => boolean;
 }
 
 /**
@@ -41,6 +43,11 @@ class LeaseLostError extends Error {
   override readonly name = 'LeaseLostError';
 }
 
+/** The instance began stopping while the call waited for a slot: hand the claim back unsent. */
+class StoppingError extends Error {
+  override readonly name = 'StoppingError';
+}
+
 /**
  * One delivery: claims one person's oldest waiting scrobbles (this person's, or the oldest due
  * anyone's), makes one call with them under the claim's lease, and records and logs the answer;
@@ -48,6 +55,7 @@ class LeaseLostError extends Error {
  */
 export async function deliver(options: DeliveryOptions, request: { user?: string; priority: CallPriority }): Promise<boolean> {
   const { store, leaseMs, now } = options;
+  if (options.stopping?.() === true) return false;
   const claim = await store.claim({ ...(request.user === undefined ? {} : { user: request.user }), max: MAX_SCROBBLES_PER_CALL, leaseMs, now: now() });
   if (claim === undefined) return false;
   // The call may wait for a slot longer than the lease: keep it while this process lives.
@@ -80,12 +88,15 @@ async function send(options: DeliveryOptions, claim: Claim, priority: CallPriori
     const result = await options.lastfm.scrobbleCall(key, sendable, {
       priority,
       beforeSend: async () => {
+        if (options.stopping?.() === true) throw new StoppingError('stopping');
         if (!(await store.renew(claim, leaseMs, now(), true))) throw new LeaseLostError('lease lost');
       },
     });
     return answeredOutcome(sendable, result, tooOld);
   } catch (error) {
     if (error instanceof LeaseLostError) return undefined;
+    // Unsent, and due again at once: another instance (or this one after its restart) sends it.
+    if (error instanceof StoppingError) return { settled: tooOld, sent: false, unanswered: false, failures: claim.failures };
     return failedOutcome(error, claim, tooOld, (failures) => now() + retryDelay(failures, options.backoff, options.random), sendable, outOfTurn);
   }
 }
