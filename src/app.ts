@@ -4,7 +4,7 @@ import ejs from 'ejs';
 import compression from 'compression';
 import helmet from 'helmet';
 import type { Config } from './config';
-import type { LastfmClient } from './lastfm/client';
+import { createSandboxRouter, type SandboxState } from 'lastfm-sign-in/testing';
 import type { UserReadCache } from './lastfm/read-cache';
 import type { SharedState } from './shared-state/shared-state';
 import type { Logger } from './logger';
@@ -30,8 +30,7 @@ import { signedInOnly } from './routes/signed-in';
 import { createSetupRouter } from './routes/setup';
 import { createTagsRouter } from './routes/tags';
 import { createTracksRouter } from './routes/tracks';
-import { createSandboxRouter } from './sandbox/router';
-import type { SandboxState } from './sandbox/state';
+import type { LastfmClient } from 'lastfm-sign-in';
 import { createSessionMiddleware } from './session';
 import { createEndedSessionCheck } from './middleware/ended-sessions';
 import type { SessionBackend } from './stores/backend';
@@ -40,6 +39,7 @@ import { createBatchUpload } from './middleware/batch-upload';
 import type { AppMetrics } from './metrics/app-metrics';
 import { countRequests } from './metrics/count-requests';
 import { createMetricsRouter } from './routes/metrics';
+import { refuseMalformedText } from './middleware/well-formed-text';
 
 /**
  * What the app works with, built by buildAppDeps (src/app-deps.ts) for server.ts, the test
@@ -146,9 +146,9 @@ export function createApp(config: Config, deps: AppDeps): Express {
   if (deps.metrics !== undefined) site.use(createMetricsRouter(deps.metrics, config.metrics.token));
   if (config.setupPage) site.use('/setup', createSetupRouter(config, sessions.kind, outbox.kind, lastfm, sessions.durability));
   if (config.sandbox) {
-    // Images are served from this app's own origin, so the CSP's 'self' covers them.
-    const imageBaseUrl = new URL('images/sandbox/', config.publicUrl).href;
-    site.use('/sandbox', createSandboxRouter(deps.sandboxState === undefined ? { imageBaseUrl } : { state: deps.sandboxState, imageBaseUrl }));
+    // The stand-in serves its images itself, from this app's own origin, so the CSP's 'self' covers them.
+    const sandbox = { imageBaseUrl: new URL('sandbox/assets/images/', config.publicUrl).href, appUrl: `${config.basePath}/`, assetsMaxAge: config.production ? '1h' : 0 };
+    site.use('/sandbox', createSandboxRouter(deps.sandboxState === undefined ? sandbox : { ...sandbox, state: deps.sandboxState }));
   }
 
   // Everything below has a session.
@@ -162,6 +162,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   // The signed-in areas: their Last.fm failures are worded for the person's own account.
   site.use(['/track', '/tags'], signedInOnly, failuresAs('account'));
   site.use(verifyCsrf);
+  site.use(refuseMalformedText);
 
   const accounts = new AccountService({ lastfm, cache: readCache, outbox });
   const home = createHome({ accounts, now });

@@ -1,7 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { kindOfCode } from '../lastfm/error-codes';
-import type { LastfmCallEvent } from '../lastfm/call-events';
-import type { SchedulerEvent } from '../lastfm/scheduler';
+import { kindOfCode, type LastfmCallEvent, type SchedulerEvent } from 'lastfm-sign-in';
 import type { DeliveryEvent } from '../outbox/delivery';
 import type { OutboxStats } from '../outbox/outbox-store';
 

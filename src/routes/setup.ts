@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Config, SessionStoreKind } from '../config';
-import type { LastfmClient } from '../lastfm/client';
-import type { ProbeResult } from '../lastfm/probe';
+import type { LastfmClient } from 'lastfm-sign-in';
+import { probeLastfm, type ProbeResult } from '../lastfm/probe';
 import { checkSetup, viewRequest } from '../setup-check';
 import type { DurabilityReport } from '../stores/redis-durability';
 import { wantsJson } from '../wants-json';
@@ -20,12 +20,12 @@ export function createSetupRouter(
   config: Config,
   sessionStore: SessionStoreKind,
   outbox: SessionStoreKind,
-  lastfm: Pick<LastfmClient, 'probe'>,
+  lastfm: Pick<LastfmClient, 'transport'>,
   /** The session store's own check of its settings (Redis: AOF, eviction), asked afresh on each view. */
   storeDurability: (() => Promise<DurabilityReport>) | undefined,
 ): Router {
   const router = Router();
-  const checkLastfm = reused(PROBE_REUSE_MS, () => lastfm.probe(Math.min(PROBE_TIMEOUT_MS, config.lastfm.timeoutMs)));
+  const checkLastfm = reused(PROBE_REUSE_MS, () => probeLastfm(lastfm.transport, Math.min(PROBE_TIMEOUT_MS, config.lastfm.timeoutMs)));
   router.get('/', async (req, res) => {
     const [probe, durability] = await Promise.all([checkLastfm(), storeDurability?.()]);
     const report = checkSetup(config, viewRequest(req, res.locals.prefixStripped === true), sessionStore, probe);

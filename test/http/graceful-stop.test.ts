@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import request from 'supertest';
-import { DEMO_ACCOUNTS } from '../../src/sandbox/credentials';
+import { DEMO_ACCOUNTS } from 'lastfm-sign-in/testing';
 import { SQLITE_FILE } from '../../src/stores/sqlite-backend';
 import { TEST_SESSION_SECRET } from '../helpers/app';
 import { ServerProcess } from '../helpers/server-process';
