@@ -60,6 +60,14 @@ export interface Config {
   trustProxy: TrustProxy;
   /** Whether GET /setup is served (always outside production; in production only with SETUP_PAGE=on). */
   setupPage: boolean;
+  metrics: MetricsConfig;
+}
+
+export interface MetricsConfig {
+  /** GET /metrics is served (METRICS=on). */
+  enabled: boolean;
+  /** METRICS_TOKEN: every scrape must carry it as a Bearer token; without one only loopback may scrape. */
+  token: string | undefined;
 }
 
 export type TrustProxy = boolean | number | string[];

@@ -98,6 +98,8 @@ function send(res: Response, error: HttpError, basePath: string, json: boolean, 
   }
   // The failure may have happened before the locals middleware ran (a session store error, say).
   res.locals.url ??= (path: string) => `${basePath}${path}`;
+  // Unversioned there: the asset is then revalidated rather than kept.
+  res.locals.asset ??= (path: string) => `${basePath}${path}`;
   res.locals.sandbox ??= false;
   res.render('error', { title: error.title, status: error.status, message: error.message, action, requestId }, (renderError: Error | null, html?: string) => {
     if (renderError !== null || html === undefined) {

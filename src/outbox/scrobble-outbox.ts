@@ -6,7 +6,7 @@ import type { KeySealer } from '../stores/key-sealer';
 import { ChangeSignal } from './change-signal';
 import { DEFAULT_BACKOFF, type Backoff } from './delivery-outcome';
 import { deliver, keyContext, type DeliveryOptions } from './delivery';
-import { KEEP_SETTLED_MS, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
+import { KEEP_SETTLED_MS, type OutboxStats, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
@@ -37,7 +37,10 @@ export class ScrobbleOutbox {
   /** Fires whenever this instance changed the store, so waiters and the loop look again at once. */
   private readonly changes = new ChangeSignal();
   private running = false;
+  private stopping = false;
   private loopDone: Promise<void> | undefined;
+  /** Every delivery under way, the loop's and the requests' own, so stop() can wait for their answers. */
+  private readonly underWay = new Set<Promise<unknown>>();
   private lastPrune = 0;
 
   constructor(options: ScrobbleOutboxOptions) {
@@ -48,7 +51,7 @@ export class ScrobbleOutbox {
     this.now = options.now;
     this.answerWaitMs = answerWaitMs;
     this.pollMs = pollMs;
-    this.delivery = { ...delivery, backoff, random, changes: this.changes };
+    this.delivery = { ...delivery, backoff, random, changes: this.changes, stopping: () => this.stopping };
   }
 
   get kind(): OutboxStore['kind'] {
@@ -73,7 +76,7 @@ export class ScrobbleOutbox {
     let trying: Promise<unknown> | undefined;
     for (;;) {
       // Another delivery may hold the person's queue with an older claim: try again once it lets go.
-      trying ??= deliver(this.delivery, { user, priority: 'write' })
+      trying ??= this.tracked(deliver(this.delivery, { user, priority: 'write' }))
         .catch((error: unknown) => this.logFailure(error))
         .finally(() => (trying = undefined));
       const items = await this.store.get(ids);
@@ -90,6 +93,11 @@ export class ScrobbleOutbox {
     this.changes.notify();
   }
 
+  /** Everyone's outbox in a few numbers, from the shared store: the same on every instance. */
+  stats(): Promise<OutboxStats> {
+    return this.store.stats();
+  }
+
   view(user: string, recentLimit = 20): Promise<OutboxView> {
     return this.store.view(user, recentLimit);
   }
@@ -101,11 +109,24 @@ export class ScrobbleOutbox {
     this.loopDone = this.loop();
   }
 
-  /** Stops the loop after the call under way (whose answer is still recorded). */
+  /**
+   * Stops delivering: nothing more is claimed, a claim still waiting for a slot goes back unsent,
+   * and every call already sent (the loop's and any request's) has its answer recorded and its
+   * lease handed back before this resolves.
+   */
   async stop(): Promise<void> {
+    this.stopping = true;
     this.running = false;
     this.changes.notify();
     await this.loopDone;
+    await Promise.allSettled([...this.underWay]);
+  }
+
+  private tracked<T>(delivery: Promise<T>): Promise<T> {
+    this.underWay.add(delivery);
+    const forget = () => this.underWay.delete(delivery);
+    delivery.then(forget, forget);
+    return delivery;
   }
 
   private async loop(): Promise<void> {
@@ -114,7 +135,7 @@ export class ScrobbleOutbox {
       let worked = false;
       try {
         await this.pruneNow();
-        worked = await deliver(this.delivery, { priority: 'background' });
+        worked = await this.tracked(deliver(this.delivery, { priority: 'background' }));
         failing = false;
       } catch (error) {
         // Once per outage of the store, not on every look at it.
