@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { pageRefusalReason, passwordRefusalReason } from './lastfm/password-transport';
 import express, { type Express } from 'express';
 import ejs from 'ejs';
 import helmet from 'helmet';
@@ -31,6 +32,7 @@ import { createTracksRouter } from './routes/tracks';
 import { createSandboxRouter } from './sandbox/router';
 import type { SandboxState } from './sandbox/state';
 import { createSessionMiddleware } from './session';
+import { sessionIfAvailable } from './middleware/optional-session';
 import { createEndedSessionCheck } from './middleware/ended-sessions';
 import type { SessionBackend } from './stores/backend';
 import type { ScrobbleOutbox } from './outbox/scrobble-outbox';
@@ -123,7 +125,8 @@ export function createApp(config: Config, deps: AppDeps): Express {
   site.use(createSiteLocals(config));
   // /healthz and /readyz: probes, answered before (and without) a session.
   site.use(createHealthRouter({ ready: () => sessions.ping() }));
-  if (config.setupPage) site.use('/setup', createSetupRouter(config, sessions.kind, outbox.kind, lastfm));
+  const session = createSessionMiddleware(config, store);
+  if (config.setupPage) site.use('/setup', sessionIfAvailable(session), createSetupRouter(config, sessions.kind, outbox.kind, lastfm));
   if (config.sandbox) {
     // Images are served from this app's own origin, so the CSP's 'self' covers them.
     const imageBaseUrl = new URL('images/sandbox/', config.publicUrl).href;
@@ -131,7 +134,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   }
 
   // Everything below has a session.
-  site.use(createSessionMiddleware(config, store));
+  site.use(session);
   site.use(keepSignOutsSignedOut(store));
   site.use(createEndedSessionCheck(sessions.signOuts));
   site.use(sessionLocals);
@@ -143,7 +146,12 @@ export function createApp(config: Config, deps: AppDeps): Express {
   site.use(verifyCsrf);
 
   const accounts = new AccountService({ lastfm, cache: readCache, outbox });
-  const home = createHome({ accounts, now });
+  const home = createHome({
+    accounts,
+    now,
+    outboxRetryMaxMs: config.lastfm.outboxRetryMaxMs,
+    passwordRefusal: pageRefusalReason(config.publicUrl) ?? passwordRefusalReason(config.lastfm.apiUrl, config.sandbox),
+  });
   site.use('/', home.router);
   site.use('/desktop', createDesktopPage(now));
   site.use('/auth', createAuthRouter({ config, lastfm, now, exchanges: shared.exchanges, passwordAttempts: deps.passwordAttempts, signOuts: sessions.signOuts, onSignIn: (user) => accounts.signedIn(user) }));

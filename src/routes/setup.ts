@@ -25,7 +25,7 @@ export function createSetupRouter(config: Config, sessionStore: SessionStoreKind
       res.json({ ...report, outbox });
       return;
     }
-    res.render('setup', { title: 'Setup check', report, outbox });
+    res.render('setup', { title: 'Setup check', report, outbox, signedInAs: (req.session as typeof req.session | undefined)?.user?.name });
   });
   return router;
 }

@@ -1,5 +1,6 @@
 import { SCROBBLE_WINDOW_SECONDS } from '../lastfm/protocol-limits';
 import type { ScrobbleItem } from '../lastfm/user-data';
+import { InputError } from '../errors';
 import { badInput, optionalString } from './input';
 
 /** Longest artist, track or album name accepted; Last.fm's own names are far shorter. */
@@ -72,7 +73,10 @@ export function readBatch(body: Body, nowSeconds: number): ScrobbleItem[] {
   if (text.length > MAX_BATCH_CHARS) throw badInput(field, `is too long (at most ${MAX_BATCH_CHARS} characters)`);
   // Line breaks and tabs belong in a textarea; other control characters do not.
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
-  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) throw badInput(field, 'contains control characters');
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) {
+    // A file with such bytes is almost always a spreadsheet, an image or a zip, not a mistyped line.
+    throw field === 'file' ? badInput(field, 'is not a text file: save the list as .txt or .csv (plain text) and choose that') : badInput(field, 'contains control characters');
+  }
   const lines = text
     .replace(/^\uFEFF/, '')
     .split(/\r?\n/)
@@ -82,21 +86,31 @@ export function readBatch(body: Body, nowSeconds: number): ScrobbleItem[] {
   if (lines.length === 0) throw badInput(field, 'is required (one "Artist - Track" per line)');
   if (lines.length > MAX_BATCH_LINES) throw badInput(field, `has ${lines.length} lines; at most ${MAX_BATCH_LINES} can be sent at once`);
   return lines.map(({ number, line }, i) => {
-    const where = `line ${number}`;
-    const parts = csv && line.includes(',') ? csvColumns(line, where, field) : lineParts(line, where, field);
+    const where = { number, field };
+    const parts = csv && line.includes(',') ? csvColumns(line, where) : lineParts(line, where);
     const { artist, track, album, time } = parts;
-    if (artist === '' || track === '') throw badInput(field, `${where} needs both an artist and a track`);
-    if (artist.length > MAX_NAME_LENGTH || track.length > MAX_NAME_LENGTH || album.length > MAX_NAME_LENGTH) throw badInput(field, `${where} has a name longer than ${MAX_NAME_LENGTH} characters`);
+    if (artist === '' || track === '') throw lineProblem(where, 'needs both an artist and a track');
+    if (artist.length > MAX_NAME_LENGTH || track.length > MAX_NAME_LENGTH || album.length > MAX_NAME_LENGTH) throw lineProblem(where, `has a name longer than ${MAX_NAME_LENGTH} characters`);
     let timestamp = nowSeconds - (lines.length - 1 - i) * BATCH_GAP_SECONDS;
     if (time !== '') {
       const ms = /^\d{4}-\d{2}-\d{2}T/.test(time) ? Date.parse(time) : csv && /^\d{1,11}$/.test(time) ? Number(time) * 1000 : Number.NaN;
-      if (Number.isNaN(ms)) throw badInput(field, `${where} has a time that is not an ISO date and time (like 2026-11-23T18:30:00Z)${csv ? ' or UTC seconds' : ''}`);
+      if (Number.isNaN(ms)) throw lineProblem(where, `has a time that is not an ISO date and time (like 2026-11-23T18:30:00Z)${csv ? ' or UTC seconds' : ''}`);
       timestamp = Math.floor(ms / 1000);
-      if (timestamp > nowSeconds + FUTURE_SLACK_SECONDS) throw badInput(field, `${where} has a time in the future`);
-      if (timestamp < nowSeconds - SCROBBLE_WINDOW_SECONDS) throw badInput(field, `${where} has a time more than 14 days ago`);
+      if (timestamp > nowSeconds + FUTURE_SLACK_SECONDS) throw lineProblem(where, 'has a time in the future');
+      if (timestamp < nowSeconds - SCROBBLE_WINDOW_SECONDS) throw lineProblem(where, 'has a time more than 14 days ago');
     }
     return { artist, track, album: album === '' ? undefined : album, timestamp };
   });
+}
+
+/** A line of the batch, named in the person's words: "Line 2 of the list", "Line 2 of the file". */
+interface Line {
+  number: number;
+  field: string;
+}
+
+function lineProblem({ number, field }: Line, problem: string): InputError {
+  return new InputError(field, `Line ${number} of the ${field === 'file' ? 'file' : 'list'} ${problem}.`);
 }
 
 interface LineParts {
@@ -119,15 +133,15 @@ function batchText(body: Body): { text: string; csv: boolean; field: string } {
 }
 
 /** `Artist - Track`, optionally `| album | ISO time`. */
-function lineParts(line: string, where: string, field: string): LineParts {
+function lineParts(line: string, where: Line): LineParts {
   const [head = '', album = '', time = '', ...rest] = line.split('|').map((part) => part.trim());
   const dash = head.indexOf(' - ');
-  if (rest.length > 0 || dash < 1) throw badInput(field, `${where} must look like ${LINE_FORMAT}`);
+  if (rest.length > 0 || dash < 1) throw lineProblem(where, `must look like ${LINE_FORMAT}`);
   return { artist: head.slice(0, dash).trim(), track: head.slice(dash + 3).trim(), album, time };
 }
 
 /** `artist,track,album,timestamp`, with "quoted" values that may hold commas and "" for a quote. */
-function csvColumns(line: string, where: string, field: string): LineParts {
+function csvColumns(line: string, where: Line): LineParts {
   const values: string[] = [];
   let current = '';
   let quoted = false;
@@ -147,9 +161,9 @@ function csvColumns(line: string, where: string, field: string): LineParts {
       current = '';
     } else current += c;
   }
-  if (quoted) throw badInput(field, `${where} has a quote that is not closed`);
+  if (quoted) throw lineProblem(where, 'has a quote that is not closed');
   values.push(current.trim());
-  if (values.length > 4) throw badInput(field, `${where} has more than 4 columns (artist,track,album,timestamp)`);
+  if (values.length > 4) throw lineProblem(where, 'has more than 4 columns (artist,track,album,timestamp)');
   const [artist = '', track = '', album = '', time = ''] = values;
   return { artist, track, album, time };
 }

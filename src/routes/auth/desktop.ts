@@ -143,7 +143,7 @@ export function createDesktopPage(now: () => number): Router {
       createdAt: new Date(entry.createdAt).toISOString().slice(11, 19),
       status: currentStatus(entry, at),
     }));
-    res.render('desktop', { title: 'Sign in with a desktop token', tokens, notice });
+    res.render('desktop', { title: notice === undefined ? 'Sign in with a desktop token' : `Error: ${notice.title}`, tokens, notice });
   });
   return router;
 }

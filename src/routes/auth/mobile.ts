@@ -39,7 +39,8 @@ export function createMobileSignIn({ config, lastfm, now, attempts, onSignIn }: 
   const demoAccounts = config.sandbox ? DEMO_ACCOUNTS.map(({ name, email, password }) => ({ name, email, password })) : [];
 
   const renderForm = (res: Response, status: number, form: FormState): void => {
-    res.status(status).render('mobile', { title: 'Sign in with your Last.fm password', refusal, demoAccounts, username: form.username, problem: form.problem });
+    const title = form.problem === undefined ? 'Sign in with your Last.fm password' : `Error: ${form.problem.title}`;
+    res.status(status).render('mobile', { title, refusal, demoAccounts, username: form.username, problem: form.problem });
   };
 
   /** The form again with what went wrong; JSON clients get the error handler's JSON instead. */
