@@ -115,7 +115,7 @@ function inSeconds(ms: number): string {
   return `${seconds} second${seconds === 1 ? '' : 's'}`;
 }
 
-/** The signed-in home's forms: the name each is known by, and its fields (the first refused one gets the focus). */
+/** The signed-in home's forms: the name each is known by, and its fields (the refused one is marked). */
 const FORMS: Readonly<Record<string, { title: string; fields: readonly string[] }>> = {
   'now-playing': { title: 'Now playing', fields: ['artist', 'track', 'album', 'duration'] },
   scrobble: { title: 'Scrobble a track', fields: ['artist', 'track', 'album', 'playedAt'] },
@@ -124,25 +124,25 @@ const FORMS: Readonly<Record<string, { title: string; fields: readonly string[] 
   'tags-remove': { title: 'Remove a tag', fields: ['type', 'artist', 'album', 'track', 'tag'] },
 };
 
+/** The picker's script sends its time as `timestamp`: a refusal of that is about the picker. */
+const FIELD_SHOWN_AS: Readonly<Record<string, string>> = { timestamp: 'playedAt' };
+
 interface FormHelpers {
   typed: (form: string, name: string) => string;
   formError: (form: string) => string | undefined;
-  /** The refused field: marked invalid, tied to the message and focused. */
+  /** The refused field: marked invalid and tied to the message (which takes the focus). */
   invalid: (form: string, name: string) => boolean;
-  /** The refusal names no field of the form (a file too large for the form to keep, say): the message takes the focus. */
-  messageTakesFocus: (form: string) => boolean;
 }
 
 /** A refused form shows again with what the person typed, and its message beside it rather than at the top. */
 function formHelpers(flash: Flash | undefined): FormHelpers {
   const refused = flash?.form === undefined ? undefined : FORMS[flash.form];
-  const field = flash?.field;
+  const field = flash?.field === undefined ? undefined : (FIELD_SHOWN_AS[flash.field] ?? flash.field);
   const fieldShown = refused !== undefined && field !== undefined && refused.fields.includes(field);
   return {
     typed: (form, name) => (flash?.form === form ? (flash.values?.[name] ?? '') : ''),
     formError: (form) => (flash?.form === form ? flash.message : undefined),
     invalid: (form, name) => fieldShown && flash?.form === form && field === name,
-    messageTakesFocus: (form) => flash?.form === form && !fieldShown,
   };
 }
 

@@ -37,23 +37,30 @@ afterEach(async () => {
 const titleOf = (html: string): string => /<title>([^<]*)<\/title>/.exec(html)?.[1] ?? '';
 
 describe('a refused form', () => {
-  it('comes back titled "Error:", its refused field marked invalid, tied to the message and focused, and the form posts to its own place on the page', async () => {
+  it('comes back titled "Error:", its refused field marked invalid and tied to the message, and the form posts to its message\'s place on the page', async () => {
     const { agent, csrf } = await signedInAgent(app, fake);
     const res = await agent.post('/track/scrobble').type('form').send({ _csrf: csrf, artist: 'Björk', track: '' }).expect(400);
     expect(titleOf(res.text)).toBe('Error: Scrobble a track was not sent · Sign in with Last.fm');
-    expect(res.text).toContain('<p id="scrobble-error" class="form-error" role="alert" data-testid="form-error">Track is required.</p>');
-    expect(res.text).toMatch(/<input name="track" required maxlength="256" value="" aria-invalid="true" aria-describedby="scrobble-error" autofocus>/);
+    // The form posts to #scrobble-error: the browser opens the answer on the message and focuses it.
+    expect(res.text).toContain('<p id="scrobble-error" class="form-error" role="alert" tabindex="-1" data-testid="form-error">Track is required.</p>');
+    expect(res.text).toMatch(/<input name="track" required maxlength="256" value="" aria-invalid="true" aria-describedby="scrobble-error">/);
     // Only the refused field: the artist typed is kept and not marked.
     expect(res.text).toMatch(/<input name="artist" required maxlength="256" value="Björk">/);
-    expect(res.text.match(/autofocus/g)).toHaveLength(1);
-    expect(res.text).toContain('action="/track/scrobble#scrobble-form"');
+    expect(res.text.match(/aria-invalid/g)).toHaveLength(1);
+    expect(res.text).toContain('action="/track/scrobble#scrobble-error"');
   });
 
-  it('that names no field of the form puts the focus on its message', async () => {
+  it('that names no field of the form (too much to send) still comes back as the form with its message', async () => {
+    const { agent, csrf } = await signedInAgent(app, fake);
+    const res = await agent.post('/track/scrobble').type('form').send({ _csrf: csrf, artist: 'a'.repeat(40_000), track: 'b' }).expect(413);
+    expect(res.text).toContain('<p id="scrobble-error" class="form-error" role="alert" tabindex="-1" data-testid="form-error">That was more than this form can send at once.</p>');
+    expect(res.text).not.toContain('aria-invalid');
+  });
+
+  it('marks the picker when the time its script sent is refused', async () => {
     const { agent, csrf } = await signedInAgent(app, fake);
     const res = await agent.post('/track/scrobble').type('form').send({ _csrf: csrf, artist: 'a', track: 'b', timestamp: 'soon' }).expect(400);
-    expect(res.text).toContain('<p id="scrobble-error" class="form-error" role="alert" data-testid="form-error" tabindex="-1" autofocus>The time played must be a whole number of UTC seconds.</p>');
-    expect(res.text).not.toContain('aria-invalid');
+    expect(res.text).toMatch(/<input type="datetime-local" name="playedAt" value="" aria-invalid="true" aria-describedby="scrobble-error">/);
   });
 
   it('with a file over the size limit comes back as the form (413) with the limit beside it, not a separate error page', async () => {
@@ -61,8 +68,8 @@ describe('a refused form', () => {
     const res = await agent.post('/track/scrobble-batch').field('_csrf', csrf).attach('file', Buffer.alloc(600 * 1024, 'a'), 'plays.txt').expect(413);
     expect(titleOf(res.text)).toBe('Error: Scrobble a batch was not sent · Sign in with Last.fm');
     expect(res.text).toContain('id="batch-form"');
-    expect(res.text).toContain('<p id="scrobble-batch-error" class="form-error" role="alert" data-testid="form-error">A batch file may be at most 512 KB (1,000 lines).</p>');
-    expect(res.text).toMatch(/<input type="file" name="file"[^>]* aria-invalid="true" aria-describedby="scrobble-batch-error" autofocus>/);
+    expect(res.text).toContain('<p id="scrobble-batch-error" class="form-error" role="alert" tabindex="-1" data-testid="form-error">A batch file may be at most 512 KB (1,000 lines).</p>');
+    expect(res.text).toMatch(/<input type="file" name="file"[^>]* aria-invalid="true" aria-describedby="scrobble-batch-error">/);
     // Scripts still get the error as JSON.
     const json = await agent.post('/track/scrobble-batch').set('Accept', 'application/json').field('_csrf', csrf).attach('file', Buffer.alloc(600 * 1024, 'a'), 'plays.txt').expect(413);
     expect((json.body as { error: { title: string } }).error.title).toBe('That file is too large');
