@@ -17,7 +17,7 @@ export function createSandboxRouter(options: SandboxOptions = {}): Router {
   if (options.imageBaseUrl !== undefined) state.imageBaseUrl = options.imageBaseUrl;
   const router = Router();
   router.get('/', (_req, res) => {
-    res.render('sandbox/index', { title: 'Last.fm sandbox', apiKey: SANDBOX_API_KEY, sharedSecret: SANDBOX_SHARED_SECRET, accounts: DEMO_ACCOUNTS, methods: Object.keys(SANDBOX_METHODS), outage: state.outage });
+    res.render('sandbox/index', { title: 'About', apiKey: SANDBOX_API_KEY, sharedSecret: SANDBOX_SHARED_SECRET, accounts: DEMO_ACCOUNTS, methods: Object.keys(SANDBOX_METHODS), outage: state.outage });
   });
   // The switch that makes the stand-in play a Last.fm outage, to see what the app does then.
   router.post('/outage', express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 5 }), (req, res) => {
