@@ -100,6 +100,8 @@ describe('light, 1280 x 800', () => {
     await page.goto(`${base()}/setup`);
     await audit(page, 'setup');
     await page.goto(`${base()}/sandbox/`);
+    // Named once, not "Last.fm sandbox · Last.fm sandbox".
+    await expect(page.title()).resolves.toBe('About · Last.fm sandbox');
     await audit(page, 'sandbox');
     await page.goto(`${base()}/no-such-page`);
     await audit(page, 'not found');
@@ -223,7 +225,7 @@ describe('light, 1280 x 800', () => {
     const context = await contextWith({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     await signInOnSandbox(page, base());
-    for (const path of ['/', '/auth/mobile', '/setup']) {
+    for (const path of ['/', '/auth/mobile', '/setup', '/sandbox/']) {
       await page.goto(`${base()}${path}`);
       const fixed = await page.evaluate(() => {
         const texts = Array.from(document.querySelectorAll('body *')).filter((element) => element.checkVisibility() && (Array.from(element.childNodes).some((node) => node.nodeType === Node.TEXT_NODE && (node.textContent ?? '').trim() !== '') || element.matches('input, select, textarea, button')));
@@ -302,7 +304,7 @@ describe('reflow', () => {
           range.selectNodeContents(element);
           return new Set(Array.from(range.getClientRects()).map((rect) => Math.round(rect.top))).size;
         };
-        for (const credential of Array.from(document.querySelectorAll('.credential, .credentials code'))) {
+        for (const credential of Array.from(document.querySelectorAll('.credential, .credentials code, td code'))) {
           if (lines(credential) > 1) out.push(`"${credential.textContent}" breaks across ${lines(credential)} lines`);
         }
         const main = document.querySelector('main');
