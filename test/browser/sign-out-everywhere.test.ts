@@ -1,20 +1,25 @@
 import type { Browser, BrowserContext } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser';
+import { PagesSeen } from '../helpers/html-validity';
 import { startSandboxServer } from '../helpers/app';
 
 jest.setTimeout(60_000);
 
 let browser: Browser;
+/** Every page this file's browser receives must be valid HTML. */
+let pages: PagesSeen;
 let server: Awaited<ReturnType<typeof startSandboxServer>>;
 
 beforeAll(async () => {
   browser = await launchBrowser();
+  pages = new PagesSeen(browser);
   server = await startSandboxServer();
 });
 
 afterAll(async () => {
   await browser.close();
   await server.close();
+  await pages.check();
 });
 
 async function signedIn(user: string): Promise<BrowserContext> {
