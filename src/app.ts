@@ -125,7 +125,8 @@ export function createApp(config: Config, deps: AppDeps): Express {
   site.use(createSiteLocals(config));
   // /healthz and /readyz: probes, answered before (and without) a session.
   site.use(createHealthRouter({ ready: () => sessions.ping() }));
-  const session = createSessionMiddleware(config, store);
+  // The session and the checks every request with one goes through; /setup takes them only when the store answers.
+  const session = [createSessionMiddleware(config, store), keepSignOutsSignedOut(store), createEndedSessionCheck(sessions.signOuts)];
   if (config.setupPage) site.use('/setup', sessionIfAvailable(session), createSetupRouter(config, sessions.kind, outbox.kind, lastfm));
   if (config.sandbox) {
     // Images are served from this app's own origin, so the CSP's 'self' covers them.
@@ -135,8 +136,6 @@ export function createApp(config: Config, deps: AppDeps): Express {
 
   // Everything below has a session.
   site.use(session);
-  site.use(keepSignOutsSignedOut(store));
-  site.use(createEndedSessionCheck(sessions.signOuts));
   site.use(sessionLocals);
   site.use(noStoreWhenSignedIn);
   site.use(createBodyParser(['/track/scrobble-batch']));

@@ -2,14 +2,33 @@ import type { RequestHandler } from 'express';
 import { sessionLocals } from './locals';
 
 /**
- * The session for a page that must answer without one (the setup check): read when the store
- * answers, so the page can say who is signed in; when it does not, the page goes on without it.
+ * The session for a page that must answer without one (the setup check): `steps` (the session
+ * middleware and the checks that follow it everywhere else) run when the store answers, so the
+ * page can say who is signed in; when a step fails, the page goes on without a session.
  */
-export function sessionIfAvailable(session: RequestHandler): RequestHandler {
+export function sessionIfAvailable(steps: readonly RequestHandler[]): RequestHandler {
   return (req, res, next) => {
-    session(req, res, (error?: unknown) => {
-      if (error === undefined && (req.session as typeof req.session | undefined) !== undefined) sessionLocals(req, res, next);
-      else next();
-    });
+    let settled = false;
+    const withoutSession = (): void => {
+      if (settled) return;
+      settled = true;
+      next();
+    };
+    const run = (index: number): void => {
+      const step = steps[index];
+      if (step === undefined) {
+        settled = true;
+        sessionLocals(req, res, next);
+        return;
+      }
+      const advance = (error?: unknown): void => {
+        if (error !== undefined && error !== null) withoutSession();
+        else run(index + 1);
+      };
+      // Express 5 handlers may be async: a rejection here means no session, not a failed page.
+      const result: unknown = step(req, res, advance);
+      if (result instanceof Promise) result.catch(withoutSession);
+    };
+    run(0);
   };
 }

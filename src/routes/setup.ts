@@ -25,7 +25,8 @@ export function createSetupRouter(config: Config, sessionStore: SessionStoreKind
       res.json({ ...report, outbox });
       return;
     }
-    res.render('setup', { title: 'Setup check', report, outbox, signedInAs: (req.session as typeof req.session | undefined)?.user?.name });
+    // Set only when the session and its checks all went through (middleware/optional-session.ts).
+    res.render('setup', { title: 'Setup check', report, outbox, signedInAs: (res.locals.user as { name: string } | undefined)?.name });
   });
   return router;
 }
