@@ -67,7 +67,8 @@ export function createDesktopSignIn({ config, lastfm, now, exchanges, onSignIn }
     const token = await lastfmFor(lastfm, req).getToken();
     req.session.desktopTokens = addDesktopToken(req.session.desktopTokens ?? [], newDesktopToken(token, now()));
     await saveSession(req);
-    res.redirect(303, `${config.basePath}/desktop`);
+    // Onto the list with the new token, which takes the focus: not back to the top of the page.
+    res.redirect(303, `${config.basePath}/desktop#tokens`);
   });
 
   router.get('/authorize/:token', async (req, res) => {
