@@ -82,6 +82,8 @@ describe('light, 1280 x 800', () => {
     await page.getByTestId('problem').waitFor();
     await expect(page.title()).resolves.toMatch(/^Error: /);
     expect((await focused(page)).id).toBe('problem');
+    await expect(page.getByLabel('Password').getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(page.getByLabel('Password').getAttribute('aria-describedby')).resolves.toBe('problem');
     await audit(page, 'password refused');
     await page.goto(`${base()}/desktop`);
     await page.getByRole('button', { name: 'Create a token' }).click();

@@ -24,7 +24,8 @@ export interface MobileRoutesDeps {
 
 interface FormState {
   username: string;
-  problem?: { title: string; message: string };
+  /** `invalid`: the refusal is about what was typed (missing, or wrong credentials), so the fields are marked. */
+  problem?: { title: string; message: string; invalid: boolean };
 }
 
 /**
@@ -46,7 +47,7 @@ export function createMobileSignIn({ config, lastfm, now, attempts, onSignIn }: 
   /** The form again with what went wrong; JSON clients get the error handler's JSON instead. */
   const renderProblem = (req: Request, res: Response, problem: HttpError, username: string): void => {
     if (wantsJson(req)) throw problem;
-    renderForm(res, problem.status, { username, problem: { title: problem.title, message: problem.message } });
+    renderForm(res, problem.status, { username, problem: { title: problem.title, message: problem.message, invalid: problem.status === 400 || problem.status === 401 } });
   };
 
   router.get('/', (_req, res) => {
