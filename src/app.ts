@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { pageRefusalReason, passwordRefusalReason } from './lastfm/password-transport';
 import express, { type Express } from 'express';
 import ejs from 'ejs';
 import helmet from 'helmet';
 import type { Config } from './config';
 import type { LastfmClient } from './lastfm/client';
 import type { UserReadCache } from './lastfm/read-cache';
+import { pageRefusalReason, passwordRefusalReason } from './lastfm/password-transport';
 import type { SharedState } from './shared-state/shared-state';
 import type { Logger } from './logger';
 import type { PasswordAttempts } from './password-attempts';

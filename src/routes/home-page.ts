@@ -104,11 +104,17 @@ function outboxView(view: OutboxView, retryMaxMs: number): Record<string, unknow
   return {
     ...view,
     recent: view.recent.map((item) => ({ ...item, reason: item.reason === undefined ? undefined : withoutErrorNumbers(item.reason) })),
-    waitingBecause: waitingReason === undefined ? undefined : `${withoutErrorNumbers(waitingReason).replace(/; it will be (tried|sent) again$/, '')}. The next try is within ${inSeconds(retryMaxMs)}, and scrobbles wait here until Last.fm takes them.`,
+    waitingBecause: waitingReason === undefined ? undefined : `${sentence(withoutErrorNumbers(waitingReason).replace(/; it will be (tried|sent) again$/, ''))}. The next try is within ${durationInWords(retryMaxMs)}, and scrobbles wait here until Last.fm takes them.`,
   };
 }
 
-function inSeconds(ms: number): string {
+/** "could not be sent" starts a sentence as "Could not be sent". */
+function sentence(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** OUTBOX_RETRY_MAX_MS in words: "a minute", "5 minutes", "45 seconds" (300 ms: "1 second"). */
+function durationInWords(ms: number): string {
   if (ms >= 120_000 && ms % 60_000 === 0) return `${ms / 60_000} minutes`;
   if (ms === 60_000) return 'a minute';
   const seconds = Math.max(1, Math.ceil(ms / 1000));

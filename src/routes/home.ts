@@ -35,11 +35,6 @@ export function signedOutPath(basePath: string, which: 'here' | 'everywhere'): s
   return `${basePath}/?signed-out=${which}`;
 }
 
-/**
- * GET /: the signed-in home (profile, recent tracks, the forms) or the signed-out welcome.
- * `formErrors` goes after every signed-in area: a form's refused input shows the home page again
- * (400) with the message beside that form and what was typed.
- */
 export interface HomeDeps {
   accounts: AccountService;
   now: () => number;
@@ -48,6 +43,11 @@ export interface HomeDeps {
   passwordRefusal: string | undefined;
 }
 
+/**
+ * GET /: the signed-in home (profile, recent tracks, the forms) or the signed-out welcome.
+ * `formErrors` goes after every signed-in area: a form's refused input (400), or a form too large
+ * to read (413), shows the home page again with the message beside that form and what was typed.
+ */
 export function createHome({ accounts, now, outboxRetryMaxMs, passwordRefusal }: HomeDeps): { router: Router; formErrors: ErrorRequestHandler } {
   const showHome = createHomePage(accounts, now, outboxRetryMaxMs);
   const router = Router();
