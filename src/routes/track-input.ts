@@ -72,7 +72,10 @@ export function readBatch(body: Body, nowSeconds: number): ScrobbleItem[] {
   if (text.length > MAX_BATCH_CHARS) throw badInput(field, `is too long (at most ${MAX_BATCH_CHARS} characters)`);
   // Line breaks and tabs belong in a textarea; other control characters do not.
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
-  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) throw badInput(field, 'contains control characters');
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) {
+    // A file with such bytes is almost always a spreadsheet, an image or a zip, not a mistyped line.
+    throw field === 'file' ? badInput(field, 'is not a text file: save the list as .txt or .csv (plain text) and choose that') : badInput(field, 'contains control characters');
+  }
   const lines = text
     .replace(/^\uFEFF/, '')
     .split(/\r?\n/)
