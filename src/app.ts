@@ -14,7 +14,7 @@ import type { PasswordAttempts } from './password-attempts';
 import { PROJECT_ROOT as ROOT } from './project-root';
 import { AssetVersions } from './asset-versions';
 import { createBodyParser } from './middleware/body';
-import { verifyCsrf } from './middleware/csrf';
+import { csrfMatches, verifyCsrf } from './middleware/csrf';
 import { restoreBasePath } from './middleware/base-path';
 import { createErrorHandler, notFound } from './middleware/errors';
 import { createSiteLocals, sessionLocals } from './middleware/locals';
@@ -40,6 +40,7 @@ import { createEndedSessionCheck } from './middleware/ended-sessions';
 import type { SessionBackend } from './stores/backend';
 import type { ScrobbleOutbox } from './outbox/scrobble-outbox';
 import { createBatchUpload } from './middleware/batch-upload';
+import { createImportUpload } from './middleware/import-upload';
 import type { AppMetrics } from './metrics/app-metrics';
 import { countRequests } from './metrics/count-requests';
 import { createMetricsRouter } from './routes/metrics';
@@ -165,6 +166,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   site.use('/track/scrobble-batch', createBatchUpload());
   // The signed-in areas: their Last.fm failures are worded for the person's own account.
   site.use(['/track', '/tags'], signedInOnly, failuresAs('account'));
+  site.use('/track/import', createImportUpload({ csrfMatches }));
   site.use(verifyCsrf);
   site.use(refuseMalformedText);
 

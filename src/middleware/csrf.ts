@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { HttpError } from '../errors';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -24,6 +24,12 @@ export const verifyCsrf: RequestHandler = (req, _res, next) => {
   }
   next();
 };
+
+/** Whether `given` is this session's form token (for uploads that check it before their body is read). */
+export function csrfMatches(req: Request, given: string | undefined): boolean {
+  const expected = req.session.csrfToken;
+  return expected !== undefined && given !== undefined && sameString(given, expected);
+}
 
 function sameString(a: string, b: string): boolean {
   const left = Buffer.from(a);
