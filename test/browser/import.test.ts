@@ -31,7 +31,7 @@ describe('importing listening history, in a real browser, against the sandbox', 
     let loads = 0;
     page.on('load', () => (loads += 1));
     sandboxState.outage = false;
-    await page.waitForFunction(() => document.querySelector('[data-testid="outbox-progress"]')?.textContent?.includes('3 of 3 sent'), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="outbox-progress"]')?.textContent.includes('3 of 3 sent'), undefined, { timeout: 30_000 });
     expect(loads).toBe(0);
     expect(sandboxState.library.of('sandbox-ada').scrobbles.map((s) => s.timestamp).sort()).toEqual([t - 1800, t - 1200, t - 600]);
     await context.close();
