@@ -136,10 +136,11 @@ export function createApp(config: Config, deps: AppDeps): Express {
   site.use(createEndedSessionCheck(sessions.signOuts));
   site.use(sessionLocals);
   site.use(noStoreWhenSignedIn);
+  // The signed-in areas: their Last.fm failures are worded for the person's own account. Checked
+  // before any body is read, so a visitor's upload is refused unread.
+  site.use(['/track', '/tags'], signedInOnly, failuresAs('account'));
   site.use(createBodyParser(['/track/scrobble-batch']));
   site.use('/track/scrobble-batch', createBatchUpload());
-  // The signed-in areas: their Last.fm failures are worded for the person's own account.
-  site.use(['/track', '/tags'], signedInOnly, failuresAs('account'));
   site.use(verifyCsrf);
 
   const accounts = new AccountService({ lastfm, cache: readCache, outbox });
