@@ -35,6 +35,7 @@ import { createEndedSessionCheck } from './middleware/ended-sessions';
 import type { SessionBackend } from './stores/backend';
 import type { ScrobbleOutbox } from './outbox/scrobble-outbox';
 import { createBatchUpload } from './middleware/batch-upload';
+import { storeBudgetPerRequest } from './middleware/store-budget';
 
 /**
  * What the app works with, built by buildAppDeps (src/app-deps.ts) for server.ts, the test
@@ -81,6 +82,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   app.set('view cache', config.nodeEnv !== 'development');
   app.set('trust proxy', config.trustProxy);
   app.use(createRequestLogger(logger));
+  app.use(storeBudgetPerRequest);
   if (config.basePath !== '') app.use(restoreBasePath(config.basePath));
 
   app.use(
