@@ -36,6 +36,7 @@ import type { SessionBackend } from './stores/backend';
 import type { ScrobbleOutbox } from './outbox/scrobble-outbox';
 import { createBatchUpload } from './middleware/batch-upload';
 import { storeBudgetPerRequest } from './middleware/store-budget';
+import { refuseMalformedText } from './middleware/well-formed-text';
 
 /**
  * What the app works with, built by buildAppDeps (src/app-deps.ts) for server.ts, the test
@@ -144,6 +145,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   site.use(createBodyParser(['/track/scrobble-batch']));
   site.use('/track/scrobble-batch', createBatchUpload());
   site.use(verifyCsrf);
+  site.use(refuseMalformedText);
 
   const accounts = new AccountService({ lastfm, cache: readCache, outbox });
   const home = createHome({ accounts, now });

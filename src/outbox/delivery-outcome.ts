@@ -7,6 +7,8 @@ import type { ClaimOutcome, Settled, StoredScrobble } from './outbox-store';
 
 /** Shown on scrobbles held after Last.fm refused the session key. */
 export const HELD_REASON = 'waiting for you to sign in again (Last.fm no longer accepts this app\'s access)';
+/** A scrobble whose stored text could not be read back (see Claim.unreadable). */
+export const UNREADABLE_REASON = 'could not be read back from storage, so it was not sent';
 export const TOO_OLD_REASON = 'too old to send (Last.fm takes scrobbles up to 14 days after they were played)';
 
 export interface Backoff {

@@ -6,7 +6,7 @@ import type { Logger } from '../logger';
 import type { CallPriority } from '../shared-state/shared-state';
 import type { KeySealer } from '../stores/key-sealer';
 import type { ChangeSignal } from './change-signal';
-import { HELD_REASON, TOO_OLD_REASON, answeredOutcome, failedOutcome, retryDelay, type Backoff } from './delivery-outcome';
+import { HELD_REASON, TOO_OLD_REASON, UNREADABLE_REASON, answeredOutcome, failedOutcome, retryDelay, type Backoff } from './delivery-outcome';
 import type { Claim, ClaimOutcome, OutboxStore, Settled } from './outbox-store';
 
 export interface DeliveryOptions {
@@ -38,6 +38,8 @@ export async function deliver(options: DeliveryOptions, request: { user?: string
   const { store, leaseMs, now } = options;
   const claim = await store.claim({ ...(request.user === undefined ? {} : { user: request.user }), max: MAX_SCROBBLES_PER_CALL, leaseMs, now: now() });
   if (claim === undefined) return false;
+  const unreadable = claim.unreadable ?? [];
+  if (unreadable.length > 0) options.logger.error({ outbox: { user: claim.user, ids: unreadable } }, `outbox: ${unreadable.length} stored scrobbles could not be read; set aside as failed`);
   // The call may wait for a slot longer than the lease: keep it while this process lives.
   const heartbeat = setInterval(() => void store.renew(claim, leaseMs, now(), false).catch(() => undefined), Math.max(50, Math.floor(leaseMs / 3))).unref();
   try {
@@ -58,12 +60,15 @@ async function send(options: DeliveryOptions, claim: Claim, priority: CallPriori
   const { store, leaseMs, now } = options;
   // Last.fm would ignore older ones: the outbox stops trying then.
   const oldest = Math.floor(now() / 1000) - SCROBBLE_WINDOW_SECONDS;
-  const tooOld: Settled[] = claim.items.filter((item) => item.timestamp < oldest).map((item) => ({ id: item.id, state: 'failed', reason: TOO_OLD_REASON }));
+  const unreadable = (claim.unreadable ?? []).map((id): Settled => ({ id, state: 'failed', reason: UNREADABLE_REASON }));
+  const tooOld = claim.items.filter((item) => item.timestamp < oldest).map((item): Settled => ({ id: item.id, state: 'failed', reason: TOO_OLD_REASON }));
+  // Settled without a call: neither can go to Last.fm.
+  const setAside = [...unreadable, ...tooOld];
   const sendable = claim.items.filter((item) => item.timestamp >= oldest);
-  if (sendable.length === 0) return { settled: tooOld, sent: false, unanswered: false, failures: claim.failures };
+  if (sendable.length === 0) return { settled: setAside, sent: false, unanswered: false, failures: claim.failures };
   const key = options.sealer.open(claim.sealedKey, keyContext(claim.user));
   // Sealed with a secret no longer configured: only a new sign-in gives a key again.
-  if (key === undefined) return { settled: tooOld, sent: false, unanswered: false, reason: HELD_REASON, hold: true, failures: 0 };
+  if (key === undefined) return { settled: setAside, sent: false, unanswered: false, reason: HELD_REASON, hold: true, failures: 0 };
   try {
     const result = await options.lastfm.scrobbleCall(key, sendable, {
       priority,
@@ -71,17 +76,17 @@ async function send(options: DeliveryOptions, claim: Claim, priority: CallPriori
         if (!(await store.renew(claim, leaseMs, now(), true))) throw new LeaseLostError('lease lost');
       },
     });
-    return answeredOutcome(sendable, result, tooOld);
+    return answeredOutcome(sendable, result, setAside);
   } catch (error) {
     if (error instanceof LeaseLostError) return undefined;
-    return failedOutcome(error, claim, tooOld, (failures) => now() + retryDelay(failures, options.backoff, options.random), sendable, outOfTurn);
+    return failedOutcome(error, claim, setAside, (failures) => now() + retryDelay(failures, options.backoff, options.random), sendable, outOfTurn);
   }
 }
 
 function report({ logger, now }: DeliveryOptions, claim: Claim, outcome: ClaimOutcome): void {
   const counts = { accepted: 0, ignored: 0, failed: 0 };
   for (const item of outcome.settled) counts[item.state] += 1;
-  const waiting = claim.items.length - outcome.settled.length;
+  const waiting = claim.items.length + (claim.unreadable?.length ?? 0) - outcome.settled.length;
   // Names of people are fine in the log; the key never is.
   const fields = { outbox: { user: claim.user, ...counts, waiting, held: outcome.hold === true, retryInMs: outcome.retryAt === undefined ? undefined : outcome.retryAt - now() } };
   if (waiting > 0) logger.warn(fields, `outbox: ${waiting} scrobbles wait: ${outcome.reason ?? ''}`);

@@ -49,6 +49,11 @@ export interface Claim {
   failures: number;
   /** Oldest first by time played, at most the claim's `max`. */
   items: StoredScrobble[];
+  /**
+   * Ids of claimed scrobbles whose stored text could not be read back: they are set aside as
+   * failed, so they cannot stop the person's other scrobbles, or anyone else's.
+   */
+  unreadable?: string[];
 }
 
 export interface Settled {

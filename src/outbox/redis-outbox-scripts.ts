@@ -4,9 +4,16 @@
  * Keys (P = the prefix redis-outbox.ts passes as ARGV[1]): P due (sorted set: person → when
  * their queue may next be claimed, held people and empty queues left out), P person:<name> (hash:
  * sealed key, held, lease, failures, sending), P queue:<name> (sorted set: queued id → time
- * played), P mine:<name> (sorted set: id → when queued), P item:<id> (the scrobble as JSON),
- * P people (set of names). Every change that must not interleave with another instance's is one
- * script, which Redis runs alone.
+ * played), P mine:<name> (sorted set: id → when queued), P entry:<id> (hash: `data`, the scrobble
+ * as the person sent it, as JSON; `state`, `reason`, `unanswered`, `tries`, `settledAt`), P people
+ * (set of names). Every change that must not interleave with another instance's is one script,
+ * which Redis runs alone.
+ *
+ * No script decodes JSON. Redis's cjson refuses text that JavaScript writes happily (a lone
+ * surrogate such as \udc00), and a script that stops part-way keeps what it already wrote: one
+ * such scrobble once left its person at the head of the line for good, and no one's scrobbles
+ * went out. So a scrobble's text is an opaque string to the scripts, its delivery state lives in
+ * plain hash fields, and every list a script is handed is a flat run of arguments.
  */
 
 /** ARGV: prefix, user, sealed key, now, then id, timestamp, JSON for each scrobble. */
@@ -15,13 +22,18 @@ local pk = p .. 'person:' .. user
 redis.call('HSET', pk, 'key', ARGV[3])
 redis.call('SADD', p .. 'people', user)
 for i = 5, #ARGV, 3 do
-  redis.call('SET', p .. 'item:' .. ARGV[i], ARGV[i + 2])
+  redis.call('HSET', p .. 'entry:' .. ARGV[i], 'data', ARGV[i + 2], 'state', 'queued', 'unanswered', 0, 'tries', 0)
   redis.call('ZADD', p .. 'queue:' .. user, tonumber(ARGV[i + 1]), ARGV[i])
   redis.call('ZADD', p .. 'mine:' .. user, now, ARGV[i])
 end
 if redis.call('HGET', pk, 'held') ~= '1' then redis.call('ZADD', p .. 'due', 'NX', now, user) end`;
 
-/** ARGV: prefix, now, lease ms, token, max, wanted user or ''. Returns {user, sealed key, failures, item JSON...} or nil. */
+/**
+ * ARGV: prefix, now, lease ms, token, max, wanted user or ''. Returns {user, sealed key, failures,
+ * then id, data, state, reason, unanswered, tries for each scrobble} or nil. The lease and the
+ * new due time are written before anything else is read, so should the rest fail, this person has
+ * still stepped out of the head of the line.
+ */
 export const CLAIM = `local p, now, leaseMs, token, max, wanted = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]), ARGV[6]
 local user
 if wanted ~= '' then
@@ -42,27 +54,25 @@ if #ids == 0 then
   redis.call('ZREM', p .. 'due', user)
   return nil
 end
+redis.call('HSET', pk, 'lease', token)
+redis.call('ZADD', p .. 'due', now + leaseMs, user)
 local sending = redis.call('HGET', pk, 'sending')
 if sending then
-  for _, id in ipairs(cjson.decode(sending)) do
-    local raw = redis.call('GET', p .. 'item:' .. id)
-    if raw then
-      local item = cjson.decode(raw)
-      if item.state == 'queued' then
-        item.unanswered = item.unanswered + 1
-        redis.call('SET', p .. 'item:' .. id, cjson.encode(item), 'KEEPTTL')
-      end
-    end
+  for id in string.gmatch(sending, '[%w%-]+') do
+    local ek = p .. 'entry:' .. id
+    if redis.call('HGET', ek, 'state') == 'queued' then redis.call('HINCRBY', ek, 'unanswered', 1) end
   end
   redis.call('HDEL', pk, 'sending')
 end
-redis.call('HSET', pk, 'lease', token)
-redis.call('ZADD', p .. 'due', now + leaseMs, user)
 local out = {user, redis.call('HGET', pk, 'key'), redis.call('HGET', pk, 'failures') or '0'}
-for _, id in ipairs(ids) do table.insert(out, redis.call('GET', p .. 'item:' .. id)) end
+for _, id in ipairs(ids) do
+  local e = redis.call('HMGET', p .. 'entry:' .. id, 'data', 'state', 'reason', 'unanswered', 'tries')
+  table.insert(out, id)
+  for i = 1, 5 do table.insert(out, e[i] or '') end
+end
 return out`;
 
-/** ARGV: prefix, user, token, due at, sending ids JSON or ''. Returns 1 while the lease is ours. */
+/** ARGV: prefix, user, token, due at, sending ids (space-separated) or ''. Returns 1 while the lease is ours. */
 export const RENEW = `local p, user = ARGV[1], ARGV[2]
 local pk = p .. 'person:' .. user
 if redis.call('HGET', pk, 'lease') ~= ARGV[3] then return 0 end
@@ -70,39 +80,40 @@ redis.call('ZADD', p .. 'due', tonumber(ARGV[4]), user)
 if ARGV[5] ~= '' then redis.call('HSET', pk, 'sending', ARGV[5]) end
 return 1`;
 
-/** ARGV: prefix, user, token, now, keep ms, outcome JSON (ids, settled, sent, unanswered, reason?, retryAt?, hold, failures). */
+/**
+ * ARGV: prefix, user, token, now, keep ms, failures, hold ('1'/'0'), retry at or '', sent ('1'/'0'),
+ * unanswered ('1'/'0'), has reason ('1'/'0'), reason, then id, settled state or '', its reason for
+ * each scrobble of the claim.
+ */
 export const FINISH = `local p, user, token, now, keepMs = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
-local o = cjson.decode(ARGV[6])
+local failures, hold, retryAt, sent, unanswered, hasReason, reason = ARGV[6], ARGV[7] == '1', tonumber(ARGV[8]), ARGV[9] == '1', ARGV[10] == '1', ARGV[11] == '1', ARGV[12]
 local pk = p .. 'person:' .. user
-for _, id in ipairs(o.ids) do
-  local raw = redis.call('GET', p .. 'item:' .. id)
-  if raw then
-    local item = cjson.decode(raw)
-    if item.state == 'queued' then
-      if o.sent then item.tries = item.tries + 1 end
-      local ending = o.settled[id]
-      if ending then
-        item.state = ending.state
-        item.reason = ending.reason
-        item.settledAt = now
-        redis.call('ZREM', p .. 'queue:' .. user, id)
-        redis.call('SET', p .. 'item:' .. id, cjson.encode(item), 'PX', keepMs)
-      else
-        if o.unanswered then item.unanswered = item.unanswered + 1 end
-        if o.reason then item.reason = o.reason end
-        redis.call('SET', p .. 'item:' .. id, cjson.encode(item), 'KEEPTTL')
-      end
+for i = 13, #ARGV, 3 do
+  local id, ending, endReason = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local ek = p .. 'entry:' .. id
+  local state = redis.call('HGET', ek, 'state')
+  if not state then
+    if ending ~= '' then redis.call('ZREM', p .. 'queue:' .. user, id) end
+  elseif state == 'queued' then
+    if sent then redis.call('HINCRBY', ek, 'tries', 1) end
+    if ending ~= '' then
+      redis.call('HSET', ek, 'state', ending, 'reason', endReason, 'settledAt', now)
+      redis.call('ZREM', p .. 'queue:' .. user, id)
+      redis.call('PEXPIRE', ek, keepMs)
+    else
+      if unanswered then redis.call('HINCRBY', ek, 'unanswered', 1) end
+      if hasReason then redis.call('HSET', ek, 'reason', reason) end
     end
   end
 end
 if redis.call('HGET', pk, 'lease') == token then
   redis.call('HDEL', pk, 'lease', 'sending')
-  redis.call('HSET', pk, 'failures', o.failures)
-  if o.hold then
+  redis.call('HSET', pk, 'failures', failures)
+  if hold then
     redis.call('HSET', pk, 'held', '1')
     redis.call('ZREM', p .. 'due', user)
   elseif redis.call('ZCARD', p .. 'queue:' .. user) > 0 then
-    redis.call('ZADD', p .. 'due', o.retryAt or now, user)
+    redis.call('ZADD', p .. 'due', retryAt or now, user)
   else
     redis.call('ZREM', p .. 'due', user)
   end
@@ -117,3 +128,18 @@ if redis.call('ZCARD', p .. 'queue:' .. user) > 0 then
   if redis.call('HGET', pk, 'lease') then redis.call('ZADD', p .. 'due', 'NX', now, user)
   else redis.call('ZADD', p .. 'due', 'LT', now, user) end
 end`;
+
+/**
+ * Moves one scrobble kept by an earlier version (P item:<id>, the whole scrobble as JSON) into
+ * the entry layout. JavaScript reads and splits the JSON; this only writes, and only once.
+ * ARGV: prefix, id, data, state, reason, unanswered, tries, settledAt or ''.
+ */
+export const ADOPT = `local p, id = ARGV[1], ARGV[2]
+local ik, ek = p .. 'item:' .. id, p .. 'entry:' .. id
+if redis.call('EXISTS', ek) == 1 or redis.call('EXISTS', ik) == 0 then return 0 end
+local ttl = redis.call('PTTL', ik)
+redis.call('HSET', ek, 'data', ARGV[3], 'state', ARGV[4], 'reason', ARGV[5], 'unanswered', ARGV[6], 'tries', ARGV[7])
+if ARGV[8] ~= '' then redis.call('HSET', ek, 'settledAt', ARGV[8]) end
+if ttl > 0 then redis.call('PEXPIRE', ek, ttl) end
+redis.call('DEL', ik)
+return 1`;

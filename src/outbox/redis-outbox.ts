@@ -2,15 +2,21 @@ import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../shared-state/redis-state';
 import { promiseWithDeadline } from '../stores/deadline';
 import { viewOf } from './memory-outbox';
-import { ADD, CLAIM, FINISH, RENEW, RESUME } from './redis-outbox-scripts';
+import { ADD, ADOPT, CLAIM, FINISH, RENEW, RESUME } from './redis-outbox-scripts';
+import { storedFrom, type EntryFields } from './redis-entry';
 import { KEEP_SETTLED_MS, type Claim, type ClaimOutcome, type ClaimRequest, type NewScrobble, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
 
 /** Every key starts with this (see redis-outbox-scripts.ts for the layout). */
 const PREFIX = 'lastfm-signin:outbox:';
 
+/** Fields CLAIM returns for each scrobble: id, then the entry's fields in EntryFields' order. */
+const CLAIM_FIELDS = 6;
+
 /** The outbox in the sessions' Redis, shared by every instance on it. */
 export class RedisOutbox implements OutboxStore {
   readonly kind = 'redis';
+  /** Set once the earlier layout has been moved over (see adoptEarlierLayout). */
+  private adopted: Promise<number> | undefined;
 
   constructor(private readonly client: RedisClient) {}
 
@@ -20,30 +26,53 @@ export class RedisOutbox implements OutboxStore {
 
   async add(user: string, sealedKey: string, items: readonly NewScrobble[], now: number): Promise<void> {
     const args = [PREFIX, user, sealedKey, String(now)];
-    for (const item of items) {
-      const stored: StoredScrobble = { ...item, user, state: 'queued', unanswered: 0, tries: 0, queuedAt: now };
-      args.push(item.id, String(item.timestamp), JSON.stringify(stored));
-    }
+    for (const item of items) args.push(item.id, String(item.timestamp), JSON.stringify({ ...item, user, queuedAt: now }));
     await this.eval(ADD, args);
   }
 
   async claim(request: ClaimRequest): Promise<Claim | undefined> {
+    await this.adoptOnce();
     const token = randomUUID();
     const reply = (await this.eval(CLAIM, [PREFIX, String(request.now), String(request.leaseMs), token, String(request.max), request.user ?? ''])) as string[] | null;
     if (reply === null) return undefined;
-    const [user = '', sealedKey = '', failures = '0', ...items] = reply;
-    return { user, token, sealedKey, failures: Number(failures), items: items.map((raw) => JSON.parse(raw) as StoredScrobble) };
+    const [user = '', sealedKey = '', failures = '0', ...rest] = reply;
+    const items: StoredScrobble[] = [];
+    const unreadable: string[] = [];
+    for (let i = 0; i + CLAIM_FIELDS <= rest.length; i += CLAIM_FIELDS) {
+      const [id = '', data = '', state = '', reason = '', unanswered = '', tries = ''] = rest.slice(i, i + CLAIM_FIELDS);
+      const item = storedFrom(id, { data, state, reason, unanswered, tries, settledAt: '' });
+      if (item === undefined || item.user !== user) unreadable.push(id);
+      else items.push(item);
+    }
+    return { user, token, sealedKey, failures: Number(failures), items, unreadable };
   }
 
   async renew(claim: Claim, leaseMs: number, now: number, sending: boolean): Promise<boolean> {
-    const ids = sending ? JSON.stringify(claim.items.map((item) => item.id)) : '';
+    const ids = sending ? claim.items.map((item) => item.id).join(' ') : '';
     return Number(await this.eval(RENEW, [PREFIX, claim.user, claim.token, String(now + leaseMs), ids])) === 1;
   }
 
   async finish(claim: Claim, outcome: ClaimOutcome, now: number): Promise<void> {
-    const settled = Object.fromEntries(outcome.settled.map((entry) => [entry.id, { state: entry.state, reason: entry.reason }]));
-    const payload = { ids: claim.items.map((item) => item.id), settled, sent: outcome.sent, unanswered: outcome.unanswered, reason: outcome.reason, retryAt: outcome.retryAt, hold: outcome.hold === true, failures: outcome.failures };
-    await this.eval(FINISH, [PREFIX, claim.user, claim.token, String(now), String(KEEP_SETTLED_MS), JSON.stringify(payload)]);
+    const settled = new Map(outcome.settled.map((entry) => [entry.id, entry]));
+    const args = [
+      PREFIX,
+      claim.user,
+      claim.token,
+      String(now),
+      String(KEEP_SETTLED_MS),
+      String(outcome.failures),
+      outcome.hold === true ? '1' : '0',
+      outcome.retryAt === undefined ? '' : String(outcome.retryAt),
+      outcome.sent ? '1' : '0',
+      outcome.unanswered ? '1' : '0',
+      outcome.reason === undefined ? '0' : '1',
+      outcome.reason ?? '',
+    ];
+    for (const id of [...claim.items.map((item) => item.id), ...(claim.unreadable ?? [])]) {
+      const ending = settled.get(id);
+      args.push(id, ending?.state ?? '', ending?.reason ?? '');
+    }
+    await this.eval(FINISH, args);
   }
 
   async resume(user: string, sealedKey: string, now: number): Promise<void> {
@@ -51,6 +80,7 @@ export class RedisOutbox implements OutboxStore {
   }
 
   async view(user: string, recentLimit: number): Promise<OutboxView> {
+    await this.adoptOnce();
     const ids = await promiseWithDeadline(this.client.zRange(`${PREFIX}mine:${user}`, 0, -1));
     const items = await this.get(ids);
     const found = new Set(items.map((item) => item.id));
@@ -62,8 +92,13 @@ export class RedisOutbox implements OutboxStore {
 
   async get(ids: readonly string[]): Promise<StoredScrobble[]> {
     if (ids.length === 0) return [];
-    const raws = await promiseWithDeadline(this.client.mGet(ids.map((id) => `${PREFIX}item:${id}`)));
-    return raws.flatMap((raw) => (raw === null ? [] : [JSON.parse(raw) as StoredScrobble]));
+    // Sent together in one tick, node-redis pipelines these into one round trip.
+    const rows = await promiseWithDeadline(Promise.all(ids.map((id) => this.client.hmGet(`${PREFIX}entry:${id}`, ['data', 'state', 'reason', 'unanswered', 'tries', 'settledAt']))));
+    return rows.flatMap((row, i) => {
+      const [data, state, reason, unanswered, tries, settledAt] = row;
+      const item = storedFrom(ids[i] ?? '', { data: data ?? '', state: state ?? '', reason: reason ?? '', unanswered: unanswered ?? '', tries: tries ?? '', settledAt: settledAt ?? '' });
+      return item === undefined ? [] : [item];
+    });
   }
 
   /** Settled scrobbles expire by themselves (see FINISH). */
@@ -78,7 +113,56 @@ export class RedisOutbox implements OutboxStore {
     return n;
   }
 
+  /**
+   * Moves what an earlier version kept (each scrobble one JSON string, which its scripts decoded)
+   * into today's layout, so scrobbles acknowledged before an upgrade are still sent. Safe to run on
+   * every instance at once: each scrobble is moved by one script, once. Returns how many moved.
+   */
+  async adoptEarlierLayout(): Promise<number> {
+    let moved = 0;
+    for (const user of await promiseWithDeadline(this.client.sMembers(`${PREFIX}people`))) {
+      for (const id of await promiseWithDeadline(this.client.zRange(`${PREFIX}mine:${user}`, 0, -1))) {
+        const raw = await promiseWithDeadline(this.client.get(`${PREFIX}item:${id}`));
+        if (raw === null) continue;
+        const fields = earlierFields(raw);
+        if (fields === undefined) continue;
+        const { data, state, reason, unanswered, tries, settledAt } = fields;
+        moved += Number(await this.eval(ADOPT, [PREFIX, id, data, state, reason, unanswered, tries, settledAt]));
+      }
+    }
+    return moved;
+  }
+
+  /** The first claim or view of this process moves the earlier layout; a failed try is tried again. */
+  private adoptOnce(): Promise<number> {
+    this.adopted ??= this.adoptEarlierLayout().catch((error: unknown) => {
+      this.adopted = undefined;
+      throw error;
+    });
+    return this.adopted;
+  }
+
   private eval(script: string, args: string[]): Promise<unknown> {
     return promiseWithDeadline(this.client.eval(script, { keys: [], arguments: args }));
   }
+}
+
+/** An earlier version's scrobble JSON split into today's entry fields; undefined when it cannot be read. */
+function earlierFields(raw: string): EntryFields | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { state, reason, unanswered, tries, settledAt, ...data } = parsed as Record<string, unknown>;
+  return {
+    data: JSON.stringify(data),
+    state: typeof state === 'string' ? state : 'queued',
+    reason: typeof reason === 'string' ? reason : '',
+    unanswered: String(typeof unanswered === 'number' ? unanswered : 0),
+    tries: String(typeof tries === 'number' ? tries : 0),
+    settledAt: typeof settledAt === 'number' ? String(settledAt) : '',
+  };
 }

@@ -10,7 +10,18 @@ export function optionalString(value: unknown, field: string, maxLength = 256): 
   if (value.length > maxLength) throw badInput(field, `is too long (at most ${maxLength} characters)`);
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
   if (/[\u0000-\u001f\u007f]/.test(value)) throw badInput(field, 'contains control characters');
+  if (hasBrokenCharacter(value)) throw badInput(field, BROKEN_CHARACTER);
   return value;
+}
+
+/** A UTF-16 surrogate without its partner: JSON's `\udc00` gives one, and no real text holds one. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+export const BROKEN_CHARACTER = 'contains a broken character (text that is not valid Unicode); type or paste it again';
+
+/** Text that cannot be stored faithfully (Redis's JSON and UTF-8 both refuse or mangle it) nor sent to Last.fm. */
+export function hasBrokenCharacter(value: string): boolean {
+  return LONE_SURROGATE.test(value);
 }
 
 /** What each field is called on the forms, so a refusal speaks the form's words, not the code's. */
