@@ -10,10 +10,11 @@ import type { Logger } from './logger';
 import type { PasswordAttempts } from './password-attempts';
 import { PROJECT_ROOT as ROOT } from './project-root';
 import { createBodyParser } from './middleware/body';
-import { verifyCsrf } from './middleware/csrf';
+import { createCsrfCheck } from './middleware/csrf';
+import { VisitorTokens } from './csrf-token';
 import { restoreBasePath } from './middleware/base-path';
 import { createErrorHandler, notFound } from './middleware/errors';
-import { createSiteLocals, sessionLocals } from './middleware/locals';
+import { createSiteLocals, createSessionLocals } from './middleware/locals';
 import { noStoreWhenSignedIn } from './middleware/no-store';
 import { keepSignOutsSignedOut } from './middleware/signed-out-stays';
 import { createRequestLogger } from './middleware/request-log';
@@ -21,6 +22,7 @@ import { signOutRevoked } from './middleware/revoked';
 import { failuresAs } from './failure-pages';
 import { AccountService } from './services/account';
 import { createAuthRouter } from './routes/auth';
+import { signInStartLimit } from './routes/auth/sign-in-starts';
 import { createDesktopPage } from './routes/auth/desktop';
 import { createHealthRouter } from './routes/health';
 import { createHome } from './routes/home';
@@ -30,7 +32,7 @@ import { createTagsRouter } from './routes/tags';
 import { createTracksRouter } from './routes/tracks';
 import { createSandboxRouter } from './sandbox/router';
 import type { SandboxState } from './sandbox/state';
-import { createSessionMiddleware } from './session';
+import { createSessionMiddleware, sessionCookie, SIGNED_OUT_SESSION_MS } from './session';
 import { createEndedSessionCheck } from './middleware/ended-sessions';
 import type { SessionBackend } from './stores/backend';
 import type { ScrobbleOutbox } from './outbox/scrobble-outbox';
@@ -134,24 +136,25 @@ export function createApp(config: Config, deps: AppDeps): Express {
   }
 
   // Everything below has a session.
+  const csrf = createCsrfCheck(new VisitorTokens(config.session.secrets, `${config.session.cookieName}.form`, { ...sessionCookie(config), maxAge: SIGNED_OUT_SESSION_MS }));
   site.use(createSessionMiddleware(config, store));
   site.use(keepSignOutsSignedOut(store));
   site.use(createEndedSessionCheck(sessions.signOuts));
-  site.use(sessionLocals);
+  site.use(createSessionLocals(csrf));
   site.use(noStoreWhenSignedIn);
   // The signed-in areas: their Last.fm failures are worded for the person's own account. Checked
   // before any body is read, so a visitor's upload is refused unread.
   site.use(['/track', '/tags'], signedInOnly, failuresAs('account'));
   site.use(createBodyParser(['/track/scrobble-batch']));
-  site.use('/track/scrobble-batch', createBatchUpload());
-  site.use(verifyCsrf);
+  site.use('/track/scrobble-batch', createBatchUpload({ csrfMatches: csrf.matches }));
+  site.use(csrf.verify);
   site.use(refuseMalformedText);
 
   const accounts = new AccountService({ lastfm, cache: readCache, outbox });
   const home = createHome({ accounts, now });
   site.use('/', home.router);
   site.use('/desktop', createDesktopPage(now));
-  site.use('/auth', createAuthRouter({ config, lastfm, now, exchanges: shared.exchanges, passwordAttempts: deps.passwordAttempts, signOuts: sessions.signOuts, onSignIn: (user) => accounts.signedIn(user) }));
+  site.use('/auth', createAuthRouter({ config, lastfm, now, exchanges: shared.exchanges, passwordAttempts: deps.passwordAttempts, signInStarts: shared.attempts('sign-in-start', signInStartLimit(config.signInStartsPerMinute)), signOuts: sessions.signOuts, onSignIn: (user) => accounts.signedIn(user) }));
   site.use('/track', createTracksRouter({ accounts, basePath: config.basePath, now }));
   site.use('/tags', createTagsRouter({ accounts, basePath: config.basePath }));
 

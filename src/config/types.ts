@@ -60,6 +60,8 @@ export interface Config {
   trustProxy: TrustProxy;
   /** Whether GET /setup is served (always outside production; in production only with SETUP_PAGE=on). */
   setupPage: boolean;
+  /** Web sign-ins and desktop tokens one address may start a minute (SIGN_IN_STARTS_PER_MINUTE). */
+  signInStartsPerMinute: number;
 }
 
 export type TrustProxy = boolean | number | string[];

@@ -1,7 +1,7 @@
 import busboy from 'busboy';
 import type { Request, RequestHandler } from 'express';
 import { HttpError } from '../errors';
-import { csrfMatches, expiredForm } from './csrf';
+import { expiredForm, type CsrfCheck } from './csrf';
 
 /** A 1,000-line file of long names stays well under this. */
 export const MAX_UPLOAD_BYTES = 512 * 1024;
@@ -43,7 +43,7 @@ const tooSlow = (ms: number) =>
  * puts it first). Only the form's own fields are taken, the request as a whole is capped, and it
  * must arrive within `deadlineMs`; a refused upload is not read further and its connection closes.
  */
-export function createBatchUpload({ deadlineMs = UPLOAD_DEADLINE_MS }: { deadlineMs?: number } = {}): RequestHandler {
+export function createBatchUpload({ csrfMatches, deadlineMs = UPLOAD_DEADLINE_MS }: { csrfMatches: CsrfCheck['matches']; deadlineMs?: number }): RequestHandler {
   return (req, res, next) => {
     if (req.method !== 'POST' || !req.is('multipart/form-data')) {
       next();

@@ -120,7 +120,7 @@ describe('an upload too slow to arrive', () => {
       (req as unknown as { session: { csrfToken: string } }).session = { csrfToken: 'token' };
       next();
     });
-    app.use(createBatchUpload({ deadlineMs: 300 }));
+    app.use(createBatchUpload({ csrfMatches: (_req, given) => given === 'token', deadlineMs: 300 }));
     const answerWith: express.ErrorRequestHandler = (error: { status: number; message: string }, _req, res, next) => {
       if (res.headersSent) next(error);
       else res.status(error.status).json({ message: error.message });

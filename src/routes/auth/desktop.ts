@@ -4,7 +4,8 @@ import { addDesktopToken, currentStatus, findDesktopToken, newDesktopToken, type
 import { HttpError, LastfmError } from '../../errors';
 import type { LastfmClient, LastfmSession } from '../../lastfm/client';
 import { kindOfCode } from '../../lastfm/error-codes';
-import type { ExchangeOutcome, TokenExchanges } from '../../shared-state/shared-state';
+import type { AttemptCounter, ExchangeOutcome, TokenExchanges } from '../../shared-state/shared-state';
+import { countSignInStart } from './sign-in-starts';
 import { saveSession, startUserSession, type SignInListener } from '../../session';
 import { lastfmFailure } from '../../failure-pages';
 import { wantsJson } from '../../wants-json';
@@ -18,6 +19,8 @@ export interface DesktopRoutesDeps {
   exchanges: TokenExchanges;
   /** Told of each sign-in (the account service, which sends scrobbles held for a new key). */
   onSignIn: SignInListener;
+  /** Sign-ins started per address, shared with the web flow: each token made is one. */
+  starts: AttemptCounter;
 }
 
 const TO_LIST = { href: '/desktop', label: 'Back to your tokens' };
@@ -33,7 +36,7 @@ interface TokenRow {
  * The desktop (token-first) flow, mounted at /auth/desktop: get a token, approve it on Last.fm in
  * another tab, then exchange it. The list of tokens is its own page at /desktop (createDesktopPage).
  */
-export function createDesktopSignIn({ config, lastfm, now, exchanges, onSignIn }: DesktopRoutesDeps): Router {
+export function createDesktopSignIn({ config, lastfm, now, exchanges, onSignIn, starts }: DesktopRoutesDeps): Router {
   const router = Router();
   /**
    * A double click sends two requests with the same token, maybe to two instances: the second
@@ -64,6 +67,7 @@ export function createDesktopSignIn({ config, lastfm, now, exchanges, onSignIn }
   };
 
   router.post('/token', async (req, res) => {
+    await countSignInStart(starts, req, res, TO_LIST);
     const token = await lastfmFor(lastfm, req).getToken();
     req.session.desktopTokens = addDesktopToken(req.session.desktopTokens ?? [], newDesktopToken(token, now()));
     await saveSession(req);
