@@ -4,12 +4,15 @@
 # dev dependencies. No secret is baked in: everything comes from the environment at run time.
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-# 1. Compile TypeScript. Install scripts are skipped: tsc needs no native addon.
+# 1. Compile TypeScript: the lastfm-sign-in workspace package first, then the app on it.
+#    Install scripts are skipped: tsc needs no native addon.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/lastfm-sign-in/package.json ./packages/lastfm-sign-in/
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY packages/lastfm-sign-in ./packages/lastfm-sign-in
 COPY src ./src
 RUN npm run build
 
@@ -22,9 +25,11 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+COPY packages/lastfm-sign-in/package.json ./packages/lastfm-sign-in/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
-# 3. Runtime: the compiled app, production node_modules (with the built addon), non-root.
+# 3. Runtime: the compiled app and library, production node_modules (with the built addon, and
+#    node_modules/lastfm-sign-in linking to packages/lastfm-sign-in), non-root.
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     PORT=3000 \
@@ -33,6 +38,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY packages/lastfm-sign-in/package.json ./packages/lastfm-sign-in/
+COPY --from=build /app/packages/lastfm-sign-in/dist ./packages/lastfm-sign-in/dist
+COPY packages/lastfm-sign-in/views ./packages/lastfm-sign-in/views
+COPY packages/lastfm-sign-in/assets ./packages/lastfm-sign-in/assets
 COPY views ./views
 COPY public ./public
 # Where the default SQLite session store lives; mount a volume here so sessions outlive the container.

@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'node_modules/', 'coverage/', 'bench/results/'] },
+  { ignores: ['dist/', 'build/', 'node_modules/', 'coverage/', 'bench/results/', 'packages/*/dist/'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

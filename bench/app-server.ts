@@ -4,15 +4,12 @@ import type { Socket } from 'node:net';
 import { createApp } from '../src/app';
 import { buildAppDeps } from '../src/app-deps';
 import { loadConfig } from '../src/config';
-import { LastfmClient } from '../src/lastfm/client';
-import { LastfmTransport } from '../src/lastfm/transport';
+import { DEMO_ACCOUNTS, SandboxState } from 'lastfm-sign-in/testing';
+import { createSigner, LastfmClient, LastfmTransport } from 'lastfm-sign-in';
 import { createLastfmClient } from '../src/lastfm/create-client';
 import { createSharedState } from '../src/shared-state/create-shared-state';
 import { createMemoryBackend } from '../src/stores/memory-backend';
-import { createSigner } from '../src/lastfm/signature';
 import { createLogger } from '../src/logger';
-import { DEMO_ACCOUNTS } from '../src/sandbox/credentials';
-import { SandboxState } from '../src/sandbox/state';
 import { serveParent } from './child';
 
 /**

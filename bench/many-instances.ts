@@ -1,6 +1,6 @@
 import http from 'node:http';
 import os from 'node:os';
-import { DEMO_ACCOUNTS } from '../src/sandbox/credentials';
+import { DEMO_ACCOUNTS } from 'lastfm-sign-in/testing';
 import { TestRedis } from '../test/helpers/redis-server';
 import { startChild, type ChildServer } from './child';
 import { Browser } from './sign-in';

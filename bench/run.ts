@@ -8,6 +8,7 @@ import { Browser, measureSignIns, signInOnce, type RoundTripResult } from './sig
 import { measureThrottle, type ThrottleResult } from './throttle';
 import { measureStoreMemory } from './memory';
 import { measureBrowse, measureBurst, measureFlood } from './many-instances';
+import { measureImportParsing } from './import';
 import { measureOutboxDrain } from './outbox';
 import { measureLoad, measureWritePath, type LoadTestResult, type WritePathResult } from './writes';
 
@@ -22,7 +23,7 @@ const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? '60');
 /** Pause between pages of each browsing client in the many-instances browse run. */
 const THINK_MS = Number(process.env.BENCH_THINK_MS ?? '1000');
 /** Which parts to run, e.g. BENCH_ONLY=home,throttle; all when unset. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'home,signin,writes,throttle,memory,load,burst,browse,flood,outbox').split(','));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'home,signin,writes,throttle,memory,load,burst,browse,flood,outbox,import').split(','));
 
 interface HomeRow {
   connections: number;
@@ -240,6 +241,18 @@ async function main(): Promise<void> {
       `| outbox: ${drain.scrobbles.toLocaleString('en')} queued scrobbles, ${drain.people} people | sqlite, default budget, strict stand-in | drained in ${drain.drainSeconds.toFixed(1)} s from the app's start, ${drain.firstToLastSeconds.toFixed(1)} s from its first call (the rate predicts ${drain.predictedSeconds.toFixed(1)} s: ${drain.callsNeeded} calls, ${drain.backgroundSlots} background slots a second) | | | ${drain.scrobbleCalls} calls, ${drain.scrobblesAtStandIn} scrobbles at the stand-in (${drain.distinctAtStandIn} distinct), **${drain.errors29} errors 29**; file +${((drain.fileBytesQueued - drain.fileBytesBefore) / drain.scrobbles).toFixed(0)} B/scrobble with -wal, +${((drain.fileBytesCheckpointed - drain.fileBytesBefore) / drain.scrobbles).toFixed(0)} B checkpointed; app RSS ${mib(drain.rssIdleBytes)} MiB idle, ${mib(drain.rssMedianBytes)} MiB median and ${mib(drain.rssPeakBytes)} MiB peak while draining | each once, within 10% of the rate ${verdict(exactlyOnce && drain.errors29 === 0 && within)} |`,
     );
     console.log(`outbox: ${JSON.stringify(drain)}`);
+  }
+
+  if (ONLY.has('import')) {
+    const parses = await measureImportParsing();
+    results.importParsing = parses;
+    for (const run of parses) {
+      const grew = run.peakRssMb - run.startRssMb;
+      lines.push(
+        `| import: read and summarise a ${(run.fileBytes / 1048576).toFixed(1)} MiB ${run.format} file | streamed in 64 KiB chunks, own process | ${run.read.toLocaleString('en')} entries, ${run.kept.toLocaleString('en')} kept, in ${(run.ms / 1000).toFixed(2)} s | | | peak RSS ${run.peakRssMb} MiB (${run.startRssMb} MiB before the file) | memory flat: grows < 64 MiB ${verdict(grew < 64)} |`,
+      );
+      console.log(`import: ${JSON.stringify(run)}`);
+    }
   }
 
   console.log('\n| measure | setting | result | p50 ms | p99 ms | notes | target |');

@@ -1,8 +1,6 @@
 import { LastfmBusyError, LastfmError } from '../src/errors';
-import { LastfmClient } from '../src/lastfm/client';
-import { createSigner } from '../src/lastfm/signature';
-import { LastfmTransport } from '../src/lastfm/transport';
-import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from '../src/sandbox/credentials';
+import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from 'lastfm-sign-in/testing';
+import { createSigner, LastfmClient, LastfmTransport } from 'lastfm-sign-in';
 import { StrictStandIn } from './strict-stand-in';
 
 export interface ThrottleResult {

@@ -1,12 +1,12 @@
 import type { AppDeps } from './app';
 import type { Config } from './config';
-import type { LastfmClient } from './lastfm/client';
+import { SandboxState } from 'lastfm-sign-in/testing';
 import { createLastfmClient, type ClientTiming } from './lastfm/create-client';
 import { UserReadCache } from './lastfm/read-cache';
 import type { Logger } from './logger';
 import { startScrobbleOutbox, type OutboxTiming } from './outbox/start-outbox';
 import { passwordAttempts, type PasswordLimits } from './password-attempts';
-import { SandboxState } from './sandbox/state';
+import type { LastfmClient } from 'lastfm-sign-in';
 import { createSharedState } from './shared-state/create-shared-state';
 import type { SharedState } from './shared-state/shared-state';
 import type { SessionBackend } from './stores/backend';

@@ -3,7 +3,7 @@ import express, { type Express } from 'express';
 import ejs from 'ejs';
 import helmet from 'helmet';
 import type { Config } from './config';
-import type { LastfmClient } from './lastfm/client';
+import { createSandboxRouter, type SandboxState } from 'lastfm-sign-in/testing';
 import type { UserReadCache } from './lastfm/read-cache';
 import type { SharedState } from './shared-state/shared-state';
 import type { Logger } from './logger';
@@ -30,8 +30,7 @@ import { signedInOnly } from './routes/signed-in';
 import { createSetupRouter } from './routes/setup';
 import { createTagsRouter } from './routes/tags';
 import { createTracksRouter } from './routes/tracks';
-import { createSandboxRouter } from './sandbox/router';
-import type { SandboxState } from './sandbox/state';
+import type { LastfmClient } from 'lastfm-sign-in';
 import { createSessionMiddleware, sessionCookie, SIGNED_OUT_SESSION_MS } from './session';
 import { createEndedSessionCheck } from './middleware/ended-sessions';
 import type { SessionBackend } from './stores/backend';
@@ -130,9 +129,9 @@ export function createApp(config: Config, deps: AppDeps): Express {
   site.use(createHealthRouter({ ready: () => sessions.ping() }));
   if (config.setupPage) site.use('/setup', createSetupRouter(config, sessions.kind, outbox.kind, lastfm));
   if (config.sandbox) {
-    // Images are served from this app's own origin, so the CSP's 'self' covers them.
-    const imageBaseUrl = new URL('images/sandbox/', config.publicUrl).href;
-    site.use('/sandbox', createSandboxRouter(deps.sandboxState === undefined ? { imageBaseUrl } : { state: deps.sandboxState, imageBaseUrl }));
+    // The stand-in serves its images itself, from this app's own origin, so the CSP's 'self' covers them.
+    const sandbox = { imageBaseUrl: new URL('sandbox/assets/images/', config.publicUrl).href, appUrl: `${config.basePath}/`, assetsMaxAge: config.production ? '1h' : 0 };
+    site.use('/sandbox', createSandboxRouter(deps.sandboxState === undefined ? sandbox : { ...sandbox, state: deps.sandboxState }));
   }
 
   // Everything below has a session.

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { TOKEN_LIFETIME_MS } from './lastfm/protocol-limits';
+import { TOKEN_LIFETIME_MS } from 'lastfm-sign-in';
 
 /** Per browser session; the oldest is dropped when an eleventh is made. */
 export const MAX_DESKTOP_TOKENS = 10;

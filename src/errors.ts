@@ -1,3 +1,8 @@
+import type { LastfmError } from 'lastfm-sign-in';
+
+// Last.fm's own failures are the library's; the app's code reads them from here with its other errors.
+export { LastfmBusyError, LastfmError, LastfmUnavailableError, type BusyReason, type UnavailableReason } from 'lastfm-sign-in';
+
 /** A link offered on an error page, e.g. "Start sign-in again". */
 export interface ErrorAction {
   href: string;
@@ -22,24 +27,6 @@ export class HttpError extends Error {
   }
 }
 
-/** Last.fm answered with `{"error": N, "message": "..."}`. */
-export class LastfmError extends Error {
-  override readonly name = 'LastfmError';
-  readonly code: number;
-  readonly method: string;
-  readonly httpStatus: number;
-  /** Last.fm's own words, without the method and code: what pages and the outbox show. */
-  readonly lastfmMessage: string;
-
-  constructor(code: number, message: string, method: string, httpStatus: number) {
-    super(`Last.fm ${method} failed with error ${code}: ${message}`);
-    this.lastfmMessage = message;
-    this.code = code;
-    this.method = method;
-    this.httpStatus = httpStatus;
-  }
-}
-
 /**
  * Last.fm no longer accepts the signed-in person's session key (error 9, or 4 on their calls): they
  * are signed out here, and `held` scrobbles wait in the outbox for their next sign-in.
@@ -54,25 +41,6 @@ export class AccessRevokedError extends Error {
   }
 }
 
-export type UnavailableReason = 'network' | 'timeout' | 'http-status' | 'not-json' | 'unexpected-shape';
-
-/** Last.fm could not be reached or gave no usable answer: a temporary failure, not a protocol error. */
-export class LastfmUnavailableError extends Error {
-  override readonly name = 'LastfmUnavailableError';
-  readonly reason: UnavailableReason;
-  readonly method: string;
-  readonly httpStatus: number | undefined;
-  /** What went wrong underneath, when known: a system error code such as ECONNREFUSED. */
-  readonly detail: string | undefined;
-
-  constructor(reason: UnavailableReason, method: string, options: { httpStatus?: number; cause?: unknown; detail?: string } = {}) {
-    super(`Last.fm ${method} unavailable (${reason}${options.detail ? `: ${options.detail}` : ''})`, { cause: options.cause });
-    this.reason = reason;
-    this.method = method;
-    ({ httpStatus: this.httpStatus, detail: this.detail } = options);
-  }
-}
-
 /** The configuration cannot start the app; `problems` holds one sentence per bad variable. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -81,29 +49,6 @@ export class ConfigError extends Error {
   constructor(problems: readonly string[]) {
     super(`Invalid configuration: ${problems.join('; ')}`);
     this.problems = problems;
-  }
-}
-
-/**
- * Why a Last.fm call was never sent: this app's own call scheduler refused it. `client-limit`:
- * this browser (or address) already has as many calls waiting as it may; `deadline`: no slot in
- * Last.fm's rate budget came up in time; `queue-full`: too many calls are waiting on this instance.
- */
-export type BusyReason = 'client-limit' | 'deadline' | 'queue-full';
-
-/** A call that was not sent because the shared budget had no room for it in time; nothing reached Last.fm. */
-export class LastfmBusyError extends Error {
-  override readonly name = 'LastfmBusyError';
-  readonly reason: BusyReason;
-  readonly method: string;
-  /** When asking again has a fair chance. */
-  readonly retryAfterMs: number;
-
-  constructor(reason: BusyReason, method: string, retryAfterMs: number) {
-    super(`Last.fm ${method} not sent (${reason})`);
-    this.reason = reason;
-    this.method = method;
-    this.retryAfterMs = retryAfterMs;
   }
 }
 

@@ -6,8 +6,7 @@
  */
 import type { RequestHandler, Response } from 'express';
 import { AccessRevokedError, HttpError, InputError, LastfmBusyError, LastfmUnavailableError, type LastfmError, type SessionStoreUnavailableError } from './errors';
-import { kindOfCode } from './lastfm/error-codes';
-import { isLastfmFailure, isRevokedKey, type LastfmFailure } from './lastfm/failure';
+import { isLastfmFailure, isRevokedKey, kindOfCode, type LastfmFailure } from 'lastfm-sign-in';
 
 /** Where a Last.fm failure happened, which decides what the person is offered next. */
 export type FailureContext = 'web-sign-in' | 'desktop-sign-in' | 'mobile-sign-in' | 'call' | 'account';

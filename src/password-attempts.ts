@@ -1,4 +1,5 @@
-import type { AttemptCounter, AttemptLimit, SharedState } from './shared-state/shared-state';
+import type { SharedState } from './shared-state/shared-state';
+import type { AttemptCounter, AttemptLimit } from 'lastfm-sign-in';
 
 /**
  * `perClient` counts every attempt from one address; `perUser` counts one user name's attempts

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { messageOf } from '../error-message';
 import { ConfigError } from '../errors';
-import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from '../sandbox/credentials';
+import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from 'lastfm-sign-in/testing';
 import { loopbackHost, parseDuration, parseHttpUrl, parseLogLevel, parseNodeEnv, parsePort, parseSecretList, parseSetupPage, parseTrustProxy, parseWholeNumber } from './parse';
 import type { Config, LastfmConfig, SecretSource, SessionStoreKind } from './types';
 

@@ -1,13 +1,8 @@
+import { createLastfmClient as createClient, type Clock, type LastfmClient, type RetryPolicy } from 'lastfm-sign-in';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { PACKAGE } from '../project-root';
 import type { SharedState } from '../shared-state/shared-state';
-import { LastfmClient } from './client';
-import { systemClock, type Clock } from './clock';
-import type { RetryPolicy } from './retry';
-import { CallScheduler } from './scheduler';
-import { createSigner } from './signature';
-import { LastfmTransport } from './transport';
 
 /** What tests change so retries and back-offs need not be waited out. */
 export interface ClientTiming {
@@ -20,17 +15,15 @@ export interface ClientTiming {
 
 /** The app's Last.fm client: the configured web service, over the shared call budget, each call logged. */
 export function createLastfmClient(config: Config, shared: SharedState, logger: Logger, timing: ClientTiming = {}): LastfmClient {
-  const clock = timing.clock ?? systemClock;
-  const transport = new LastfmTransport({
+  return createClient({
     apiKey: config.lastfm.apiKey,
+    sharedSecret: config.lastfm.sharedSecret,
     apiUrl: config.lastfm.apiUrl,
-    signer: createSigner(config.lastfm.sharedSecret),
-    userAgent: `${PACKAGE.name}/${PACKAGE.version} (+${config.publicUrl.href})`,
+    authUrl: config.lastfm.authUrl,
     timeoutMs: config.lastfm.timeoutMs,
+    budget: shared.budget,
+    userAgent: `${PACKAGE.name}/${PACKAGE.version} (+${config.publicUrl.href})`,
     onCall: (event, reqId) => logger[event.outcome === 'ok' ? 'info' : 'warn']({ reqId, lastfm: event }, `Last.fm ${event.method} ${event.outcome}`),
-    // In one process every slot is freed here, which wakes the scheduler; other instances free theirs unseen.
-    scheduler: new CallScheduler({ budget: shared.budget, clock, ...(shared.kind === 'memory' ? { maxPollMs: Number.POSITIVE_INFINITY } : {}) }),
-    ...(timing.rateLimitBackOffMs === undefined ? {} : { rateLimitBackOffMs: timing.rateLimitBackOffMs }),
+    ...timing,
   });
-  return new LastfmClient({ transport, authUrl: config.lastfm.authUrl, clock, ...(timing.retryPolicy === undefined ? {} : { retryPolicy: timing.retryPolicy }) });
 }

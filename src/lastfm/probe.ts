@@ -1,6 +1,5 @@
 import { LastfmUnavailableError } from '../errors';
-import { integer, isObject, text } from './parse';
-import type { LastfmTransport, RawAnswer } from './transport';
+import { integer, isObject, text, type LastfmTransport, type RawAnswer } from 'lastfm-sign-in';
 
 /**
  * - answered: a token came back, so the key and the shared secret are accepted.
@@ -23,7 +22,7 @@ export interface ProbeResult {
  * token it returns is unused and expires on its own. The raw answer is read here rather than by
  * interpretResponse, because the operator is told what came back, not only that it was unusable.
  */
-export async function probeLastfm(transport: LastfmTransport, timeoutMs: number): Promise<ProbeResult> {
+export async function probeLastfm(transport: Pick<LastfmTransport, 'apiUrl' | 'exchange'>, timeoutMs: number): Promise<ProbeResult> {
   const where = transport.apiUrl;
   let answer: RawAnswer;
   try {

@@ -1,8 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { AccessRevokedError, HttpError, LastfmBusyError, LastfmError, LastfmUnavailableError, SessionStoreUnavailableError } from '../errors';
-import { kindOfCode } from '../lastfm/error-codes';
+import { isLastfmFailure, kindOfCode } from 'lastfm-sign-in';
 import { pageFor, sessionStoreOutage } from '../failure-pages';
-import { isLastfmFailure } from '../lastfm/failure';
 import { withoutUrlCredentials } from '../log-safe-url';
 import type { Logger } from '../logger';
 import { isStoreFailure } from '../stores/store-failure';

@@ -1,8 +1,5 @@
 import { LastfmBusyError, LastfmError, LastfmUnavailableError } from '../errors';
-import { kindOfCode } from '../lastfm/error-codes';
-import type { ScrobbleResult } from '../lastfm/user-data';
-import { isRevokedKey } from '../lastfm/failure';
-import { equalJitterDelay } from '../lastfm/retry';
+import { equalJitterDelay, isRevokedKey, kindOfCode, type ScrobbleResult } from 'lastfm-sign-in';
 import type { ClaimOutcome, Settled, StoredScrobble } from './outbox-store';
 
 /** Shown on scrobbles held after Last.fm refused the session key. */

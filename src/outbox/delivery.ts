@@ -1,9 +1,6 @@
-import { MAX_SCROBBLES_PER_CALL } from '../lastfm/call-params';
-import type { LastfmClient } from '../lastfm/client';
-import { SCROBBLE_WINDOW_SECONDS } from '../lastfm/protocol-limits';
+import { MAX_SCROBBLES_PER_CALL, SCROBBLE_WINDOW_SECONDS, type CallPriority, type LastfmClient } from 'lastfm-sign-in';
 import type { UserReadCache } from '../lastfm/read-cache';
 import type { Logger } from '../logger';
-import type { CallPriority } from '../shared-state/shared-state';
 import type { KeySealer } from '../stores/key-sealer';
 import type { ChangeSignal } from './change-signal';
 import { HELD_REASON, TOO_OLD_REASON, UNREADABLE_REASON, answeredOutcome, failedOutcome, retryDelay, type Backoff } from './delivery-outcome';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { messageOf } from '../error-message';
-import type { ScrobbleItem } from '../lastfm/user-data';
+import type { ScrobbleItem } from 'lastfm-sign-in';
 import type { Logger } from '../logger';
 import type { KeySealer } from '../stores/key-sealer';
 import { ChangeSignal } from './change-signal';

@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import type { LastfmClient } from '../lastfm/client';
+import type { LastfmClient } from 'lastfm-sign-in';
 import type { UserReadCache } from '../lastfm/read-cache';
 import type { Logger } from '../logger';
 import type { SessionBackend } from '../stores/backend';

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { LastfmClient } from '../lastfm/client';
+import type { LastfmClient } from 'lastfm-sign-in';
 
 /**
  * Who a Last.fm call is made for, so the scheduler can keep one caller from filling the queue:

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Config, SessionStoreKind } from '../config';
-import type { LastfmClient } from '../lastfm/client';
-import type { ProbeResult } from '../lastfm/probe';
+import type { LastfmClient } from 'lastfm-sign-in';
+import { probeLastfm, type ProbeResult } from '../lastfm/probe';
 import { checkSetup, viewRequest } from '../setup-check';
 import { wantsJson } from '../wants-json';
 
@@ -15,9 +15,9 @@ const PROBE_TIMEOUT_MS = 3000;
 const PROBE_REUSE_MS = 30_000;
 
 /** GET /setup (mounted there): what the app computed and saw, for whoever is putting it behind a proxy. */
-export function createSetupRouter(config: Config, sessionStore: SessionStoreKind, outbox: SessionStoreKind, lastfm: Pick<LastfmClient, 'probe'>): Router {
+export function createSetupRouter(config: Config, sessionStore: SessionStoreKind, outbox: SessionStoreKind, lastfm: Pick<LastfmClient, 'transport'>): Router {
   const router = Router();
-  const checkLastfm = reused(PROBE_REUSE_MS, () => lastfm.probe(Math.min(PROBE_TIMEOUT_MS, config.lastfm.timeoutMs)));
+  const checkLastfm = reused(PROBE_REUSE_MS, () => probeLastfm(lastfm.transport, Math.min(PROBE_TIMEOUT_MS, config.lastfm.timeoutMs)));
   router.get('/', async (req, res) => {
     const report = checkSetup(config, viewRequest(req, res.locals.prefixStripped === true), sessionStore, await checkLastfm());
     res.set('Cache-Control', 'no-store');

@@ -1,4 +1,4 @@
-import { MAX_TAGS_PER_CALL, type TagTarget } from '../lastfm/call-params';
+import { MAX_TAGS_PER_CALL, type TagTarget } from 'lastfm-sign-in';
 import { badInput } from './input';
 import { optionalText, requiredText, type Body } from './track-input';
 

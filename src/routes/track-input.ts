@@ -1,5 +1,4 @@
-import { SCROBBLE_WINDOW_SECONDS } from '../lastfm/protocol-limits';
-import type { ScrobbleItem } from '../lastfm/user-data';
+import { SCROBBLE_WINDOW_SECONDS, type ScrobbleItem } from 'lastfm-sign-in';
 import { badInput, optionalString } from './input';
 
 /** Longest artist, track or album name accepted; Last.fm's own names are far shorter. */
@@ -83,20 +82,38 @@ export function readBatch(body: Body, nowSeconds: number): ScrobbleItem[] {
   if (lines.length > MAX_BATCH_LINES) throw badInput(field, `has ${lines.length} lines; at most ${MAX_BATCH_LINES} can be sent at once`);
   return lines.map(({ number, line }, i) => {
     const where = `line ${number}`;
-    const parts = csv && line.includes(',') ? csvColumns(line, where, field) : lineParts(line, where, field);
+    const parts = batchLineParts(line, csv);
+    if (typeof parts === 'string') throw badInput(field, `${where} ${parts}`);
     const { artist, track, album, time } = parts;
-    if (artist === '' || track === '') throw badInput(field, `${where} needs both an artist and a track`);
-    if (artist.length > MAX_NAME_LENGTH || track.length > MAX_NAME_LENGTH || album.length > MAX_NAME_LENGTH) throw badInput(field, `${where} has a name longer than ${MAX_NAME_LENGTH} characters`);
     let timestamp = nowSeconds - (lines.length - 1 - i) * BATCH_GAP_SECONDS;
-    if (time !== '') {
-      const ms = /^\d{4}-\d{2}-\d{2}T/.test(time) ? Date.parse(time) : csv && /^\d{1,11}$/.test(time) ? Number(time) * 1000 : Number.NaN;
-      if (Number.isNaN(ms)) throw badInput(field, `${where} has a time that is not an ISO date and time (like 2026-11-23T18:30:00Z)${csv ? ' or UTC seconds' : ''}`);
-      timestamp = Math.floor(ms / 1000);
+    if (time !== undefined) {
+      timestamp = time;
       if (timestamp > nowSeconds + FUTURE_SLACK_SECONDS) throw badInput(field, `${where} has a time in the future`);
       if (timestamp < nowSeconds - SCROBBLE_WINDOW_SECONDS) throw badInput(field, `${where} has a time more than 14 days ago`);
     }
-    return { artist, track, album: album === '' ? undefined : album, timestamp };
+    return { artist, track, album, timestamp };
   });
+}
+
+/** One batch line read: names checked, the time in UTC seconds when the line gives one. */
+export interface BatchLine {
+  artist: string;
+  track: string;
+  album: string | undefined;
+  time: number | undefined;
+}
+
+/** One line of a batch (or an imported text file), or what is wrong with it, worded to follow "line N". */
+export function batchLineParts(line: string, csv: boolean): BatchLine | string {
+  const parts = csv && line.includes(',') ? csvColumns(line) : lineParts(line);
+  if (typeof parts === 'string') return parts;
+  const { artist, track, album, time } = parts;
+  if (artist === '' || track === '') return 'needs both an artist and a track';
+  if (artist.length > MAX_NAME_LENGTH || track.length > MAX_NAME_LENGTH || album.length > MAX_NAME_LENGTH) return `has a name longer than ${MAX_NAME_LENGTH} characters`;
+  if (time === '') return { artist, track, album: album === '' ? undefined : album, time: undefined };
+  const ms = /^\d{4}-\d{2}-\d{2}T/.test(time) ? Date.parse(time) : csv && /^\d{1,11}$/.test(time) ? Number(time) * 1000 : Number.NaN;
+  if (Number.isNaN(ms)) return `has a time that is not an ISO date and time (like 2026-11-23T18:30:00Z)${csv ? ' or UTC seconds' : ''}`;
+  return { artist, track, album: album === '' ? undefined : album, time: Math.floor(ms / 1000) };
 }
 
 interface LineParts {
@@ -119,15 +136,15 @@ function batchText(body: Body): { text: string; csv: boolean; field: string } {
 }
 
 /** `Artist - Track`, optionally `| album | ISO time`. */
-function lineParts(line: string, where: string, field: string): LineParts {
+function lineParts(line: string): LineParts | string {
   const [head = '', album = '', time = '', ...rest] = line.split('|').map((part) => part.trim());
   const dash = head.indexOf(' - ');
-  if (rest.length > 0 || dash < 1) throw badInput(field, `${where} must look like ${LINE_FORMAT}`);
+  if (rest.length > 0 || dash < 1) return `must look like ${LINE_FORMAT}`;
   return { artist: head.slice(0, dash).trim(), track: head.slice(dash + 3).trim(), album, time };
 }
 
 /** `artist,track,album,timestamp`, with "quoted" values that may hold commas and "" for a quote. */
-function csvColumns(line: string, where: string, field: string): LineParts {
+function csvColumns(line: string): LineParts | string {
   const values: string[] = [];
   let current = '';
   let quoted = false;
@@ -147,9 +164,9 @@ function csvColumns(line: string, where: string, field: string): LineParts {
       current = '';
     } else current += c;
   }
-  if (quoted) throw badInput(field, `${where} has a quote that is not closed`);
+  if (quoted) return 'has a quote that is not closed';
   values.push(current.trim());
-  if (values.length > 4) throw badInput(field, `${where} has more than 4 columns (artist,track,album,timestamp)`);
+  if (values.length > 4) return 'has more than 4 columns (artist,track,album,timestamp)';
   const [artist = '', track = '', album = '', time = ''] = values;
   return { artist, track, album, time };
 }

@@ -1,12 +1,9 @@
 import { AccessRevokedError, LastfmBusyError, LastfmError } from '../errors';
-import type { TagTarget } from '../lastfm/call-params';
-import type { LastfmClient, NowPlaying } from '../lastfm/client';
+import { isLastfmFailure, isRevokedKey, type LastfmClient, type LastfmFailure, type NowPlaying, type NowPlayingResult, type Profile, type RecentTrack, type ScrobbleItem, type TagTarget, type TopTag } from 'lastfm-sign-in';
 import type { CachedRead, UserReadCache } from '../lastfm/read-cache';
-import type { NowPlayingResult, Profile, RecentTrack, ScrobbleItem, TopTag } from '../lastfm/user-data';
 import { HELD_REASON } from '../outbox/delivery-outcome';
 import type { OutboxView, StoredScrobble } from '../outbox/outbox-store';
 import type { ScrobbleOutbox } from '../outbox/scrobble-outbox';
-import { isLastfmFailure, isRevokedKey, type LastfmFailure } from '../lastfm/failure';
 
 /** Who is signed in, as far as Last.fm calls go; the key never leaves the server. */
 export interface AccountUser {

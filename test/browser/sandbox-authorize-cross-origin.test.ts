@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
-import { SANDBOX_API_KEY } from '../../src/sandbox/credentials';
+import { SANDBOX_API_KEY } from 'lastfm-sign-in/testing';
 import { startSandboxServer } from '../helpers/app';
 import { launchBrowser } from '../helpers/browser';
 

@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import request from 'supertest';
-import type { Clock } from '../../src/lastfm/clock';
+import type { Clock } from 'lastfm-sign-in';
 import { csrfFrom } from './app';
 import type { FakeLastfm, RecordedRequest } from './fake-lastfm';
 

@@ -7,16 +7,14 @@ import type { Store } from 'express-session';
 import { createApp } from '../../src/app';
 import { buildAppDeps } from '../../src/app-deps';
 import { loadConfig, type Config } from '../../src/config';
-import { systemClock, type Clock } from '../../src/lastfm/clock';
-import type { RetryPolicy } from '../../src/lastfm/retry';
+import { DEMO_ACCOUNTS, SANDBOX_SHARED_SECRET, SandboxState } from 'lastfm-sign-in/testing';
+import { systemClock, type Clock, type RetryPolicy } from 'lastfm-sign-in';
 import { createLogger, type Logger } from '../../src/logger';
 import type { OutboxTiming } from '../../src/outbox/start-outbox';
 import type { PasswordLimits } from '../../src/password-attempts';
 import type { SharedState } from '../../src/shared-state/shared-state';
 import type { SessionBackend } from '../../src/stores/backend';
 import { createMemoryBackend } from '../../src/stores/memory-backend';
-import { DEMO_ACCOUNTS, SANDBOX_SHARED_SECRET } from '../../src/sandbox/credentials';
-import { SandboxState } from '../../src/sandbox/state';
 import { FAKE_API_KEY, FAKE_SECRET, type FakeLastfm } from './fake-lastfm';
 import { recordFixedSecrets, recordLogLines, watchSandbox } from './log-audit';
 

@@ -1,5 +1,5 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { SandboxState } from '../../src/sandbox/state';
+import { SandboxState } from 'lastfm-sign-in/testing';
 import { startSandboxServer } from './app';
 
 type SandboxServer = Awaited<ReturnType<typeof startSandboxServer>>;

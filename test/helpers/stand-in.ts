@@ -2,9 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
-import { createSandboxRouter } from '../../src/sandbox/router';
-import { DEMO_ACCOUNTS, SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from '../../src/sandbox/credentials';
-import { SandboxState } from '../../src/sandbox/state';
+import { createSandboxRouter, DEMO_ACCOUNTS, SANDBOX_API_KEY, SANDBOX_SHARED_SECRET, SandboxState } from 'lastfm-sign-in/testing';
 import { csrfFrom } from './app';
 
 /**

@@ -1,9 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from '../../src/sandbox/credentials';
-import { createSandboxRouter } from '../../src/sandbox/router';
-import { SandboxState } from '../../src/sandbox/state';
+import { createSandboxRouter, SANDBOX_API_KEY, SANDBOX_SHARED_SECRET, SandboxState } from 'lastfm-sign-in/testing';
 import { watchSandbox } from './log-audit';
 
 /**

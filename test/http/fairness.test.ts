@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { DEMO_ACCOUNTS } from '../../src/sandbox/credentials';
+import { DEMO_ACCOUNTS } from 'lastfm-sign-in/testing';
 import { csrfFrom, startSandboxServer } from '../helpers/app';
 
 /**

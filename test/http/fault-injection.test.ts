@@ -2,11 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { loadConfig } from '../../src/config';
-import type { RetryPolicy } from '../../src/lastfm/retry';
-import { DEMO_ACCOUNTS, SANDBOX_API_KEY } from '../../src/sandbox/credentials';
-import type { SandboxFault } from '../../src/sandbox/faults';
-import { itemKey } from '../../src/sandbox/library';
-import { SandboxState } from '../../src/sandbox/state';
+import { DEMO_ACCOUNTS, itemKey, SANDBOX_API_KEY, SandboxState, type SandboxFault } from 'lastfm-sign-in/testing';
+import type { RetryPolicy } from 'lastfm-sign-in';
 import { buildApp, csrfFrom, startSandboxServer, type LogCapture } from '../helpers/app';
 
 /*

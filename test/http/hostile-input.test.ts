@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import request from 'supertest';
-import { SANDBOX_API_KEY } from '../../src/sandbox/credentials';
-import { SandboxState } from '../../src/sandbox/state';
+import { SANDBOX_API_KEY, SandboxState } from 'lastfm-sign-in/testing';
 import { csrfFrom, startSandboxServer } from '../helpers/app';
 
 /**

@@ -1,8 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { LastfmClient } from '../../src/lastfm/client';
-import { LastfmTransport } from '../../src/lastfm/transport';
-import { createSigner } from '../../src/lastfm/signature';
+import { createSigner, LastfmClient, LastfmTransport } from 'lastfm-sign-in';
 import { LastfmUnavailableError } from '../../src/errors';
 import { instantClock } from '../helpers/account';
 import { FAKE_API_KEY, FAKE_SECRET } from '../helpers/fake-lastfm';

@@ -1,6 +1,4 @@
-import { LastfmClient } from '../../src/lastfm/client';
-import { LastfmTransport } from '../../src/lastfm/transport';
-import { createSigner } from '../../src/lastfm/signature';
+import { createSigner, LastfmClient, LastfmTransport } from 'lastfm-sign-in';
 import { instantClock, teachAccountMethods } from '../helpers/account';
 import { FAKE_API_KEY, FAKE_SECRET, FakeLastfm } from '../helpers/fake-lastfm';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { DEMO_ACCOUNTS } from '../../src/sandbox/credentials';
+import { DEMO_ACCOUNTS } from 'lastfm-sign-in/testing';
 import { csrfFrom, sessionCookie } from '../helpers/app';
 import { TestRedis } from '../helpers/redis-server';
 import { ServerProcess } from '../helpers/server-process';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEMO_ACCOUNTS } from '../../src/sandbox/credentials';
+import { DEMO_ACCOUNTS } from 'lastfm-sign-in/testing';
 import { TEST_SESSION_SECRET } from '../helpers/app';
 import { ServerProcess } from '../helpers/server-process';
 import { StandIn, passwordSignIn, until } from '../helpers/stand-in';

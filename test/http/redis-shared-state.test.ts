@@ -1,8 +1,9 @@
 import { createClient } from 'redis';
 import { createRedisState, type RedisClient } from '../../src/shared-state/redis-state';
-import type { ExchangeOutcome, SharedState } from '../../src/shared-state/shared-state';
+import type { SharedState } from '../../src/shared-state/shared-state';
 import { KeySealer } from '../../src/stores/key-sealer';
 import { TestRedis } from '../helpers/redis-server';
+import type { ExchangeOutcome } from 'lastfm-sign-in';
 
 /** Two instances' shared state: each its own Redis connection, one Redis. */
 let redis: TestRedis;

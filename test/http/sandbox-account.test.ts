@@ -1,11 +1,8 @@
 import request from 'supertest';
 import { loadConfig } from '../../src/config';
 import { LastfmError, LastfmUnavailableError } from '../../src/errors';
-import { LastfmClient } from '../../src/lastfm/client';
-import { LastfmTransport } from '../../src/lastfm/transport';
-import { createSigner } from '../../src/lastfm/signature';
-import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from '../../src/sandbox/credentials';
-import { SandboxState } from '../../src/sandbox/state';
+import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET, SandboxState } from 'lastfm-sign-in/testing';
+import { createSigner, LastfmClient, LastfmTransport } from 'lastfm-sign-in';
 import { buildApp, startSandboxServer } from '../helpers/app';
 import { instantClock } from '../helpers/account';
 import { expectedSignature } from '../helpers/fake-lastfm';
@@ -115,9 +112,9 @@ describe('sandbox reads', () => {
     await post({ method: 'track.scrobble', sk, artist: 'a', track: 'b', timestamp: String(nowSeconds()) }).expect(200);
     const res = await get({ method: 'user.getInfo', user: 'SANDBOX-ADA' }).expect(200);
     expect(res.body).toMatchObject({
-      user: { name: 'sandbox-ada', realname: 'Ada Sandbox', playcount: '1', image: [{ size: 'small', '#text': 'http://127.0.0.1:3999/images/sandbox/avatar-sandbox-ada.svg' }, {}, {}, {}], registered: { unixtime: expect.stringMatching(/^\d+$/) as unknown } },
+      user: { name: 'sandbox-ada', realname: 'Ada Sandbox', playcount: '1', image: [{ size: 'small', '#text': 'http://127.0.0.1:3999/sandbox/assets/images/avatar-sandbox-ada.svg' }, {}, {}, {}], registered: { unixtime: expect.stringMatching(/^\d+$/) as unknown } },
     });
-    await request(app).get('/images/sandbox/avatar-sandbox-ada.svg').expect(200).expect('Content-Type', /svg/);
+    await request(app).get('/sandbox/assets/images/avatar-sandbox-ada.svg').expect(200).expect('Content-Type', /svg/);
   });
 
   it('user.getRecentTracks with nothing scrobbled answers an empty list; an unknown user is error 6', async () => {

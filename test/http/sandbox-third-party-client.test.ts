@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from '../../src/sandbox/credentials';
-import { SandboxState } from '../../src/sandbox/state';
+import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET, SandboxState } from 'lastfm-sign-in/testing';
 import { startSandboxServer } from '../helpers/app';
 import { expectedSignature } from '../helpers/fake-lastfm';
 import { lfmError, parseLfm } from '../helpers/lastfm-xml';

@@ -64,7 +64,7 @@ describe('GET /auth/callback', () => {
     expect(calls[0]?.signatureValid).toBe(true);
     expect(calls[0]?.params.token).toBe(token);
     expect(calls[0]?.params.format).toBe('json');
-    expect(calls[0]?.headers['user-agent']).toMatch(/^lastfm-sign-in\/\d+\.\d+\.\d+ \(\+http:\/\/127\.0\.0\.1:3999\/\)$/);
+    expect(calls[0]?.headers['user-agent']).toMatch(/^lastfm-sign-in-app\/\d+\.\d+\.\d+ \(\+http:\/\/127\.0\.0\.1:3999\/\)$/);
 
     const home = await agent.get('/').expect(200);
     expect(home.text).toContain('Hello, rj');

@@ -1,9 +1,8 @@
 import { Router } from 'express';
 import type { Config } from '../../config';
 import { failuresAs } from '../../failure-pages';
-import type { LastfmClient } from '../../lastfm/client';
+import type { AttemptCounter, LastfmClient, TokenExchanges } from 'lastfm-sign-in';
 import type { SignInListener } from '../../session';
-import type { AttemptCounter, TokenExchanges } from '../../shared-state/shared-state';
 import type { SignOutRegistry } from '../../stores/backend';
 import { createDesktopSignIn } from './desktop';
 import type { PasswordAttempts } from '../../password-attempts';

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { HttpError } from '../../errors';
-import type { AttemptCounter, AttemptLimit } from '../../shared-state/shared-state';
+import type { AttemptCounter, AttemptLimit } from 'lastfm-sign-in';
 
 /**
  * Sign-ins one address may start (a web sign-in sent to Last.fm, a desktop token made) a minute

@@ -2,12 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { Router, type Request } from 'express';
 import type { Config } from '../../config';
 import { HttpError } from '../../errors';
-import type { LastfmClient } from '../../lastfm/client';
-import { TOKEN_LIFETIME_MS } from '../../lastfm/protocol-limits';
+import { TOKEN_LIFETIME_MS, type LastfmClient } from 'lastfm-sign-in';
 import { saveSession, startUserSession, type PendingSignIn, type SignInListener } from '../../session';
 import { lastfmFor } from '../caller';
 import { optionalString, safeReturnTo } from '../input';
-import type { AttemptCounter } from '../../shared-state/shared-state';
+import type { AttemptCounter } from 'lastfm-sign-in';
 import { countSignInStart } from './sign-in-starts';
 
 /** A few sign-ins may be under way at once (several tabs); older ones are dropped. */

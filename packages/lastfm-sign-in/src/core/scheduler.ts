@@ -1,0 +1,198 @@
+import type { CallBudget, CallPriority } from './budget';
+import type { Clock } from './clock';
+import { LastfmBusyError, LastfmError } from './errors';
+
+export interface SchedulerOptions {
+  budget: CallBudget;
+  clock: Clock;
+  /** How long a call of each priority may wait for a slot before it is refused. */
+  deadlinesMs?: Partial<Record<CallPriority, number>>;
+  /** Calls waiting on this instance at most; beyond it the lowest-priority newest is refused. */
+  maxQueue?: number;
+  /** Calls one caller (browser session or address) may have waiting at once. */
+  maxWaitingPerCaller?: number;
+  /** Longest pause between two looks at a full budget (other instances free slots unseen). */
+  maxPollMs?: number;
+}
+
+export const DEFAULT_DEADLINES_MS: Record<CallPriority, number> = { 'sign-in': 15_000, write: 15_000, read: 2_000, background: 30_000 };
+const DEFAULT_MAX_QUEUE = 200;
+// A home page's three reads and one write from another tab.
+const DEFAULT_MAX_WAITING_PER_CALLER = 4;
+const DEFAULT_MAX_POLL_MS = 200;
+const RANK: Record<CallPriority, number> = { 'sign-in': 0, write: 1, read: 2, background: 3 };
+/**
+ * How much later than a sign-in call a call of each priority counts as having arrived. Strict
+ * priority would let a client that keeps a sign-in call waiting at all times starve everyone's
+ * writes; with this, a write that has waited a quarter of a second goes before newer sign-ins.
+ */
+const HANDICAP_MS: Record<CallPriority, number> = { 'sign-in': 0, write: 250, read: 1000, background: 2000 };
+
+export interface CallTicket {
+  method: string;
+  priority: CallPriority;
+  /** Who the call is for; calls without one are not limited per caller. */
+  caller: string | undefined;
+}
+
+/** Call when the call has its answer (or has failed): its slot then lasts one more second. */
+export type Release = () => void;
+
+interface Waiting extends CallTicket {
+  seq: number;
+  /** When it joined the line, plus its priority's handicap: the smallest goes first. */
+  turn: number;
+  deadlineAt: number;
+  grant: (release: Release) => void;
+  refuse: (error: Error) => void;
+}
+
+/**
+ * Decides when each Last.fm call may be sent, over a budget that every instance shares: sign-in
+ * exchanges first, then writes, then reads, oldest first within each, and no call waits behind
+ * ever newer calls of a higher priority for long (HANDICAP_MS). Nothing waits without
+ * bound: each call has a deadline, the queue a length, and each caller a few places in it; a
+ * call refused for any of these was never sent (LastfmBusyError). After error 29 the budget
+ * pauses everywhere, waiting calls included; one that cannot outlast the pause is refused at
+ * once as Last.fm would refuse it.
+ */
+export class CallScheduler {
+  private readonly budget: CallBudget;
+  private readonly clock: Clock;
+  private readonly deadlines: Record<CallPriority, number>;
+  private readonly maxQueue: number;
+  private readonly maxWaitingPerCaller: number;
+  private readonly maxPollMs: number;
+  private readonly queue: Waiting[] = [];
+  private seq = 0;
+  private pumping = false;
+  private wake: (() => void) | undefined;
+  /** Set when a call arrives or a slot frees while the loop is busy asking the budget: it must ask again before napping. */
+  private poked = false;
+
+  constructor(options: SchedulerOptions) {
+    this.budget = options.budget;
+    this.clock = options.clock;
+    this.deadlines = { ...DEFAULT_DEADLINES_MS, ...options.deadlinesMs };
+    this.maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
+    this.maxWaitingPerCaller = options.maxWaitingPerCaller ?? DEFAULT_MAX_WAITING_PER_CALLER;
+    this.maxPollMs = options.maxPollMs ?? DEFAULT_MAX_POLL_MS;
+  }
+
+  /** Resolves when the call may be sent; call the returned function once it has its answer. */
+  acquire(ticket: CallTicket): Promise<Release> {
+    if (ticket.caller !== undefined && this.queue.filter((entry) => entry.caller === ticket.caller).length >= this.maxWaitingPerCaller) {
+      return Promise.reject(new LastfmBusyError('client-limit', ticket.method, this.deadlines[ticket.priority]));
+    }
+    if (this.queue.length >= this.maxQueue) {
+      const last = this.lowest();
+      if (last === undefined || RANK[last.priority] <= RANK[ticket.priority]) {
+        return Promise.reject(new LastfmBusyError('queue-full', ticket.method, this.deadlines[ticket.priority]));
+      }
+      this.remove(last);
+      last.refuse(new LastfmBusyError('queue-full', last.method, this.deadlines[last.priority]));
+    }
+    return new Promise<Release>((grant, refuse) => {
+      const at = this.clock.now();
+      const entry: Waiting = { ...ticket, seq: (this.seq += 1), turn: at + HANDICAP_MS[ticket.priority], deadlineAt: at + this.deadlines[ticket.priority], grant, refuse };
+      this.queue.push(entry);
+      this.nudge();
+    });
+  }
+
+  /** Last.fm answered 29: every instance stops sending for `ms`. */
+  backOff(ms: number): Promise<void> {
+    return this.budget.backOff(ms);
+  }
+
+  private nudge(): void {
+    this.poked = true;
+    if (this.pumping) this.wake?.();
+    else void this.pump();
+  }
+
+  /** One loop per instance: asks the budget for the first call in line until the line is empty. */
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      while (this.refuseOverdue() > 0) {
+        const head = this.first();
+        this.poked = false;
+        let answer;
+        try {
+          answer = await this.budget.take(head.priority);
+        } catch (error) {
+          // The shared budget cannot be asked (Redis away): fail the call rather than send blind.
+          if (this.remove(head)) head.refuse(error instanceof Error ? error : new Error(String(error)));
+          continue;
+        }
+        if (answer.ok) {
+          const { slot } = answer;
+          const release: Release = () => {
+            void this.budget.release(slot).catch(() => undefined);
+            this.nudge();
+          };
+          // The head may have reached its deadline while the budget was asked.
+          if (this.remove(head)) head.grant(release);
+          else release();
+          continue;
+        }
+        if (answer.pausedMs > 0) this.refuseWhatCannotOutlast(answer.pausedMs);
+        if (this.queue.length === 0) break;
+        // A nudge may have come while the budget was asked (TypeScript cannot see the await's side effects).
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+        if (this.poked) continue;
+        const nearestDeadline = Math.min(...this.queue.map((entry) => entry.deadlineAt)) - this.clock.now();
+        await this.nap(Math.min(answer.retryInMs, this.maxPollMs, nearestDeadline));
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Refuses the calls whose deadline has passed; returns how many are still waiting. */
+  private refuseOverdue(): number {
+    const now = this.clock.now();
+    for (const entry of [...this.queue]) {
+      if (entry.deadlineAt <= now && this.remove(entry)) entry.refuse(new LastfmBusyError('deadline', entry.method, this.deadlines[entry.priority]));
+    }
+    return this.queue.length;
+  }
+
+  private refuseWhatCannotOutlast(pausedMs: number): void {
+    const now = this.clock.now();
+    for (const entry of [...this.queue]) {
+      if (entry.deadlineAt - now < pausedMs && this.remove(entry)) {
+        entry.refuse(new LastfmError(29, 'Rate limit exceeded (backing off; not sent)', entry.method, 0));
+      }
+    }
+  }
+
+  /** Sleeps, or less when a call arrives or a slot frees on this instance. */
+  private nap(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        this.wake = undefined;
+        resolve();
+      };
+      this.wake = done;
+      void this.clock.sleep(Math.max(1, ms)).then(done);
+    });
+  }
+
+  private first(): Waiting {
+    return this.queue.reduce((best, entry) => (entry.turn < best.turn || (entry.turn === best.turn && entry.seq < best.seq) ? entry : best));
+  }
+
+  private lowest(): Waiting | undefined {
+    if (this.queue.length === 0) return undefined;
+    return this.queue.reduce((worst, entry) => (RANK[entry.priority] > RANK[worst.priority] || (entry.priority === worst.priority && entry.seq > worst.seq) ? entry : worst));
+  }
+
+  private remove(entry: Waiting): boolean {
+    const at = this.queue.indexOf(entry);
+    if (at === -1) return false;
+    this.queue.splice(at, 1);
+    return true;
+  }
+}

@@ -1,0 +1,42 @@
+/** The Lua scripts of the Redis budget and counters: each checks and changes its keys in one atomic step. */
+import { SLOT_WINDOW_MS } from '../core/budget';
+
+/*
+ * The scripts read Redis's own clock (TIME), so instances whose clocks disagree still count one
+ * second alike. Each runs atomically: two instances can never both take the last slot.
+ */
+const NOW_MS = "local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)";
+
+/** KEYS: slots (sorted set: slot → when it frees), pause. ARGV: slot id, limit, lease ms. Returns {taken, retryInMs, pausedMs}. */
+export const TAKE = `${NOW_MS}
+local paused = tonumber(redis.call('GET', KEYS[2]) or '0')
+if paused > now then return {0, paused - now, paused - now} end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local n = redis.call('ZCARD', KEYS[1])
+local limit = tonumber(ARGV[2])
+if n < limit then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) + ${SLOT_WINDOW_MS})
+  return {1, 0, 0}
+end
+local needed = redis.call('ZRANGE', KEYS[1], n - limit, n - limit, 'WITHSCORES')
+return {0, math.max(1, tonumber(needed[2]) - now), 0}`;
+
+/** KEYS: slots. ARGV: slot id. The answered call's slot frees one window from now. */
+export const RELEASE = `${NOW_MS}
+redis.call('ZADD', KEYS[1], 'XX', now + ${SLOT_WINDOW_MS}, ARGV[1])`;
+
+/** KEYS: pause. ARGV: ms. Never shortens a pause already set. */
+export const BACK_OFF = `${NOW_MS}
+local untilMs = now + tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if untilMs > current then redis.call('SET', KEYS[1], untilMs, 'PX', tonumber(ARGV[1])) end`;
+
+/** KEYS: counter. ARGV: max, window ms. A fixed window from the first attempt; returns ms to wait, 0 when allowed. */
+export const ATTEMPT = `local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if n > tonumber(ARGV[1]) then
+  redis.call('DECR', KEYS[1])
+  return math.max(1, redis.call('PTTL', KEYS[1]))
+end
+return 0`;
