@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3';
+import { RedisTimeoutError } from 'lastfm-sign-in/redis';
 import { ClientClosedError, ClientOfflineError, ConnectionTimeoutError, DisconnectsClientError, ErrorReply, ReconnectStrategyError, SocketClosedUnexpectedlyError, SocketTimeoutError, TimeoutError } from 'redis';
 import { SessionStoreUnavailableError, StoreTimeoutError } from '../errors';
 
 /** What node-redis throws while its server is away, hung or refusing a command. */
-const REDIS_FAILURES = [ClientOfflineError, ClientClosedError, ConnectionTimeoutError, SocketTimeoutError, SocketClosedUnexpectedlyError, DisconnectsClientError, ReconnectStrategyError, TimeoutError, ErrorReply];
+const REDIS_FAILURES = [RedisTimeoutError, ClientOfflineError, ClientClosedError, ConnectionTimeoutError, SocketTimeoutError, SocketClosedUnexpectedlyError, DisconnectsClientError, ReconnectStrategyError, TimeoutError, ErrorReply];
 
 /**
  * Whether a failure came from a store (sessions, the outbox, the shared state) rather than from

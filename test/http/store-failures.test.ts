@@ -1,4 +1,5 @@
 import { MemoryStore, type SessionData } from 'express-session';
+import { RedisTimeoutError } from 'lastfm-sign-in/redis';
 import { ClientOfflineError } from 'redis';
 import request from 'supertest';
 import { StoreTimeoutError } from '../../src/errors';
@@ -116,6 +117,7 @@ describe('a store failing under a request that already has its session', () => {
   it.each([
     ['node-redis is offline', () => new ClientOfflineError()],
     ['a store call ran out of time', () => new StoreTimeoutError(3000)],
+    ['a lastfm-sign-in/redis command ran out of time', () => new RedisTimeoutError(3000)],
   ])('is the same 503 page in words when the shared state fails because %s', async (_why, failure) => {
     const config = fakeConfig(fake);
     const shared = createMemoryState({ perSecond: 5, leaseMs: 1000 });
