@@ -4,6 +4,10 @@ import type { ClaimOutcome, Settled, StoredScrobble } from './outbox-store';
 
 /** Shown on scrobbles held after Last.fm refused the session key. */
 export const HELD_REASON = 'waiting for you to sign in again (Last.fm no longer accepts this app\'s access)';
+/** Shown while Last.fm's daily cap on the person's scrobbles holds them. */
+export const DAILY_LIMIT_REASON = 'Last.fm’s daily limit on your scrobbles is reached (about 2,800 a day, across every app you use); they wait and go when it allows more';
+/** How long a person's queue waits after Last.fm says their daily cap is reached, before it tries again. */
+export const DAILY_LIMIT_WAIT_MS = 60 * 60 * 1000;
 /** A scrobble whose stored text could not be read back (see Claim.unreadable). */
 export const UNREADABLE_REASON = 'could not be read back from storage, so it was not sent';
 export const TOO_OLD_REASON = 'too old to send (Last.fm takes scrobbles up to 14 days after they were played)';
@@ -61,6 +65,8 @@ export function failedOutcome(
   }
   if (error instanceof LastfmError) {
     if (isRevokedKey(error)) return { ...base, sent: true, unanswered: false, reason: HELD_REASON, hold: true, failures: 0 };
+    // The person's own daily cap, not trouble: wait it out without counting a failure; everyone else goes on.
+    if (error.personalLimit) return { ...base, sent: true, unanswered: false, reason: DAILY_LIMIT_REASON, retryAt: retryAt(0) + DAILY_LIMIT_WAIT_MS, failures: claim.failures };
     const kind = kindOfCode(error.code);
     if (kind === 'temporary' || kind === 'operation-failed' || kind === 'rate-limited' || kind === 'api-key') {
       // A refused API key is the operator's to fix, after which the scrobbles can still go.

@@ -39,6 +39,7 @@ export {
   type RecentTrack,
   type ScrobbleItem,
   type ScrobbleOutcome,
+  type ScrobblePage,
   type ScrobbleResult,
   type TopTag,
 } from './core/user-data';

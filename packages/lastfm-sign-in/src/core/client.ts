@@ -11,11 +11,13 @@ import {
   parseNowPlaying,
   parseProfile,
   parseRecentTracks,
+  parseScrobblePage,
   parseScrobbleResult,
   parseTopTags,
   type NowPlayingResult,
   type Profile,
   type RecentTrack,
+  type ScrobblePage,
   type ScrobbleItem,
   type ScrobbleResult,
   type TopTag,
@@ -106,6 +108,16 @@ export class LastfmClient {
   /** Newest first; a track playing now comes first and has no time. */
   async getRecentTracks(user: string, limit = 10): Promise<RecentTrack[]> {
     return parseRecentTracks(await this.retrying('safe', 'user.getRecentTracks', { user, limit, extended: 1 }, 'GET'));
+  }
+
+  /**
+   * One page of the person's scrobbles played between `from` and `to` (UTC seconds, both
+   * included), newest first, and how many pages the range has: for checking what Last.fm already
+   * holds before sending plays again.
+   */
+  async getScrobblesBetween(user: string, range: { from: number; to: number; page?: number; limit?: number }): Promise<ScrobblePage> {
+    const { from, to, page = 1, limit = 200 } = range;
+    return parseScrobblePage(await this.retrying('safe', 'user.getRecentTracks', { user, from, to, page, limit }, 'GET'));
   }
 
   /** The tags this person has used most, with how many items carry each. */

@@ -26,6 +26,15 @@ export class LastfmError extends Error {
   }
 
   /**
+   * A 29 about one person, not the API key: Last.fm's daily cap on each account's scrobbles (about
+   * 2,800 a day across every app they use) is answered with error 29 and "Too many scrobbles".
+   * Pausing the whole key for it would stall everyone's calls while that person waits anyway.
+   */
+  get personalLimit(): boolean {
+    return this.code === 29 && this.method === 'track.scrobble' && /too many scrobbles/i.test(this.lastfmMessage);
+  }
+
+  /**
    * The session key no longer works: 9, or 4 on a call that carried one (Last.fm sends either).
    * The auth.* methods carry no session key, so their 4 means a bad token or password instead.
    */

@@ -88,7 +88,7 @@ export class LastfmTransport {
       try {
         return interpretResponse(method, status, data);
       } catch (error) {
-        if (error instanceof LastfmError && error.code === 29) await this.scheduler.backOff(this.options.rateLimitBackOffMs ?? DEFAULT_RATE_LIMIT_BACK_OFF_MS).catch(() => undefined);
+        if (error instanceof LastfmError && error.code === 29 && !error.personalLimit) await this.scheduler.backOff(this.options.rateLimitBackOffMs ?? DEFAULT_RATE_LIMIT_BACK_OFF_MS).catch(() => undefined);
         throw error;
       }
     });

@@ -115,8 +115,14 @@ export function parseProfile(body: JsonObject): Profile {
  * `limit` (ask for 10, get 11), so the oldest is dropped to keep to `perPage`, its echo of `limit`.
  */
 export function parseRecentTracks(body: JsonObject): RecentTrack[] {
-  const tracks: RecentTrack[] = [];
+  const tracks = readRecentTracks(body);
   const perPage = integer(field(field(body.recenttracks, '@attr'), 'perPage'));
+  return perPage !== undefined && perPage > 0 ? tracks.slice(0, perPage) : tracks;
+}
+
+/** Every track of the answer, the now-playing one (which comes on top of `limit`) included. */
+function readRecentTracks(body: JsonObject): RecentTrack[] {
+  const tracks: RecentTrack[] = [];
   for (const item of asList(field(body.recenttracks, 'track'))) {
     if (!isObject(item)) continue;
     // extended=1 gives the artist as {"name": …}; plain answers as {"#text": …}.
@@ -135,7 +141,18 @@ export function parseRecentTracks(body: JsonObject): RecentTrack[] {
       loved: integer(item.loved) === 1,
     });
   }
-  return perPage !== undefined && perPage > 0 ? tracks.slice(0, perPage) : tracks;
+  return tracks;
+}
+
+/** A page of past scrobbles (the now-playing track left out) and how many pages the range has. */
+export interface ScrobblePage {
+  scrobbles: { artist: string; track: string; playedAt: number }[];
+  totalPages: number;
+}
+
+export function parseScrobblePage(body: JsonObject): ScrobblePage {
+  const scrobbles = readRecentTracks(body).flatMap((track) => (track.playedAt === undefined ? [] : [{ artist: track.artist, track: track.name, playedAt: track.playedAt }]));
+  return { scrobbles, totalPages: integer(field(field(body.recenttracks, '@attr'), 'totalPages')) ?? 0 };
 }
 
 export function parseScrobbleResult(body: JsonObject): ScrobbleResult {

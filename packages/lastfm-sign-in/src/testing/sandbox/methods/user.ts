@@ -54,6 +54,8 @@ export const recentTracks: SandboxMethod = {
     const user = knownAccount(call).name;
     const limit = whole(params.limit, 50, 1, 200);
     const page = whole(params.page, 1, 1, 1_000_000);
+    const from = whole(params.from, 0, 0, Number.MAX_SAFE_INTEGER);
+    const to = whole(params.to, Number.MAX_SAFE_INTEGER, 0, Number.MAX_SAFE_INTEGER);
     const extended = params.extended === '1';
     const library = state.library.of(user);
     const track = (artist: string, name: string, album: string | undefined, playedAt: number | undefined): RecentTrackFacts => ({
@@ -69,9 +71,12 @@ export const recentTracks: SandboxMethod = {
     const playing = library.nowPlaying;
     // The track playing now comes on top of `limit`, on the first page only, as on Last.fm.
     if (page === 1 && playing !== undefined && playing.until > state.now()) tracks.push(track(playing.artist, playing.track, playing.album, undefined));
-    for (const scrobble of [...library.scrobbles].reverse().slice((page - 1) * limit, page * limit)) {
+    // Newest played first, as on Last.fm, however late an old play was sent.
+    const inRange = library.scrobbles.filter((s) => s.timestamp >= from && s.timestamp <= to);
+    const newestFirst = inRange.map((s, i) => ({ s, i })).sort((a, b) => b.s.timestamp - a.s.timestamp || b.i - a.i);
+    for (const { s: scrobble } of newestFirst.slice((page - 1) * limit, page * limit)) {
       tracks.push(track(scrobble.artist, scrobble.track, scrobble.album, scrobble.timestamp));
     }
-    return recentTracksAnswer({ user, page, perPage: limit, total: library.scrobbles.length, extended, tracks });
+    return recentTracksAnswer({ user, page, perPage: limit, total: inRange.length, extended, tracks });
   },
 };
