@@ -49,7 +49,7 @@ export class RedisOutbox implements OutboxStore {
 
   async renew(claim: Claim, leaseMs: number, now: number, sending: boolean): Promise<boolean> {
     const ids = sending ? claim.items.map((item) => item.id).join(' ') : '';
-    return Number(await this.eval(RENEW, [PREFIX, claim.user, claim.token, String(now + leaseMs), ids])) === 1;
+    return Number(await this.eval(RENEW, [PREFIX, claim.user, claim.token, String(leaseMs), ids])) === 1;
   }
 
   async finish(claim: Claim, outcome: ClaimOutcome, now: number): Promise<void> {
@@ -62,7 +62,8 @@ export class RedisOutbox implements OutboxStore {
       String(KEEP_SETTLED_MS),
       String(outcome.failures),
       outcome.hold === true ? '1' : '0',
-      outcome.retryAt === undefined ? '' : String(outcome.retryAt),
+      // A wait, not a time: Redis adds it to its own clock.
+      outcome.retryAt === undefined ? '' : String(Math.max(0, outcome.retryAt - now)),
       outcome.sent ? '1' : '0',
       outcome.unanswered ? '1' : '0',
       outcome.reason === undefined ? '0' : '1',
