@@ -14,6 +14,8 @@ export interface LastfmConfig {
   rateLimitPerSecond: number;
   /** Longest wait between two tries of a person's queued scrobbles while Last.fm fails (OUTBOX_RETRY_MAX_MS). */
   outboxRetryMaxMs: number;
+  /** Most scrobbles one person may have waiting in the outbox (OUTBOX_MAX_PER_PERSON). */
+  outboxMaxPerPerson: number;
 }
 
 /**

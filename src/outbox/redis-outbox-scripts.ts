@@ -23,18 +23,24 @@
  */
 const REDIS_NOW = "local t = redis.call('TIME'); local clock = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)";
 
-/** ARGV: prefix, user, sealed key, now, then id, timestamp, JSON for each scrobble. */
+/**
+ * ARGV: prefix, user, sealed key, now, most waiting, then id, timestamp, JSON for each scrobble.
+ * Returns {1} when queued, or {0, waiting} with nothing written when they would pass the most.
+ */
 export const ADD = `${REDIS_NOW}
-local p, user, now = ARGV[1], ARGV[2], tonumber(ARGV[4])
+local p, user, now, most = ARGV[1], ARGV[2], tonumber(ARGV[4]), tonumber(ARGV[5])
+local waiting = redis.call('ZCARD', p .. 'queue:' .. user)
+if waiting + (#ARGV - 5) / 3 > most then return {0, waiting} end
 local pk = p .. 'person:' .. user
 redis.call('HSET', pk, 'key', ARGV[3])
 redis.call('SADD', p .. 'people', user)
-for i = 5, #ARGV, 3 do
+for i = 6, #ARGV, 3 do
   redis.call('HSET', p .. 'entry:' .. ARGV[i], 'data', ARGV[i + 2], 'state', 'queued', 'unanswered', 0, 'tries', 0)
   redis.call('ZADD', p .. 'queue:' .. user, tonumber(ARGV[i + 1]), ARGV[i])
   redis.call('ZADD', p .. 'mine:' .. user, now, ARGV[i])
 end
-if redis.call('HGET', pk, 'held') ~= '1' then redis.call('ZADD', p .. 'due', 'NX', clock, user) end`;
+if redis.call('HGET', pk, 'held') ~= '1' then redis.call('ZADD', p .. 'due', 'NX', clock, user) end
+return {1}`;
 
 /**
  * ARGV: prefix, now (unused: Redis's clock decides), lease ms, token, max, wanted user or ''. Returns {user, sealed key, failures,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../shared-state/redis-state';
+import { OutboxFullError } from '../errors';
 import { promiseWithDeadline } from '../stores/deadline';
 import { viewOf } from './memory-outbox';
 import { ADD, ADOPT, CLAIM, FINISH, RENEW, RESUME } from './redis-outbox-scripts';
@@ -24,10 +25,11 @@ export class RedisOutbox implements OutboxStore {
     return !this.client.isOpen;
   }
 
-  async add(user: string, sealedKey: string, items: readonly NewScrobble[], now: number): Promise<void> {
-    const args = [PREFIX, user, sealedKey, String(now)];
+  async add(user: string, sealedKey: string, items: readonly NewScrobble[], now: number, maxWaiting: number): Promise<void> {
+    const args = [PREFIX, user, sealedKey, String(now), String(maxWaiting)];
     for (const item of items) args.push(item.id, String(item.timestamp), JSON.stringify({ ...item, user, queuedAt: now }));
-    await this.eval(ADD, args);
+    const [queued, waiting] = (await this.eval(ADD, args)) as [number, number?];
+    if (queued !== 1) throw new OutboxFullError(waiting ?? 0, maxWaiting);
   }
 
   async claim(request: ClaimRequest): Promise<Claim | undefined> {

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { claimable, viewOf } from './memory-outbox';
 import type { Claim, ClaimOutcome, ClaimRequest, NewScrobble, OutboxStore, OutboxView, ScrobbleState, StoredScrobble } from './outbox-store';
 import { asError } from '../error-message';
+import { OutboxFullError } from '../errors';
 
 interface PersonRow {
   user: string;
@@ -72,15 +73,19 @@ export class SqliteOutbox implements OutboxStore {
       get: db.prepare<[string], ScrobbleRow>('SELECT * FROM outbox_scrobbles WHERE id IN (SELECT value FROM json_each(?))'),
       prune: db.prepare<[number]>('DELETE FROM outbox_scrobbles WHERE settled_at IS NOT NULL AND settled_at < ?'),
       waiting: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM outbox_scrobbles WHERE state = 'queued'"),
+      waitingOf: db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM outbox_scrobbles WHERE user = ? AND state = 'queued'"),
     };
   }
 
-  add(user: string, sealedKey: string, items: readonly NewScrobble[], now: number): Promise<void> {
+  add(user: string, sealedKey: string, items: readonly NewScrobble[], now: number, maxWaiting: number): Promise<void> {
     return this.run(() =>
       this.db.transaction(() => {
+        // Counted and written in one IMMEDIATE transaction: two processes cannot both pass the cap.
+        const waiting = this.sql.waitingOf.get(user)?.n ?? 0;
+        if (waiting + items.length > maxWaiting) throw new OutboxFullError(waiting, maxWaiting);
         this.sql.addPerson.run(user, sealedKey, now);
         for (const item of items) this.sql.addScrobble.run(item.id, user, item.batch, item.artist, item.track, item.album ?? null, item.timestamp, now);
-      })(),
+      }).immediate(),
     );
   }
 

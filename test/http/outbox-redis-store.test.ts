@@ -52,9 +52,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const scrobble = (id: string, track: string, timestamp = NOW / 1000 - 600): NewScrobble => ({ id, batch: `b-${id}`, artist: 'M', track, timestamp });
 
 it('a scrobble whose text JSON writes as \\udc00 goes through claim, a send cut short, a second claim and finish, and the next person is claimed after', async () => {
-  await store.add('mallory', 'sealed-m', [scrobble('00000000-0000-4000-8000-000000000001', '\udc00')], NOW);
+  await store.add('mallory', 'sealed-m', [scrobble('00000000-0000-4000-8000-000000000001', '\udc00')], NOW, 10_000);
   await sleep(5);
-  await store.add('ada', 'sealed-a', [scrobble('00000000-0000-4000-8000-000000000002', 'Fine')], NOW + 1);
+  await store.add('ada', 'sealed-a', [scrobble('00000000-0000-4000-8000-000000000002', 'Fine')], NOW + 1, 10_000);
 
   const first = await claimed({ max: 50, leaseMs: 100, now: NOW + 10 });
   expect(first.user).toBe('mallory');
@@ -76,7 +76,7 @@ it('a scrobble whose text JSON writes as \\udc00 goes through claim, a send cut 
 });
 
 it('a waiting reason in any text, even a lone surrogate from an odd answer, is kept without breaking the finish', async () => {
-  await store.add('ada', 'sealed-a', [scrobble('00000000-0000-4000-8000-000000000003', 'T')], NOW);
+  await store.add('ada', 'sealed-a', [scrobble('00000000-0000-4000-8000-000000000003', 'T')], NOW, 10_000);
   const claim = await claimed({ max: 50, leaseMs: 1000, now: NOW });
   await store.finish(claim, { settled: [], sent: true, unanswered: true, reason: 'Last.fm said \ud800 "oops"', retryAt: NOW + 51, failures: 1 }, NOW + 1);
   const [item] = await store.get(['00000000-0000-4000-8000-000000000003']);
@@ -86,9 +86,9 @@ it('a waiting reason in any text, even a lone surrogate from an odd answer, is k
 });
 
 it('a stored scrobble that cannot be read back is handed out as unreadable, and settling it frees the person and the line', async () => {
-  await store.add('mallory', 'sealed-m', [scrobble('00000000-0000-4000-8000-000000000004', 'A'), scrobble('00000000-0000-4000-8000-000000000005', 'B', NOW / 1000 - 500)], NOW);
+  await store.add('mallory', 'sealed-m', [scrobble('00000000-0000-4000-8000-000000000004', 'A'), scrobble('00000000-0000-4000-8000-000000000005', 'B', NOW / 1000 - 500)], NOW, 10_000);
   await sleep(5);
-  await store.add('ada', 'sealed-a', [scrobble('00000000-0000-4000-8000-000000000006', 'Fine')], NOW + 1);
+  await store.add('ada', 'sealed-a', [scrobble('00000000-0000-4000-8000-000000000006', 'Fine')], NOW + 1, 10_000);
   await client.hSet(`${PREFIX}entry:00000000-0000-4000-8000-000000000004`, 'data', '{"artist":');
 
   const claim = await claimed({ max: 50, leaseMs: 1000, now: NOW + 10 });
@@ -102,7 +102,7 @@ it('a stored scrobble that cannot be read back is handed out as unreadable, and 
 });
 
 it('a lease holds on Redis\'s clock: an instance whose clock runs 30 s ahead cannot claim the person again and send twice', async () => {
-  await store.add('ada', 'sealed-a', [scrobble('00000000-0000-4000-8000-000000000009', 'Once')], NOW);
+  await store.add('ada', 'sealed-a', [scrobble('00000000-0000-4000-8000-000000000009', 'Once')], NOW, 10_000);
   const first = await claimed({ max: 50, leaseMs: 5000, now: Date.now() });
   expect(first.user).toBe('ada');
   const ahead = new RedisOutbox(client);
