@@ -1,11 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
+import { createSigner, LastfmClient, LastfmTransport } from 'lastfm-sign-in';
+import { DEMO_ACCOUNTS, SandboxState } from 'lastfm-sign-in/testing';
 import { createApp } from '../src/app';
 import { buildAppDeps } from '../src/app-deps';
 import { loadConfig } from '../src/config';
-import { DEMO_ACCOUNTS, SandboxState } from 'lastfm-sign-in/testing';
-import { createSigner, LastfmClient, LastfmTransport } from 'lastfm-sign-in';
 import { createLastfmClient } from '../src/lastfm/create-client';
 import { createSharedState } from '../src/shared-state/create-shared-state';
 import { createMemoryBackend } from '../src/stores/memory-backend';

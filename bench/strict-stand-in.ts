@@ -35,7 +35,7 @@ export class StrictStandIn {
       next();
     });
     // For the benches' browsers: a token the named person has already allowed, as the sandbox's
-    // authorize page (which needs the app's views) would hand back to the callback.
+    // authorize page would hand back to the callback, without a page to fill in.
     app.post('/bench/approved-token', (req, res) => {
       res.type('text').send(this.state.issueToken(typeof req.query.user === 'string' ? req.query.user : undefined));
     });

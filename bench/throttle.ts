@@ -1,6 +1,6 @@
-import { LastfmBusyError, LastfmError } from '../src/errors';
-import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from 'lastfm-sign-in/testing';
 import { createSigner, LastfmClient, LastfmTransport } from 'lastfm-sign-in';
+import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from 'lastfm-sign-in/testing';
+import { LastfmBusyError, LastfmError } from '../src/errors';
 import { StrictStandIn } from './strict-stand-in';
 
 export interface ThrottleResult {

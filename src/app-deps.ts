@@ -1,12 +1,14 @@
+import type { LastfmClient } from 'lastfm-sign-in';
+import { SandboxState } from 'lastfm-sign-in/testing';
 import type { AppDeps } from './app';
 import type { Config } from './config';
-import { SandboxState } from 'lastfm-sign-in/testing';
 import { createLastfmClient, type ClientTiming } from './lastfm/create-client';
 import { UserReadCache } from './lastfm/read-cache';
 import type { Logger } from './logger';
+import { AppMetrics } from './metrics/app-metrics';
+import type { DeliveryEvent } from './outbox/delivery';
 import { startScrobbleOutbox, type OutboxTiming } from './outbox/start-outbox';
 import { passwordAttempts, type PasswordLimits } from './password-attempts';
-import type { LastfmClient } from 'lastfm-sign-in';
 import { createSharedState } from './shared-state/create-shared-state';
 import type { SharedState } from './shared-state/shared-state';
 import type { SessionBackend } from './stores/backend';
@@ -36,9 +38,18 @@ export function buildAppDeps(config: Config, options: AppDepsOptions): AppDeps {
   const now = options.now ?? Date.now;
   const budgetClock = options.clientTiming?.clock;
   const shared = options.shared ?? createSharedState(config, sessions, { now, ...(budgetClock === undefined ? {} : { budgetNow: () => budgetClock.now() }) });
-  const lastfm = options.lastfm ?? createLastfmClient(config, shared, logger, options.clientTiming);
+  // A registry of this app's own: tests build many apps in one process.
+  const metrics = config.metrics.enabled ? new AppMetrics(now) : undefined;
+  const lastfm =
+    options.lastfm ??
+    createLastfmClient(config, shared, logger, options.clientTiming, metrics === undefined ? {} : { onCall: (event) => metrics.lastfmCall(event), scheduler: (event) => metrics.scheduler(event) });
   const readCache = new UserReadCache(shared.reads, now);
-  const outbox = startScrobbleOutbox(config, { sessions, lastfm, cache: readCache, logger, now }, options.outboxTiming);
+  const outbox = startScrobbleOutbox(
+    config,
+    { sessions, lastfm, cache: readCache, logger, now, ...(metrics === undefined ? {} : { onDelivery: (event: DeliveryEvent) => metrics.delivery(event) }) },
+    options.outboxTiming,
+  );
+  metrics?.readOutboxFrom(() => outbox.stats());
   return {
     sessions,
     shared,
@@ -49,5 +60,6 @@ export function buildAppDeps(config: Config, options: AppDepsOptions): AppDeps {
     now,
     passwordAttempts: passwordAttempts(shared, options.passwordLimits),
     sandboxState: config.sandbox ? (options.sandboxState ?? new SandboxState()) : undefined,
+    metrics,
   };
 }

@@ -1,14 +1,17 @@
 import path from 'node:path';
 import express, { type Express } from 'express';
 import ejs from 'ejs';
+import compression from 'compression';
 import helmet from 'helmet';
-import type { Config } from './config';
+import type { LastfmClient } from 'lastfm-sign-in';
 import { createSandboxRouter, type SandboxState } from 'lastfm-sign-in/testing';
+import type { Config } from './config';
 import type { UserReadCache } from './lastfm/read-cache';
 import type { SharedState } from './shared-state/shared-state';
 import type { Logger } from './logger';
 import type { PasswordAttempts } from './password-attempts';
 import { PROJECT_ROOT as ROOT } from './project-root';
+import { AssetVersions } from './asset-versions';
 import { createBodyParser } from './middleware/body';
 import { createCsrfCheck } from './middleware/csrf';
 import { VisitorTokens } from './csrf-token';
@@ -29,14 +32,18 @@ import { createHome } from './routes/home';
 import { signedInOnly } from './routes/signed-in';
 import { createSetupRouter } from './routes/setup';
 import { createTagsRouter } from './routes/tags';
+import { createImportsRouter } from './routes/imports';
+import { ImportService, MAX_IMPORT_PLAYS } from './services/imports';
 import { createTracksRouter } from './routes/tracks';
-import type { LastfmClient } from 'lastfm-sign-in';
 import { createSessionMiddleware, sessionCookie, SIGNED_OUT_SESSION_MS } from './session';
 import { createEndedSessionCheck } from './middleware/ended-sessions';
 import type { SessionBackend } from './stores/backend';
 import type { ScrobbleOutbox } from './outbox/scrobble-outbox';
 import { createBatchUpload } from './middleware/batch-upload';
 import { storeBudgetPerRequest } from './middleware/store-budget';
+import type { AppMetrics } from './metrics/app-metrics';
+import { countRequests } from './metrics/count-requests';
+import { createMetricsRouter } from './routes/metrics';
 import { refuseMalformedText } from './middleware/well-formed-text';
 
 /**
@@ -61,6 +68,8 @@ export interface AppDeps {
   passwordAttempts: PasswordAttempts;
   /** The built-in Last.fm stand-in's memory, in sandbox mode. */
   sandboxState: SandboxState | undefined;
+  /** This app's metrics registry, with METRICS=on: its collectors are already wired to the client and outbox. */
+  metrics: AppMetrics | undefined;
 }
 
 const ASSET_FOLDERS = ['css', 'js', 'images'];
@@ -85,6 +94,9 @@ export function createApp(config: Config, deps: AppDeps): Express {
   app.set('trust proxy', config.trustProxy);
   app.use(createRequestLogger(logger));
   app.use(storeBudgetPerRequest);
+  // gzip or brotli, as the browser asks, for whatever is worth it (HTML, CSS, JS, JSON, SVG, text).
+  app.use(compression());
+  if (deps.metrics !== undefined) app.use(countRequests(deps.metrics));
   if (config.basePath !== '') app.use(restoreBasePath(config.basePath));
 
   app.use(
@@ -115,19 +127,30 @@ export function createApp(config: Config, deps: AppDeps): Express {
   // Only asset paths reach the static handler: at the root it would stat public/ and build a
   // 404 error object for every page view before falling through (about a tenth of a page's CPU).
   // One layer for the three folders, since every request walks past it.
-  const assets = new Map(ASSET_FOLDERS.map((folder) => [folder, express.static(path.join(ROOT, 'public', folder), { index: false, fallthrough: false, maxAge: config.production ? '1h' : 0 })]));
+  const assets = new Map(ASSET_FOLDERS.map((folder) => [folder, express.static(path.join(ROOT, 'public', folder), { index: false, fallthrough: false })]));
+  const versions = new AssetVersions(path.join(ROOT, 'public'), ASSET_FOLDERS);
+  // Outside development a link's ?v= names one content for good; development keeps edits live.
+  const keepVersioned = config.nodeEnv !== 'development';
   site.use(
     ASSET_FOLDERS.map((folder) => `/${folder}`),
     (req, res, next) => {
-      const serve = assets.get(path.posix.basename(req.baseUrl));
-      if (serve === undefined) next();
-      else serve(req, res, next);
+      const folder = path.posix.basename(req.baseUrl);
+      const serve = assets.get(folder);
+      if (serve === undefined) {
+        next();
+        return;
+      }
+      // send() leaves a Cache-Control already set alone, and adds ETag and Last-Modified either way.
+      const current = req.query.v !== undefined && req.query.v === versions.versionOf(`/${folder}${req.path}`);
+      res.setHeader('Cache-Control', current && keepVersioned ? 'public, max-age=31536000, immutable' : 'no-cache');
+      serve(req, res, next);
     },
   );
-  site.use(createSiteLocals(config));
+  site.use(createSiteLocals(config, versions));
   // /healthz and /readyz: probes, answered before (and without) a session.
   site.use(createHealthRouter({ ready: () => sessions.ping() }));
-  if (config.setupPage) site.use('/setup', createSetupRouter(config, sessions.kind, outbox.kind, lastfm));
+  if (deps.metrics !== undefined) site.use(createMetricsRouter(deps.metrics, config.metrics.token));
+  if (config.setupPage) site.use('/setup', createSetupRouter(config, sessions.kind, outbox.kind, lastfm, sessions.durability));
   if (config.sandbox) {
     // The stand-in serves its images itself, from this app's own origin, so the CSP's 'self' covers them.
     const sandbox = { imageBaseUrl: new URL('sandbox/assets/images/', config.publicUrl).href, appUrl: `${config.basePath}/`, assetsMaxAge: config.production ? '1h' : 0 };
@@ -144,7 +167,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   // The signed-in areas: their Last.fm failures are worded for the person's own account. Checked
   // before any body is read, so a visitor's upload is refused unread.
   site.use(['/track', '/tags'], signedInOnly, failuresAs('account'));
-  site.use(createBodyParser(['/track/scrobble-batch']));
+  site.use(createBodyParser(['/track/scrobble-batch', '/track/import']));
   site.use('/track/scrobble-batch', createBatchUpload({ csrfMatches: csrf.matches }));
   site.use(csrf.verify);
   site.use(refuseMalformedText);
@@ -154,6 +177,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   site.use('/', home.router);
   site.use('/desktop', createDesktopPage(now));
   site.use('/auth', createAuthRouter({ config, lastfm, now, exchanges: shared.exchanges, passwordAttempts: deps.passwordAttempts, signInStarts: shared.attempts('sign-in-start', signInStartLimit(config.signInStartsPerMinute)), signOuts: sessions.signOuts, onSignIn: (user) => accounts.signedIn(user) }));
+  site.use('/track/import', createImportsRouter({ imports: new ImportService({ lastfm, outbox, staging: shared.imports, now, maxPlays: MAX_IMPORT_PLAYS }), basePath: config.basePath }));
   site.use('/track', createTracksRouter({ accounts, basePath: config.basePath, now }));
   site.use('/tags', createTagsRouter({ accounts, basePath: config.basePath }));
 

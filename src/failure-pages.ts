@@ -5,8 +5,8 @@
  * password form, each part of the home page) asks `lastfmFailure` for the same words.
  */
 import type { RequestHandler, Response } from 'express';
-import { AccessRevokedError, HttpError, InputError, LastfmBusyError, LastfmUnavailableError, OutboxFullError, type LastfmError, type SessionStoreUnavailableError } from './errors';
 import { isLastfmFailure, isRevokedKey, kindOfCode, type LastfmFailure } from 'lastfm-sign-in';
+import { AccessRevokedError, HttpError, InputError, LastfmBusyError, LastfmUnavailableError, OutboxFullError, type LastfmError, type SessionStoreUnavailableError } from './errors';
 
 /** Where a Last.fm failure happened, which decides what the person is offered next. */
 export type FailureContext = 'web-sign-in' | 'desktop-sign-in' | 'mobile-sign-in' | 'call' | 'account';

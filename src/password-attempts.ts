@@ -1,5 +1,5 @@
-import type { SharedState } from './shared-state/shared-state';
 import type { AttemptCounter, AttemptLimit } from 'lastfm-sign-in';
+import type { SharedState } from './shared-state/shared-state';
 
 /**
  * `perClient` counts every attempt from one address; `perUser` counts one user name's attempts

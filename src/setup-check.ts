@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { Config, SessionStoreKind, TrustProxy } from './config';
 import type { ProbeOutcome, ProbeResult } from './lastfm/probe';
+import type { DurabilityWarning } from './stores/redis-durability';
 
 /** What the app saw of one request, after Express applied TRUST_PROXY. */
 export interface RequestView {
@@ -18,7 +19,7 @@ export interface RequestView {
 }
 
 export interface SetupWarning {
-  code: 'https-not-seen' | 'https-but-http-public-url' | 'host-mismatch' | 'forwarded-untrusted' | 'trust-everyone' | 'generated-session-secret' | `lastfm-${Exclude<ProbeOutcome, 'answered'>}`;
+  code: 'https-not-seen' | 'https-but-http-public-url' | 'host-mismatch' | 'forwarded-untrusted' | 'trust-everyone' | 'generated-session-secret' | `lastfm-${Exclude<ProbeOutcome, 'answered'>}` | DurabilityWarning['code'];
   message: string;
 }
 

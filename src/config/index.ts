@@ -2,13 +2,13 @@
 
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from 'lastfm-sign-in/testing';
 import { messageOf } from '../error-message';
 import { ConfigError } from '../errors';
-import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET } from 'lastfm-sign-in/testing';
-import { loopbackHost, parseDuration, parseHttpUrl, parseLogLevel, parseNodeEnv, parsePort, parseSecretList, parseSetupPage, parseTrustProxy, parseWholeNumber } from './parse';
+import { loopbackHost, parseDuration, parseHttpUrl, parseLogLevel, parseMetrics, parseNodeEnv, parsePort, parseSecretList, parseSetupPage, parseTrustProxy, parseWholeNumber } from './parse';
 import type { Config, LastfmConfig, SecretSource, SessionStoreKind } from './types';
 
-export type { Config, SessionStoreKind, TrustProxy } from './types';
+export type { Config, MetricsConfig, SessionStoreKind, TrustProxy } from './types';
 
 type Env = Record<string, string | undefined>;
 
@@ -127,6 +127,7 @@ export function loadConfig(env: Env, options: ConfigOptions = {}): Config {
 
   const trustProxy = parseTrustProxy(value('TRUST_PROXY'), problems);
   const setupPage = parseSetupPage(value('SETUP_PAGE'), production, problems);
+  const metrics = parseMetrics(value('METRICS'), value('METRICS_TOKEN'), problems);
 
   // Last, so that only a setup that is otherwise sound gets a file written under DATA_DIR.
   if (secretSource === 'generated' && !production && options.developmentSecret !== undefined && problems.length === 0) {
@@ -164,5 +165,6 @@ export function loadConfig(env: Env, options: ConfigOptions = {}): Config {
     trustProxy,
     setupPage,
     signInStartsPerMinute,
+    metrics,
   };
 }

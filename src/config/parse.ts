@@ -4,7 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { withoutUrlCredentials } from '../log-safe-url';
-import type { LogLevel, NodeEnv, TrustProxy } from './types';
+import type { LogLevel, MetricsConfig, NodeEnv, TrustProxy } from './types';
 
 const NODE_ENVS: readonly NodeEnv[] = ['development', 'test', 'production'];
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -61,6 +61,18 @@ function isAddressOrSubnet(entry: string): boolean {
   if (bits === undefined) return true;
   if (!/^\d{1,3}$/.test(bits)) return false;
   return Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+export function parseMetrics(raw: string | undefined, token: string | undefined, problems: string[]): MetricsConfig {
+  let enabled = false;
+  if (raw === 'on') enabled = true;
+  else if (raw !== undefined && raw !== 'off') problems.push(`METRICS must be on or off (got "${raw}")`);
+  if (token !== undefined) {
+    // A scrape token is a password on the wire: short or spaced ones are a typo or a guessable word.
+    if (token.length < 16 || /\s/.test(token)) problems.push('METRICS_TOKEN is too short (use at least 16 random characters, no spaces, e.g. `openssl rand -hex 24`)');
+    else if (!enabled) problems.push('METRICS_TOKEN is set but METRICS is not on (set METRICS=on to serve /metrics, or remove METRICS_TOKEN)');
+  }
+  return { enabled, token };
 }
 
 export function parseSetupPage(raw: string | undefined, production: boolean, problems: string[]): boolean {

@@ -64,6 +64,14 @@ export interface Config {
   setupPage: boolean;
   /** Web sign-ins and desktop tokens one address may start a minute (SIGN_IN_STARTS_PER_MINUTE). */
   signInStartsPerMinute: number;
+  metrics: MetricsConfig;
+}
+
+export interface MetricsConfig {
+  /** GET /metrics is served (METRICS=on). */
+  enabled: boolean;
+  /** METRICS_TOKEN: every scrape must carry it as a Bearer token; without one only loopback may scrape. */
+  token: string | undefined;
 }
 
 export type TrustProxy = boolean | number | string[];

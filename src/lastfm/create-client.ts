@@ -1,4 +1,4 @@
-import { createLastfmClient as createClient, type Clock, type LastfmClient, type RetryPolicy } from 'lastfm-sign-in';
+import { createLastfmClient as createClient, type CallListener, type Clock, type LastfmClient, type RetryPolicy, type SchedulerListener } from 'lastfm-sign-in';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { PACKAGE } from '../project-root';
@@ -13,8 +13,14 @@ export interface ClientTiming {
   rateLimitBackOffMs?: number;
 }
 
+/** Who else hears about calls besides the log (metrics). */
+export interface ClientListeners {
+  onCall?: CallListener;
+  scheduler?: SchedulerListener;
+}
+
 /** The app's Last.fm client: the configured web service, over the shared call budget, each call logged. */
-export function createLastfmClient(config: Config, shared: SharedState, logger: Logger, timing: ClientTiming = {}): LastfmClient {
+export function createLastfmClient(config: Config, shared: SharedState, logger: Logger, timing: ClientTiming = {}, listeners: ClientListeners = {}): LastfmClient {
   return createClient({
     apiKey: config.lastfm.apiKey,
     sharedSecret: config.lastfm.sharedSecret,
@@ -23,7 +29,11 @@ export function createLastfmClient(config: Config, shared: SharedState, logger: 
     timeoutMs: config.lastfm.timeoutMs,
     budget: shared.budget,
     userAgent: `${PACKAGE.name}/${PACKAGE.version} (+${config.publicUrl.href})`,
-    onCall: (event, reqId) => logger[event.outcome === 'ok' ? 'info' : 'warn']({ reqId, lastfm: event }, `Last.fm ${event.method} ${event.outcome}`),
+    onCall: (event, reqId) => {
+      logger[event.outcome === 'ok' ? 'info' : 'warn']({ reqId, lastfm: event }, `Last.fm ${event.method} ${event.outcome}`);
+      listeners.onCall?.(event, reqId);
+    },
+    ...(listeners.scheduler === undefined ? {} : { onSchedule: listeners.scheduler }),
     ...timing,
   });
 }

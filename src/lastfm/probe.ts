@@ -1,5 +1,5 @@
-import { LastfmUnavailableError } from '../errors';
 import { integer, isObject, text, type LastfmTransport, type RawAnswer } from 'lastfm-sign-in';
+import { LastfmUnavailableError } from '../errors';
 
 /**
  * - answered: a token came back, so the key and the shared secret are accepted.

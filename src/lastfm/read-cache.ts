@@ -1,6 +1,6 @@
+import { kindOfCode } from 'lastfm-sign-in';
 import { LastfmBusyError, LastfmError, LastfmUnavailableError } from '../errors';
 import type { ReadStore, StoredRead } from '../shared-state/shared-state';
-import { kindOfCode } from 'lastfm-sign-in';
 
 /** How long a person's profile and recent tracks are reused before Last.fm is asked again. */
 export const READ_CACHE_TTL_MS = 60_000;

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { AccessRevokedError, HttpError, LastfmBusyError, LastfmError, LastfmUnavailableError, SessionStoreUnavailableError } from '../errors';
 import { isLastfmFailure, kindOfCode } from 'lastfm-sign-in';
+import { AccessRevokedError, HttpError, LastfmBusyError, LastfmError, LastfmUnavailableError, SessionStoreUnavailableError } from '../errors';
 import { pageFor, sessionStoreOutage } from '../failure-pages';
 import { withoutUrlCredentials } from '../log-safe-url';
 import type { Logger } from '../logger';
@@ -105,6 +105,8 @@ function send(res: Response, error: HttpError, basePath: string, json: boolean, 
   }
   // The failure may have happened before the locals middleware ran (a session store error, say).
   res.locals.url ??= (path: string) => `${basePath}${path}`;
+  // Unversioned there: the asset is then revalidated rather than kept.
+  res.locals.asset ??= (path: string) => `${basePath}${path}`;
   res.locals.sandbox ??= false;
   res.render('error', { title: error.title, status: error.status, message: error.message, action, requestId }, (renderError: Error | null, html?: string) => {
     if (renderError !== null || html === undefined) {

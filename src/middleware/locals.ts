@@ -1,13 +1,19 @@
 import type { RequestHandler } from 'express';
+import type { AssetVersions } from '../asset-versions';
 import type { Config } from '../config';
 import type { CsrfCheck } from './csrf';
 import { noStore } from './no-store';
 
 /** Locals every page can use, the sandbox's included: they need no session. */
-export function createSiteLocals(config: Config): RequestHandler {
+export function createSiteLocals(config: Config, versions: AssetVersions): RequestHandler {
   return (_req, res, next) => {
     res.locals.sandbox = config.sandbox;
     res.locals.url = (path: string) => `${config.basePath}${path}`;
+    // A file under public/ with its content's hash, so browsers keep it until it changes.
+    res.locals.asset = (path: string) => {
+      const version = versions.versionOf(path);
+      return version === undefined ? `${config.basePath}${path}` : `${config.basePath}${path}?v=${version}`;
+    };
     next();
   };
 }

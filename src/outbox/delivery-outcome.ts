@@ -1,5 +1,5 @@
-import { LastfmBusyError, LastfmError, LastfmUnavailableError } from '../errors';
 import { equalJitterDelay, isRevokedKey, kindOfCode, type ScrobbleResult } from 'lastfm-sign-in';
+import { LastfmBusyError, LastfmError, LastfmUnavailableError } from '../errors';
 import type { ClaimOutcome, Settled, StoredScrobble } from './outbox-store';
 
 /** Shown on scrobbles held after Last.fm refused the session key. */

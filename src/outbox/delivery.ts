@@ -19,11 +19,30 @@ export interface DeliveryOptions {
   random: () => number;
   /** Told after each claimed delivery, so waiters look at the store again. */
   changes: ChangeSignal;
+  /** Told how each recorded delivery ended (for metrics); must not throw. */
+  onDelivery?: ((event: DeliveryEvent) => void) | undefined;
+  /** True once the instance is stopping: nothing more is claimed, and a claim not yet sent is handed back. */
+  stopping?: () => boolean;
+}
+
+/**
+ * How one recorded delivery ended: `settled`, every scrobble it carried has its answer; `retry`,
+ * sent but some wait for another try; `not-sent`, this app did not send it (no slot in time);
+ * `held`, Last.fm refused the person's key. `counts`: the scrobbles that settled, by state.
+ */
+export interface DeliveryEvent {
+  outcome: 'settled' | 'retry' | 'not-sent' | 'held';
+  counts: Record<Settled['state'], number>;
 }
 
 /** A claim lost to another delivery (this one stalled past its lease): abandon it unsent. */
 class LeaseLostError extends Error {
   override readonly name = 'LeaseLostError';
+}
+
+/** The instance began stopping while the call waited for a slot: hand the claim back unsent. */
+class StoppingError extends Error {
+  override readonly name = 'StoppingError';
 }
 
 /**
@@ -33,6 +52,7 @@ class LeaseLostError extends Error {
  */
 export async function deliver(options: DeliveryOptions, request: { user?: string; priority: CallPriority }): Promise<boolean> {
   const { store, leaseMs, now } = options;
+  if (options.stopping?.() === true) return false;
   const claim = await store.claim({ ...(request.user === undefined ? {} : { user: request.user }), max: MAX_SCROBBLES_PER_CALL, leaseMs, now: now() });
   if (claim === undefined) return false;
   const unreadable = claim.unreadable ?? [];
@@ -70,20 +90,24 @@ async function send(options: DeliveryOptions, claim: Claim, priority: CallPriori
     const result = await options.lastfm.scrobbleCall(key, sendable, {
       priority,
       beforeSend: async () => {
+        if (options.stopping?.() === true) throw new StoppingError('stopping');
         if (!(await store.renew(claim, leaseMs, now(), true))) throw new LeaseLostError('lease lost');
       },
     });
     return answeredOutcome(sendable, result, setAside);
   } catch (error) {
     if (error instanceof LeaseLostError) return undefined;
+    // Unsent, and due again at once: another instance (or this one after its restart) sends it.
+    if (error instanceof StoppingError) return { settled: setAside, sent: false, unanswered: false, failures: claim.failures };
     return failedOutcome(error, claim, setAside, (failures) => now() + retryDelay(failures, options.backoff, options.random), sendable, outOfTurn);
   }
 }
 
-function report({ logger, now }: DeliveryOptions, claim: Claim, outcome: ClaimOutcome): void {
+function report({ logger, now, onDelivery }: DeliveryOptions, claim: Claim, outcome: ClaimOutcome): void {
   const counts = { accepted: 0, ignored: 0, failed: 0 };
   for (const item of outcome.settled) counts[item.state] += 1;
   const waiting = claim.items.length + (claim.unreadable?.length ?? 0) - outcome.settled.length;
+  onDelivery?.({ outcome: outcome.hold === true ? 'held' : waiting === 0 ? 'settled' : outcome.sent ? 'retry' : 'not-sent', counts });
   // Names of people are fine in the log; the key never is.
   const fields = { outbox: { user: claim.user, ...counts, waiting, held: outcome.hold === true, retryInMs: outcome.retryAt === undefined ? undefined : outcome.retryAt - now() } };
   if (waiting > 0) logger.warn(fields, `outbox: ${waiting} scrobbles wait: ${outcome.reason ?? ''}`);

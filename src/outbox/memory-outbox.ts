@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { OutboxFullError } from '../errors';
-import type { BatchProgress, Claim, ClaimOutcome, ClaimRequest, NewScrobble, OutboxStore, OutboxView, StoredScrobble } from './outbox-store';
+import type { BatchProgress, Claim, ClaimOutcome, ClaimRequest, NewScrobble, OutboxStats, OutboxStore, OutboxView, StoredScrobble } from './outbox-store';
 
 export interface OutboxPerson {
   sealedKey: string;
@@ -118,6 +118,21 @@ export class MemoryOutbox implements OutboxStore {
     let n = 0;
     for (const queue of this.queues.values()) n += queue.size;
     return Promise.resolve(n);
+  }
+
+  stats(): Promise<OutboxStats> {
+    const stats: OutboxStats = { queued: 0, held: 0, oldestQueuedAt: undefined };
+    for (const [user, queue] of this.queues) {
+      if (queue.size === 0) continue;
+      if (this.people.get(user)?.held === true) {
+        stats.held += queue.size;
+        continue;
+      }
+      stats.queued += queue.size;
+      const front = this.queued(user)[0];
+      if (front !== undefined && (stats.oldestQueuedAt === undefined || front.queuedAt < stats.oldestQueuedAt)) stats.oldestQueuedAt = front.queuedAt;
+    }
+    return Promise.resolve(stats);
   }
 
   private queued(user: string): StoredScrobble[] {

@@ -112,6 +112,20 @@ export interface ClaimRequest {
   now: number;
 }
 
+/** Everyone's outbox at a glance, for metrics: a few numbers, whatever the number of scrobbles. */
+export interface OutboxStats {
+  /** Scrobbles queued for people whose queue moves. */
+  queued: number;
+  /** Scrobbles queued for people who must sign in again first (Last.fm refused their key). */
+  held: number;
+  /**
+   * When the next scrobble to go (the front of a moving queue) was queued, for the person whose
+   * front has waited longest; undefined when nothing moving is queued. A stuck queue's front stays,
+   * so this ages while delivery is stuck, and each person's front is one cheap read.
+   */
+  oldestQueuedAt: number | undefined;
+}
+
 export interface OutboxStore {
   kind: 'sqlite' | 'redis' | 'memory';
   /** The sessions' store was closed under it (shutdown): the delivery loop ends. */
@@ -138,4 +152,6 @@ export interface OutboxStore {
   prune(before: number): Promise<void>;
   /** Scrobbles still queued, everyone's. */
   waitingCount(): Promise<number>;
+  /** The numbers metrics report: one read per person with a queue at most. */
+  stats(): Promise<OutboxStats>;
 }

@@ -161,3 +161,25 @@ if ARGV[8] ~= '' then redis.call('HSET', ek, 'settledAt', ARGV[8]) end
 if ttl > 0 then redis.call('PEXPIRE', ek, ttl) end
 redis.call('DEL', ik)
 return 1`;
+
+/**
+ * ARGV: prefix. Returns {queued, held, when the oldest front of a moving queue was queued or ''}:
+ * one pass over the people, in Redis. The front's queued time is its score in P mine:<name>, so
+ * no JSON is read.
+ */
+export const STATS = `local p = ARGV[1]
+local queued, held, oldest = 0, 0, nil
+for _, user in ipairs(redis.call('SMEMBERS', p .. 'people')) do
+  local n = redis.call('ZCARD', p .. 'queue:' .. user)
+  if n > 0 then
+    if redis.call('HGET', p .. 'person:' .. user, 'held') == '1' then
+      held = held + n
+    else
+      queued = queued + n
+      local front = redis.call('ZRANGE', p .. 'queue:' .. user, 0, 0)[1]
+      local at = tonumber(redis.call('ZSCORE', p .. 'mine:' .. user, front))
+      if at and (oldest == nil or at < oldest) then oldest = at end
+    end
+  end
+end
+return {queued, held, oldest and string.format('%d', oldest) or ''}`;

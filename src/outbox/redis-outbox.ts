@@ -3,9 +3,9 @@ import type { RedisClient } from '../shared-state/redis-state';
 import { OutboxFullError } from '../errors';
 import { promiseWithDeadline } from '../stores/deadline';
 import { viewOf } from './memory-outbox';
-import { ADD, ADOPT, CLAIM, FINISH, RENEW, RESUME } from './redis-outbox-scripts';
+import { ADD, ADOPT, CLAIM, FINISH, RENEW, RESUME, STATS } from './redis-outbox-scripts';
 import { storedFrom, type EntryFields } from './redis-entry';
-import { KEEP_SETTLED_MS, type Claim, type ClaimOutcome, type ClaimRequest, type NewScrobble, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
+import { KEEP_SETTLED_MS, type Claim, type ClaimOutcome, type ClaimRequest, type NewScrobble, type OutboxStats, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
 
 /** Every key starts with this (see redis-outbox-scripts.ts for the layout). */
 const PREFIX = 'lastfm-signin:outbox:';
@@ -114,6 +114,11 @@ export class RedisOutbox implements OutboxStore {
     let n = 0;
     for (const user of people) n += await promiseWithDeadline(this.client.zCard(`${PREFIX}queue:${user}`));
     return n;
+  }
+
+  async stats(): Promise<OutboxStats> {
+    const [queued, held, oldest] = (await this.eval(STATS, [PREFIX])) as [number, number, string];
+    return { queued, held, oldestQueuedAt: oldest === '' ? undefined : Number(oldest) };
   }
 
   /**

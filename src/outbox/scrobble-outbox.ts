@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { messageOf } from '../error-message';
 import type { ScrobbleItem } from 'lastfm-sign-in';
+import { messageOf } from '../error-message';
 import type { Logger } from '../logger';
 import type { KeySealer } from '../stores/key-sealer';
 import { ChangeSignal } from './change-signal';
 import { DEFAULT_BACKOFF, type Backoff } from './delivery-outcome';
 import { deliver, keyContext, type DeliveryOptions } from './delivery';
-import { KEEP_SETTLED_MS, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
+import { KEEP_SETTLED_MS, type OutboxStats, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
@@ -40,7 +40,10 @@ export class ScrobbleOutbox {
   /** Fires whenever this instance changed the store, so waiters and the loop look again at once. */
   private readonly changes = new ChangeSignal();
   private running = false;
+  private stopping = false;
   private loopDone: Promise<void> | undefined;
+  /** Every delivery under way, the loop's and the requests' own, so stop() can wait for their answers. */
+  private readonly underWay = new Set<Promise<unknown>>();
   private lastPrune = 0;
 
   constructor(options: ScrobbleOutboxOptions) {
@@ -52,16 +55,15 @@ export class ScrobbleOutbox {
     this.now = options.now;
     this.answerWaitMs = answerWaitMs;
     this.pollMs = pollMs;
-    this.delivery = { ...delivery, backoff, random, changes: this.changes };
+    this.delivery = { ...delivery, backoff, random, changes: this.changes, stopping: () => this.stopping };
   }
 
   get kind(): OutboxStore['kind'] {
     return this.store.kind;
   }
 
-  /** Writes the scrobbles to the store with the person's key (sealed), and returns their ids; all or none (OutboxFullError). */
-  async queue(user: { name: string; key: string }, items: readonly ScrobbleItem[]): Promise<string[]> {
-    const batch = randomUUID();
+  /** Writes the scrobbles to the store with the person's key (sealed), as one send (`batch`), and returns their ids; all or none (OutboxFullError). */
+  async queue(user: { name: string; key: string }, items: readonly ScrobbleItem[], batch: string = randomUUID()): Promise<string[]> {
     const queued = items.map((item) => ({ id: randomUUID(), batch, artist: item.artist, track: item.track, album: item.album, timestamp: item.timestamp }));
     await this.store.add(user.name, this.sealer.seal(user.key, keyContext(user.name)), queued, this.now(), this.maxWaitingPerPerson);
     this.changes.notify();
@@ -78,7 +80,7 @@ export class ScrobbleOutbox {
     let trying: Promise<unknown> | undefined;
     for (;;) {
       // Another delivery may hold the person's queue with an older claim: try again once it lets go.
-      trying ??= deliver(this.delivery, { user, priority: 'write' })
+      trying ??= this.tracked(deliver(this.delivery, { user, priority: 'write' }))
         .catch((error: unknown) => this.logFailure(error))
         .finally(() => (trying = undefined));
       const items = await this.store.get(ids);
@@ -95,6 +97,11 @@ export class ScrobbleOutbox {
     this.changes.notify();
   }
 
+  /** Everyone's outbox in a few numbers, from the shared store: the same on every instance. */
+  stats(): Promise<OutboxStats> {
+    return this.store.stats();
+  }
+
   view(user: string, recentLimit = 20): Promise<OutboxView> {
     return this.store.view(user, recentLimit);
   }
@@ -106,11 +113,24 @@ export class ScrobbleOutbox {
     this.loopDone = this.loop();
   }
 
-  /** Stops the loop after the call under way (whose answer is still recorded). */
+  /**
+   * Stops delivering: nothing more is claimed, a claim still waiting for a slot goes back unsent,
+   * and every call already sent (the loop's and any request's) has its answer recorded and its
+   * lease handed back before this resolves.
+   */
   async stop(): Promise<void> {
+    this.stopping = true;
     this.running = false;
     this.changes.notify();
     await this.loopDone;
+    await Promise.allSettled([...this.underWay]);
+  }
+
+  private tracked<T>(delivery: Promise<T>): Promise<T> {
+    this.underWay.add(delivery);
+    const forget = () => this.underWay.delete(delivery);
+    delivery.then(forget, forget);
+    return delivery;
   }
 
   private async loop(): Promise<void> {
@@ -119,7 +139,7 @@ export class ScrobbleOutbox {
       let worked = false;
       try {
         await this.pruneNow();
-        worked = await deliver(this.delivery, { priority: 'background' });
+        worked = await this.tracked(deliver(this.delivery, { priority: 'background' }));
         failing = false;
       } catch (error) {
         // Once per outage of the store, not on every look at it.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { claimable, viewOf } from './memory-outbox';
-import type { Claim, ClaimOutcome, ClaimRequest, NewScrobble, OutboxStore, OutboxView, ScrobbleState, StoredScrobble } from './outbox-store';
+import type { Claim, ClaimOutcome, ClaimRequest, NewScrobble, OutboxStats, OutboxStore, OutboxView, ScrobbleState, StoredScrobble } from './outbox-store';
 import { asError } from '../error-message';
 import { OutboxFullError } from '../errors';
 
@@ -74,6 +74,10 @@ export class SqliteOutbox implements OutboxStore {
       prune: db.prepare<[number]>('DELETE FROM outbox_scrobbles WHERE settled_at IS NOT NULL AND settled_at < ?'),
       waiting: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM outbox_scrobbles WHERE state = 'queued'"),
       waitingOf: db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM outbox_scrobbles WHERE user = ? AND state = 'queued'"),
+      // Per person through the queue index: a count, and the front's queued_at for moving queues.
+      stats: db.prepare<[], { held: number; n: number; front: number | null }>(
+        "SELECT p.held AS held, (SELECT COUNT(*) FROM outbox_scrobbles s WHERE s.user = p.user AND s.state = 'queued') AS n, (SELECT s.queued_at FROM outbox_scrobbles s WHERE s.user = p.user AND s.state = 'queued' ORDER BY s.timestamp, s.queued_at, s.rowid LIMIT 1) AS front FROM outbox_people p",
+      ),
     };
   }
 
@@ -144,6 +148,18 @@ export class SqliteOutbox implements OutboxStore {
 
   waitingCount(): Promise<number> {
     return this.run(() => this.sql.waiting.get()?.n ?? 0);
+  }
+
+  stats(): Promise<OutboxStats> {
+    return this.run(() => {
+      const stats: OutboxStats = { queued: 0, held: 0, oldestQueuedAt: undefined };
+      for (const row of this.sql.stats.all()) {
+        if (row.held === 1) stats.held += row.n;
+        else stats.queued += row.n;
+        if (row.held !== 1 && row.front !== null && (stats.oldestQueuedAt === undefined || row.front < stats.oldestQueuedAt)) stats.oldestQueuedAt = row.front;
+      }
+      return stats;
+    });
   }
 
   /** better-sqlite3 is synchronous: a thrown error becomes a rejection, as the other stores give. */

@@ -1,10 +1,11 @@
-import type { Config } from '../config';
 import type { LastfmClient } from 'lastfm-sign-in';
+import type { Config } from '../config';
 import type { UserReadCache } from '../lastfm/read-cache';
 import type { Logger } from '../logger';
 import type { SessionBackend } from '../stores/backend';
 import { sealerFor } from '../stores/key-sealer';
 import { createOutboxStore } from './create-outbox';
+import type { DeliveryEvent } from './delivery';
 import { DEFAULT_BACKOFF, type Backoff } from './delivery-outcome';
 import { ScrobbleOutbox } from './scrobble-outbox';
 
@@ -15,6 +16,8 @@ export interface OutboxParts {
   cache: UserReadCache;
   logger: Logger;
   now?: () => number;
+  /** Told how each delivery ended (metrics). */
+  onDelivery?: (event: DeliveryEvent) => void;
 }
 
 /** What tests shorten: the short wait for an answer, retry backoff and polling. */
@@ -36,6 +39,7 @@ export function startScrobbleOutbox(config: Config, parts: OutboxParts, timing: 
     cache: parts.cache,
     logger: parts.logger,
     now: parts.now ?? Date.now,
+    onDelivery: parts.onDelivery,
     // A claim outlives the longest call, so no second delivery sends it while the first may still hear back.
     leaseMs: config.lastfm.timeoutMs + 2000,
     maxWaitingPerPerson: config.lastfm.outboxMaxPerPerson,

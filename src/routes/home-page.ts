@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { Profile, RecentTrack } from 'lastfm-sign-in';
 import { csrfToken } from '../csrf-token';
 import { lastfmFailure } from '../failure-pages';
-import type { Profile, RecentTrack } from 'lastfm-sign-in';
 import type { OutboxView } from '../outbox/outbox-store';
 import { HOME_LIMITS, type AccountHome, type AccountService, type HomePart } from '../services/account';
 import type { Flash } from './flash';

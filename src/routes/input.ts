@@ -39,6 +39,8 @@ const LABELS: Readonly<Record<string, string>> = {
   type: 'What to tag',
   username: 'User name',
   password: 'Password',
+  text: 'The pasted history',
+  timeZone: 'Time zone',
 };
 
 export function badInput(field: string, problem: string): InputError {

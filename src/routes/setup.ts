@@ -1,8 +1,9 @@
 import { Router } from 'express';
-import type { Config, SessionStoreKind } from '../config';
 import type { LastfmClient } from 'lastfm-sign-in';
+import type { Config, SessionStoreKind } from '../config';
 import { probeLastfm, type ProbeResult } from '../lastfm/probe';
 import { checkSetup, viewRequest } from '../setup-check';
+import type { DurabilityReport } from '../stores/redis-durability';
 import { wantsJson } from '../wants-json';
 
 /** Short, so the page answers even when Last.fm does not. */
@@ -15,11 +16,20 @@ const PROBE_TIMEOUT_MS = 3000;
 const PROBE_REUSE_MS = 30_000;
 
 /** GET /setup (mounted there): what the app computed and saw, for whoever is putting it behind a proxy. */
-export function createSetupRouter(config: Config, sessionStore: SessionStoreKind, outbox: SessionStoreKind, lastfm: Pick<LastfmClient, 'transport'>): Router {
+export function createSetupRouter(
+  config: Config,
+  sessionStore: SessionStoreKind,
+  outbox: SessionStoreKind,
+  lastfm: Pick<LastfmClient, 'transport'>,
+  /** The session store's own check of its settings (Redis: AOF, eviction), asked afresh on each view. */
+  storeDurability: (() => Promise<DurabilityReport>) | undefined,
+): Router {
   const router = Router();
   const checkLastfm = reused(PROBE_REUSE_MS, () => probeLastfm(lastfm.transport, Math.min(PROBE_TIMEOUT_MS, config.lastfm.timeoutMs)));
   router.get('/', async (req, res) => {
-    const report = checkSetup(config, viewRequest(req, res.locals.prefixStripped === true), sessionStore, await checkLastfm());
+    const [probe, durability] = await Promise.all([checkLastfm(), storeDurability?.()]);
+    const report = checkSetup(config, viewRequest(req, res.locals.prefixStripped === true), sessionStore, probe);
+    if (durability?.checked === true) report.warnings.push(...durability.warnings);
     res.set('Cache-Control', 'no-store');
     if (wantsJson(req)) {
       res.json({ ...report, outbox });

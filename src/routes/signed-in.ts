@@ -7,7 +7,7 @@ import { callerOf } from './caller';
 import { setFlash, type Flash } from './flash';
 
 /** The signed-in person, or a 401 that offers sign-in. */
-function requireUser(req: Request): SessionUser {
+export function requireUser(req: Request): SessionUser {
   const user = req.session.user;
   if (user === undefined) {
     throw new HttpError(401, 'Sign in first', 'You need to be signed in with Last.fm to do that.', { action: { href: '/auth/login', label: 'Sign in with Last.fm' } });

@@ -1,5 +1,5 @@
-import { AccessRevokedError, LastfmBusyError, LastfmError } from '../errors';
 import { isLastfmFailure, isRevokedKey, type LastfmClient, type LastfmFailure, type NowPlaying, type NowPlayingResult, type Profile, type RecentTrack, type ScrobbleItem, type TagTarget, type TopTag } from 'lastfm-sign-in';
+import { AccessRevokedError, LastfmBusyError, LastfmError } from '../errors';
 import type { CachedRead, UserReadCache } from '../lastfm/read-cache';
 import { HELD_REASON } from '../outbox/delivery-outcome';
 import type { OutboxView, StoredScrobble } from '../outbox/outbox-store';

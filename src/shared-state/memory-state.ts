@@ -1,6 +1,6 @@
 import { MemoryAttempts, MemoryBudget, MemoryExchanges, type BudgetOptions } from 'lastfm-sign-in';
 import { setNewest } from '../bounded-map';
-import type { ReadStore, SharedState, StoredRead } from './shared-state';
+import type { ImportStaging, ReadStore, SharedState, StoredRead } from './shared-state';
 
 /** Bounds memory: beyond this many people, the least recently stored reads are dropped. */
 const MAX_READ_USERS = 1000;
@@ -17,6 +17,7 @@ export function createMemoryState(budget: BudgetOptions, times: { budgetNow?: ()
     attempts: (_name, limit) => new MemoryAttempts(limit, now),
     exchanges: new MemoryExchanges(),
     reads: new MemoryReads(),
+    imports: new MemoryImportStaging(now),
     close: () => Promise.resolve(),
   };
 }
@@ -41,5 +42,27 @@ class MemoryReads implements ReadStore {
     entry.version += 1;
     setNewest(this.users, user, entry, MAX_READ_USERS);
     return Promise.resolve(entry.version);
+  }
+}
+
+class MemoryImportStaging implements ImportStaging {
+  private readonly staged = new Map<string, { id: string; data: string; expiresAt: number }>();
+
+  constructor(private readonly now: () => number) {}
+
+  put(user: string, id: string, data: string, ttlMs: number): Promise<void> {
+    setNewest(this.staged, user, { id, data, expiresAt: this.now() + ttlMs }, MAX_READ_USERS);
+    return Promise.resolve();
+  }
+
+  peek(user: string, id: string): Promise<string | undefined> {
+    const entry = this.staged.get(user);
+    return Promise.resolve(entry !== undefined && entry.id === id && entry.expiresAt > this.now() ? entry.data : undefined);
+  }
+
+  async take(user: string, id: string): Promise<string | undefined> {
+    const data = await this.peek(user, id);
+    if (data !== undefined) this.staged.delete(user);
+    return data;
   }
 }

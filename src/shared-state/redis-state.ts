@@ -2,7 +2,7 @@ import type { BudgetOptions } from 'lastfm-sign-in';
 import { redisSharedState, type RedisClient } from 'lastfm-sign-in/redis';
 import { promiseWithDeadline } from '../stores/deadline';
 import type { KeySealer } from '../stores/key-sealer';
-import type { ReadStore, SharedState, StoredRead } from './shared-state';
+import type { ImportStaging, ReadStore, SharedState, StoredRead } from './shared-state';
 
 export type { RedisClient };
 
@@ -28,6 +28,7 @@ export function createRedisState(client: RedisClient, budget: BudgetOptions, sea
     },
     exchanges,
     reads: new RedisReads(client),
+    imports: new RedisImportStaging(client),
     // The client belongs to the session store, which closes it.
     close: () => Promise.resolve(),
   };
@@ -61,5 +62,35 @@ class RedisReads implements ReadStore {
 
   private keyOf(user: string): string {
     return `${PREFIX}reads:${user.toLowerCase()}`;
+  }
+}
+
+/** Takes the staged import when its id is the one asked for; nothing is decoded in the script. */
+const TAKE_IMPORT = `if redis.call('HGET', KEYS[1], 'id') ~= ARGV[1] then return false end
+local data = redis.call('HGET', KEYS[1], 'data')
+redis.call('DEL', KEYS[1])
+return data`;
+
+/** One hash per person: `id` and `data`, expiring with the staging. */
+class RedisImportStaging implements ImportStaging {
+  constructor(private readonly client: RedisClient) {}
+
+  async put(user: string, id: string, data: string, ttlMs: number): Promise<void> {
+    const key = this.keyOf(user);
+    await run(this.client.multi().del(key).hSet(key, { id, data }).pExpire(key, ttlMs).exec());
+  }
+
+  async peek(user: string, id: string): Promise<string | undefined> {
+    const [storedId, data] = await run(this.client.hmGet(this.keyOf(user), ['id', 'data']));
+    return storedId === id && data !== null && data !== undefined ? data : undefined;
+  }
+
+  async take(user: string, id: string): Promise<string | undefined> {
+    const data = await run(this.client.eval(TAKE_IMPORT, { keys: [this.keyOf(user)], arguments: [id] }));
+    return typeof data === 'string' ? data : undefined;
+  }
+
+  private keyOf(user: string): string {
+    return `${PREFIX}import:${user.toLowerCase()}`;
   }
 }

@@ -29,6 +29,17 @@ export interface ReadStore {
   bump(user: string): Promise<number>;
 }
 
+/**
+ * Each person's import waiting for their confirmation, as the service wrote it (opaque text): at
+ * most one a person, a new one replacing the last, gone after its time. Confirmation takes it
+ * once, so a second confirm on any instance finds nothing to queue again.
+ */
+export interface ImportStaging {
+  put(user: string, id: string, data: string, ttlMs: number): Promise<void>;
+  peek(user: string, id: string): Promise<string | undefined>;
+  take(user: string, id: string): Promise<string | undefined>;
+}
+
 export interface SharedState {
   kind: 'memory' | 'redis';
   budget: CallBudget;
@@ -36,5 +47,6 @@ export interface SharedState {
   attempts(name: string, limit: AttemptLimit): AttemptCounter;
   exchanges: TokenExchanges;
   reads: ReadStore;
+  imports: ImportStaging;
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import type { Store } from 'express-session';
 import type { SessionStoreKind } from '../config';
 import { SessionStoreUnavailableError } from '../errors';
 import type { RedisClient } from '../shared-state/redis-state';
+import type { DurabilityReport } from './redis-durability';
 
 /** "Sign out everywhere" marks, kept where the sessions are so every app instance sees them. */
 export interface SignOutRegistry {
@@ -31,6 +32,8 @@ export interface SessionBackend {
   sqlite?: Database.Database;
   /** Resolves when the store answers; rejects with the reason otherwise. */
   ping(): Promise<void>;
+  /** Redis only: whether its own settings keep what the app acknowledged (AOF, no eviction). */
+  durability?: () => Promise<DurabilityReport>;
   close(): Promise<void>;
 }
 

@@ -6,6 +6,7 @@ import type { Logger } from '../logger';
 import { promiseWithDeadline } from './deadline';
 import { SessionStoreStartError, signOutsFailingAsStore, userKey, type SessionBackend, type SignOutRegistry } from './backend';
 import { EncryptedStore } from './encrypted-store';
+import { checkRedisDurability } from './redis-durability';
 import { sealerFor } from './key-sealer';
 import type { RedisClient } from '../shared-state/redis-state';
 import type { UpdatingStore } from './still-stored';
@@ -69,6 +70,7 @@ export async function createRedisBackend(config: Config, options: { logger?: Log
     store: new EncryptedStore(inner, sealerFor(config)),
     signOuts: signOutsFailingAsStore(new RedisSignOuts(client, config.session.ttlMs)),
     redis: client,
+    durability: () => checkRedisDurability(client),
     ping: async () => {
       if (!client.isReady) throw new Error(`Redis at ${where} is not connected`);
       await client.ping();

@@ -8,13 +8,16 @@ export class TestRedis {
   port = 0;
   private child: ChildProcess | undefined;
 
+  /** `settings` come after the defaults, so they win (e.g. `--appendonly yes --dir /tmp/x`). */
+  constructor(private readonly settings: readonly string[] = []) {}
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<this> {
     if (this.port === 0) this.port = await freePort();
-    const child = spawn(REDIS_SERVER, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(REDIS_SERVER, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.settings], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     await new Promise<void>((resolve, reject) => {
       let output = '';

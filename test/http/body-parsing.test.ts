@@ -1,6 +1,6 @@
 import http from 'node:http';
-import { csrfFrom, startSandboxServer } from '../helpers/app';
 import { DEMO_ACCOUNTS } from 'lastfm-sign-in/testing';
+import { csrfFrom, startSandboxServer } from '../helpers/app';
 
 /** A raw request, so the body can go out in chunks with no Content-Length, as streaming clients send it. */
 function send(url: string, options: { method: string; headers: http.OutgoingHttpHeaders; chunks?: string[] }): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {

@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { loadConfig } from '../../src/config';
-import { DEMO_ACCOUNTS, itemKey, SANDBOX_API_KEY, SandboxState, type SandboxFault } from 'lastfm-sign-in/testing';
 import type { RetryPolicy } from 'lastfm-sign-in';
+import { DEMO_ACCOUNTS, itemKey, SANDBOX_API_KEY, SandboxState, type SandboxFault } from 'lastfm-sign-in/testing';
+import { loadConfig } from '../../src/config';
 import { buildApp, csrfFrom, startSandboxServer, type LogCapture } from '../helpers/app';
 
 /*

@@ -1,9 +1,9 @@
 import { createClient } from 'redis';
+import type { ExchangeOutcome } from 'lastfm-sign-in';
 import { createRedisState, type RedisClient } from '../../src/shared-state/redis-state';
 import type { SharedState } from '../../src/shared-state/shared-state';
 import { KeySealer } from '../../src/stores/key-sealer';
 import { TestRedis } from '../helpers/redis-server';
-import type { ExchangeOutcome } from 'lastfm-sign-in';
 
 /** Two instances' shared state: each its own Redis connection, one Redis. */
 let redis: TestRedis;
@@ -134,5 +134,24 @@ describe('reads in Redis', () => {
     expect(seen.reads.get('profile')?.value).toEqual({ name: 'RJ' });
     expect(await b.reads.bump('rj')).toBe(seen.version + 1);
     expect((await a.reads.load('RJ')).version).toBe(seen.version + 1);
+  });
+});
+
+describe('staged imports, across two instances', () => {
+  it('one instance stages, the other sees it and takes it once; a new staging replaces the old; a wrong id finds nothing', async () => {
+    await a.imports.put('Ada', 'first', '{"n":1}', 60_000);
+    expect(await b.imports.peek('ada', 'first')).toBe('{"n":1}');
+    expect(await b.imports.peek('ada', 'other')).toBeUndefined();
+    await b.imports.put('ada', 'second', '{"n":2}', 60_000);
+    expect(await a.imports.take('ada', 'first')).toBeUndefined();
+    const [one, two] = await Promise.all([a.imports.take('ada', 'second'), b.imports.take('ada', 'second')]);
+    expect([one, two].sort()).toEqual(['{"n":2}', undefined].sort());
+    expect(await a.imports.peek('ada', 'second')).toBeUndefined();
+  });
+
+  it('a staging runs out after its time', async () => {
+    await a.imports.put('bo', 'soon', 'x', 50);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(await b.imports.take('bo', 'soon')).toBeUndefined();
   });
 });

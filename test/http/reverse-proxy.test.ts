@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadConfig } from '../../src/config';
 import { SandboxState } from 'lastfm-sign-in/testing';
+import { loadConfig } from '../../src/config';
 import type { SetupReport } from '../../src/setup-check';
 import { buildApp, csrfFrom, TEST_SESSION_SECRET } from '../helpers/app';
 import { closeServer, listenOnLoopback, startProxy } from '../helpers/reverse-proxy';

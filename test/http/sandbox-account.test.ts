@@ -1,8 +1,8 @@
 import request from 'supertest';
+import { createSigner, LastfmClient, LastfmTransport } from 'lastfm-sign-in';
+import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET, SandboxState } from 'lastfm-sign-in/testing';
 import { loadConfig } from '../../src/config';
 import { LastfmError, LastfmUnavailableError } from '../../src/errors';
-import { SANDBOX_API_KEY, SANDBOX_SHARED_SECRET, SandboxState } from 'lastfm-sign-in/testing';
-import { createSigner, LastfmClient, LastfmTransport } from 'lastfm-sign-in';
 import { buildApp, startSandboxServer } from '../helpers/app';
 import { instantClock } from '../helpers/account';
 import { expectedSignature } from '../helpers/fake-lastfm';

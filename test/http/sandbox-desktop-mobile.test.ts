@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { loadConfig } from '../../src/config';
 import { DEMO_ACCOUNTS, SANDBOX_API_KEY, SANDBOX_SHARED_SECRET, SandboxState } from 'lastfm-sign-in/testing';
+import { loadConfig } from '../../src/config';
 import { buildApp } from '../helpers/app';
 import { expectedSignature } from '../helpers/fake-lastfm';
 

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { loadConfig } from '../../src/config';
 import { SANDBOX_API_KEY, SANDBOX_METHODS, SANDBOX_SHARED_SECRET, SandboxState } from 'lastfm-sign-in/testing';
+import { loadConfig } from '../../src/config';
 import { buildApp } from '../helpers/app';
 import { expectedSignature } from '../helpers/fake-lastfm';
 import { expectXmlToMatchJson, lfmError, parseLfm } from '../helpers/lastfm-xml';

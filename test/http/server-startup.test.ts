@@ -93,6 +93,29 @@ describe('starting the server', () => {
     await request(server.baseUrl).get('/sandbox/').expect(200);
   }, 30_000);
 
+  it('refuses a .env line without "=" in one line naming its line number, not its text', async () => {
+    // Node's loader would skip line 3 and so leave SESSION_SECRET unset without a word.
+    writeFileSync(path.join(workDir, '.env'), '# settings\nSESSION_STORE=memory\nSESSION_SECRET ' + SECRET + '\nLOG_LEVEL=info\n');
+    const line = await refusal({});
+    expect(line).toBe('Cannot start: .env line 3 is not NAME=value (write NAME=value, or start the line with # for a comment)');
+    expect(line).not.toContain(SECRET);
+  }, 30_000);
+
+  it('reads a .env whose quoted value spans lines', async () => {
+    writeFileSync(path.join(workDir, '.env'), 'SESSION_STORE=memory\nNOTE="first line\nsecond line"\nSESSION_SECRET=' + SECRET + '\n');
+    const server = await start({});
+    expect(server.output).toContain('"sessionStore":"memory"');
+  }, 30_000);
+
+  it('warns in one line naming PORT and PUBLIC_URL when they disagree and no proxy is configured', async () => {
+    const server = await start({ SESSION_STORE: 'memory', SESSION_SECRET: SECRET, PUBLIC_URL: 'http://127.0.0.1:1/' });
+    await server.waitFor(/PORT is \d+ but PUBLIC_URL[^\n]*\n/, 5_000);
+    const warnings = server.output.split('\n').filter((line) => line.includes('PORT is'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/"level":40/);
+    expect(warnings[0]).toMatch(/PORT is \d+ but PUBLIC_URL \(http:\/\/127\.0\.0\.1:1\) is on port 1, and TRUST_PROXY is not set/);
+  }, 30_000);
+
   it('stops promptly on SIGTERM when whatever read its output has gone away (npm start | head)', async () => {
     const server = await start({ SESSION_STORE: 'memory', SESSION_SECRET: SECRET });
     await server.waitFor(/Setup check: [^\n]*\n/, 5_000);

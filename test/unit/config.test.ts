@@ -1,6 +1,6 @@
+import { SANDBOX_API_KEY } from 'lastfm-sign-in/testing';
 import { loadConfig } from '../../src/config';
 import { ConfigError } from '../../src/errors';
-import { SANDBOX_API_KEY } from 'lastfm-sign-in/testing';
 import { problemsOf } from '../helpers/config-problems';
 
 describe('loadConfig', () => {

@@ -170,4 +170,26 @@ describe('compose.yaml', () => {
   it('holds no secret values: those come from .env', () => {
     expect(compose).not.toMatch(/(LASTFM_SHARED_SECRET|SESSION_SECRET|LASTFM_API_KEY):/);
   });
+
+  it('runs the app in production whatever .env says: environment: wins over env_file', () => {
+    expect(compose).toMatch(/^ {4}environment:\n(?: {6}#[^\n]*\n)* {6}NODE_ENV: production$/m);
+  });
+
+  it('runs Redis so the outbox survives: AOF on, no eviction, and the app waits until it answers PING', () => {
+    const redis = compose.slice(compose.indexOf('\n  redis:\n'));
+    expect(redis).toMatch(/command: \["redis-server", "--appendonly", "yes", "--maxmemory-policy", "noeviction"\]/);
+    expect(redis).toMatch(/healthcheck:\n {6}test: \["CMD", "redis-cli", "ping"\]/);
+    expect(compose).toMatch(/depends_on:\n {6}redis:\n {8}condition: service_healthy/);
+  });
+});
+
+describe('NODE_ENV in the documented Docker setup', () => {
+  it('.env.example sets no NODE_ENV, so a copy of it cannot turn the image to development', () => {
+    expect(read('.env.example')).not.toMatch(/^\s*NODE_ENV\s*=/m);
+  });
+
+  it("the README's docker run sets NODE_ENV=production after --env-file, so it wins over a line in .env", () => {
+    const run = /docker run [^\n]*(?:\\\n[^\n]*)*/.exec(read('README.md'))?.[0] ?? '';
+    expect(run).toMatch(/--env-file \.env[^\n]*-e NODE_ENV=production/);
+  });
 });

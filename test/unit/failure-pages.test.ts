@@ -1,7 +1,7 @@
 import type { Response } from 'express';
+import { isLastfmFailure } from 'lastfm-sign-in';
 import { HttpError, LastfmError, LastfmUnavailableError } from '../../src/errors';
 import { pageFor, type FailureContext } from '../../src/failure-pages';
-import { isLastfmFailure } from 'lastfm-sign-in';
 
 /** A response as the error handler sees it after `failuresAs(context)` ran on the way in. */
 function responseIn(context?: FailureContext): Response {

@@ -25,6 +25,8 @@ for (const [subpath, target] of Object.entries(exports)) {
   const specifier = from.startsWith('.') ? from : `./${from}`;
   mkdirSync(path.dirname(path.join(root, esm)), { recursive: true });
   const note = `// ${subpath === '.' ? 'lastfm-sign-in' : `lastfm-sign-in/${subpath.slice(2)}`} as an ES module: the CommonJS build, re-exported.\n`;
-  writeFileSync(path.join(root, esm), `${note}export * from '${specifier}';\n`);
+  // Named, so the module carries no `__esModule` export of CommonJS's interop.
+  const names = Object.keys(require(path.join(root, cjs))).filter((name) => name !== '__esModule' && name !== 'default');
+  writeFileSync(path.join(root, esm), `${note}export {\n${names.map((name) => `  ${name},\n`).join('')}} from '${specifier}';\n`);
   writeFileSync(path.join(root, target.import.types), `${note}export * from '${specifier}';\n`);
 }

@@ -1,8 +1,8 @@
 import { Router, type Request, type Response } from 'express';
+import { kindOfCode, type AttemptCounter, type ExchangeOutcome, type LastfmClient, type LastfmSession, type TokenExchanges } from 'lastfm-sign-in';
 import type { Config } from '../../config';
 import { addDesktopToken, currentStatus, findDesktopToken, newDesktopToken, type DesktopToken } from '../../desktop-tokens';
 import { HttpError, LastfmError } from '../../errors';
-import { kindOfCode, type AttemptCounter, type ExchangeOutcome, type LastfmClient, type LastfmSession, type TokenExchanges } from 'lastfm-sign-in';
 import { countSignInStart } from './sign-in-starts';
 import { saveSession, startUserSession, type SignInListener } from '../../session';
 import { lastfmFailure } from '../../failure-pages';

@@ -1,7 +1,7 @@
 import { Router } from 'express';
+import type { AttemptCounter, LastfmClient, TokenExchanges } from 'lastfm-sign-in';
 import type { Config } from '../../config';
 import { failuresAs } from '../../failure-pages';
-import type { AttemptCounter, LastfmClient, TokenExchanges } from 'lastfm-sign-in';
 import type { SignInListener } from '../../session';
 import type { SignOutRegistry } from '../../stores/backend';
 import { createDesktopSignIn } from './desktop';

@@ -1,9 +1,9 @@
 import { Router, type Request, type Response } from 'express';
+import { kindOfCode, type LastfmClient } from 'lastfm-sign-in';
+import { DEMO_ACCOUNTS } from 'lastfm-sign-in/testing';
 import { knownDeviceFor, rememberDevice } from '../../known-device';
 import type { Config } from '../../config';
 import { HttpError, LastfmError } from '../../errors';
-import { DEMO_ACCOUNTS } from 'lastfm-sign-in/testing';
-import { kindOfCode, type LastfmClient } from 'lastfm-sign-in';
 import { pageRefusalReason, passwordRefusalReason } from '../../lastfm/password-transport';
 import type { PasswordAttempts } from '../../password-attempts';
 import { startUserSession, type SignInListener } from '../../session';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Router, type Request } from 'express';
+import { TOKEN_LIFETIME_MS, type LastfmClient } from 'lastfm-sign-in';
 import type { Config } from '../../config';
 import { HttpError } from '../../errors';
-import { TOKEN_LIFETIME_MS, type LastfmClient } from 'lastfm-sign-in';
 import { saveSession, startUserSession, type PendingSignIn, type SignInListener } from '../../session';
 import { lastfmFor } from '../caller';
 import { optionalString, safeReturnTo } from '../input';

@@ -1,5 +1,10 @@
 import { makeRoom } from './bounded-map';
-import type { AttemptLimit } from './attempts';
+
+/** At most `max` attempts per key in a fixed window of `windowMs` from its first attempt. */
+export interface AttemptLimit {
+  max: number;
+  windowMs: number;
+}
 
 interface Window {
   startedAt: number;

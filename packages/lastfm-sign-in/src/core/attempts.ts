@@ -1,15 +1,12 @@
-import { AttemptLimiter } from './attempt-limiter';
+import { AttemptLimiter, type AttemptLimit } from './attempt-limiter';
+
+export type { AttemptLimit };
 
 /** A counted attempt: 0 when allowed, else the milliseconds until the key may try again. */
 export interface AttemptCounter {
   take(key: string): Promise<number>;
   /** Forgets the key's attempts (after a success). */
   reset(key: string): Promise<void>;
-}
-
-export interface AttemptLimit {
-  max: number;
-  windowMs: number;
 }
 
 /** Attempt counters of one process; `lastfm-sign-in/redis` shares them between instances. */

@@ -4,7 +4,7 @@ import { LastfmClient } from './client';
 import { systemClock, type Clock } from './clock';
 import type { HttpTransport } from './http';
 import type { RetryPolicy } from './retry';
-import { CallScheduler } from './scheduler';
+import { CallScheduler, type SchedulerListener } from './scheduler';
 import { createSigner } from './signature';
 import { LastfmTransport } from './transport';
 
@@ -35,6 +35,8 @@ export interface LastfmClientConfig {
   userAgent?: string;
   /** Told about every call once it ends (for logs and metrics); never given the parameters. */
   onCall?: CallListener;
+  /** Told what the scheduler does with each call: waits, refusals, back-offs (for metrics). */
+  onSchedule?: SchedulerListener;
   /** How reads and idempotent writes are retried. */
   retryPolicy?: RetryPolicy;
   /** How long every instance sends nothing after error 29 (default 30 s). */
@@ -58,7 +60,12 @@ export function createLastfmClient(options: LastfmClientConfig): LastfmClient {
     ...(options.transport === undefined ? {} : { http: options.transport }),
     ...(options.onCall === undefined ? {} : { onCall: options.onCall }),
     // A budget of this process frees every slot here, which wakes the scheduler; a shared one is polled, as other instances free theirs unseen.
-    scheduler: new CallScheduler({ budget, clock, ...(budget instanceof MemoryBudget ? { maxPollMs: Number.POSITIVE_INFINITY } : {}) }),
+    scheduler: new CallScheduler({
+      budget,
+      clock,
+      ...(budget instanceof MemoryBudget ? { maxPollMs: Number.POSITIVE_INFINITY } : {}),
+      ...(options.onSchedule === undefined ? {} : { listener: options.onSchedule }),
+    }),
     ...(options.rateLimitBackOffMs === undefined ? {} : { rateLimitBackOffMs: options.rateLimitBackOffMs }),
   });
   return new LastfmClient({ transport, authUrl: options.authUrl ?? LASTFM_AUTH_URL, clock, ...(options.retryPolicy === undefined ? {} : { retryPolicy: options.retryPolicy }) });

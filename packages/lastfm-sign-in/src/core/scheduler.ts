@@ -1,6 +1,6 @@
 import type { CallBudget, CallPriority } from './budget';
 import type { Clock } from './clock';
-import { LastfmBusyError, LastfmError } from './errors';
+import { LastfmBusyError, LastfmError, type BusyReason } from './errors';
 
 export interface SchedulerOptions {
   budget: CallBudget;
@@ -13,7 +13,23 @@ export interface SchedulerOptions {
   maxWaitingPerCaller?: number;
   /** Longest pause between two looks at a full budget (other instances free slots unseen). */
   maxPollMs?: number;
+  /** Told what happens to each call (for metrics); must not throw. */
+  listener?: SchedulerListener;
 }
+
+/**
+ * What the scheduler did, for whoever counts it. `waiting` is how many calls wait on this
+ * instance just after the event; `backing-off`: refused because the pause after error 29 would
+ * outlast the call's deadline.
+ */
+export type SchedulerEvent =
+  | { type: 'queued'; method: string; priority: CallPriority; waiting: number }
+  | { type: 'granted'; method: string; priority: CallPriority; waitedMs: number; waiting: number }
+  | { type: 'released'; method: string; priority: CallPriority; heldMs: number }
+  | { type: 'refused'; method: string; priority: CallPriority; reason: BusyReason | 'backing-off'; waiting: number }
+  | { type: 'back-off'; ms: number };
+
+export type SchedulerListener = (event: SchedulerEvent) => void;
 
 export const DEFAULT_DEADLINES_MS: Record<CallPriority, number> = { 'sign-in': 15_000, write: 15_000, read: 2_000, background: 30_000 };
 const DEFAULT_MAX_QUEUE = 200;
@@ -40,6 +56,7 @@ export type Release = () => void;
 
 interface Waiting extends CallTicket {
   seq: number;
+  queuedAt: number;
   /** When it joined the line, plus its priority's handicap: the smallest goes first. */
   turn: number;
   deadlineAt: number;
@@ -63,6 +80,7 @@ export class CallScheduler {
   private readonly maxQueue: number;
   private readonly maxWaitingPerCaller: number;
   private readonly maxPollMs: number;
+  private readonly listener: SchedulerListener;
   private readonly queue: Waiting[] = [];
   private seq = 0;
   private pumping = false;
@@ -77,32 +95,41 @@ export class CallScheduler {
     this.maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
     this.maxWaitingPerCaller = options.maxWaitingPerCaller ?? DEFAULT_MAX_WAITING_PER_CALLER;
     this.maxPollMs = options.maxPollMs ?? DEFAULT_MAX_POLL_MS;
+    this.listener = options.listener ?? (() => undefined);
   }
 
   /** Resolves when the call may be sent; call the returned function once it has its answer. */
   acquire(ticket: CallTicket): Promise<Release> {
     if (ticket.caller !== undefined && this.queue.filter((entry) => entry.caller === ticket.caller).length >= this.maxWaitingPerCaller) {
-      return Promise.reject(new LastfmBusyError('client-limit', ticket.method, this.deadlines[ticket.priority]));
+      return Promise.reject(this.refusal(ticket, 'client-limit'));
     }
     if (this.queue.length >= this.maxQueue) {
       const last = this.lowest();
       if (last === undefined || RANK[last.priority] <= RANK[ticket.priority]) {
-        return Promise.reject(new LastfmBusyError('queue-full', ticket.method, this.deadlines[ticket.priority]));
+        return Promise.reject(this.refusal(ticket, 'queue-full'));
       }
       this.remove(last);
-      last.refuse(new LastfmBusyError('queue-full', last.method, this.deadlines[last.priority]));
+      last.refuse(this.refusal(last, 'queue-full'));
     }
     return new Promise<Release>((grant, refuse) => {
       const at = this.clock.now();
-      const entry: Waiting = { ...ticket, seq: (this.seq += 1), turn: at + HANDICAP_MS[ticket.priority], deadlineAt: at + this.deadlines[ticket.priority], grant, refuse };
+      const entry: Waiting = { ...ticket, seq: (this.seq += 1), queuedAt: at, turn: at + HANDICAP_MS[ticket.priority], deadlineAt: at + this.deadlines[ticket.priority], grant, refuse };
       this.queue.push(entry);
+      this.listener({ type: 'queued', method: ticket.method, priority: ticket.priority, waiting: this.queue.length });
       this.nudge();
     });
   }
 
   /** Last.fm answered 29: every instance stops sending for `ms`. */
   backOff(ms: number): Promise<void> {
+    this.listener({ type: 'back-off', ms });
     return this.budget.backOff(ms);
+  }
+
+  /** The error a refused call gets, told to the listener (after the call left the queue). */
+  private refusal(ticket: CallTicket, reason: BusyReason): LastfmBusyError {
+    this.listener({ type: 'refused', method: ticket.method, priority: ticket.priority, reason, waiting: this.queue.length });
+    return new LastfmBusyError(reason, ticket.method, this.deadlines[ticket.priority]);
   }
 
   private nudge(): void {
@@ -128,13 +155,20 @@ export class CallScheduler {
         }
         if (answer.ok) {
           const { slot } = answer;
+          const grantedAt = this.clock.now();
           const release: Release = () => {
+            this.listener({ type: 'released', method: head.method, priority: head.priority, heldMs: this.clock.now() - grantedAt });
             void this.budget.release(slot).catch(() => undefined);
             this.nudge();
           };
           // The head may have reached its deadline while the budget was asked.
-          if (this.remove(head)) head.grant(release);
-          else release();
+          if (this.remove(head)) {
+            this.listener({ type: 'granted', method: head.method, priority: head.priority, waitedMs: grantedAt - head.queuedAt, waiting: this.queue.length });
+            head.grant(release);
+          } else {
+            void this.budget.release(slot).catch(() => undefined);
+            this.nudge();
+          }
           continue;
         }
         if (answer.pausedMs > 0) this.refuseWhatCannotOutlast(answer.pausedMs);
@@ -154,7 +188,7 @@ export class CallScheduler {
   private refuseOverdue(): number {
     const now = this.clock.now();
     for (const entry of [...this.queue]) {
-      if (entry.deadlineAt <= now && this.remove(entry)) entry.refuse(new LastfmBusyError('deadline', entry.method, this.deadlines[entry.priority]));
+      if (entry.deadlineAt <= now && this.remove(entry)) entry.refuse(this.refusal(entry, 'deadline'));
     }
     return this.queue.length;
   }
@@ -163,6 +197,7 @@ export class CallScheduler {
     const now = this.clock.now();
     for (const entry of [...this.queue]) {
       if (entry.deadlineAt - now < pausedMs && this.remove(entry)) {
+        this.listener({ type: 'refused', method: entry.method, priority: entry.priority, reason: 'backing-off', waiting: this.queue.length });
         entry.refuse(new LastfmError(29, 'Rate limit exceeded (backing off; not sent)', entry.method, 0));
       }
     }
