@@ -26,6 +26,9 @@ function isClientError(error: unknown): error is ClientError {
   return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 500;
 }
 
+/** How long an answer whose request failed after it was sent may take to end before it is cut. */
+const UNFINISHED_ANSWER_MS = 5000;
+
 export function createErrorHandler(logger: Logger, basePath: string): ErrorRequestHandler {
   // Four parameters, or Express would not take it for an error handler.
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
@@ -36,9 +39,14 @@ export function createErrorHandler(logger: Logger, basePath: string): ErrorReque
     const log = logger.child({ reqId: req.id });
     if (res.headersSent) {
       // Too late for a page (the session save at the end of a request, say): one line, never
-      // Express's own multi-line stack, and a response still open is cut rather than left hanging.
+      // Express's own multi-line stack. The session's save still ends the answer (compression may
+      // take a moment over it); one that never ends is cut rather than left hanging.
       log.warn({ failure: describe(thrown), status: res.statusCode, path: req.path }, 'failed after the answer was sent');
-      if (!res.writableEnded) res.destroy();
+      if (!res.writableFinished) {
+        const cut = setTimeout(() => res.destroy(), UNFINISHED_ANSWER_MS);
+        cut.unref();
+        res.once('close', () => clearTimeout(cut));
+      }
       return;
     }
     const httpError = toHttpError(error, res, log);
