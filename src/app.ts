@@ -7,6 +7,7 @@ import type { LastfmClient } from 'lastfm-sign-in';
 import { createSandboxRouter, type SandboxState } from 'lastfm-sign-in/testing';
 import type { Config } from './config';
 import type { UserReadCache } from './lastfm/read-cache';
+import { pageRefusalReason, passwordRefusalReason } from './lastfm/password-transport';
 import type { SharedState } from './shared-state/shared-state';
 import type { Logger } from './logger';
 import type { PasswordAttempts } from './password-attempts';
@@ -36,6 +37,7 @@ import { createImportsRouter } from './routes/imports';
 import { ImportService, MAX_IMPORT_PLAYS } from './services/imports';
 import { createTracksRouter } from './routes/tracks';
 import { createSessionMiddleware, sessionCookie, SIGNED_OUT_SESSION_MS } from './session';
+import { sessionIfAvailable } from './middleware/optional-session';
 import { createEndedSessionCheck } from './middleware/ended-sessions';
 import type { SessionBackend } from './stores/backend';
 import type { ScrobbleOutbox } from './outbox/scrobble-outbox';
@@ -150,7 +152,11 @@ export function createApp(config: Config, deps: AppDeps): Express {
   // /healthz and /readyz: probes, answered before (and without) a session.
   site.use(createHealthRouter({ ready: () => sessions.ping() }));
   if (deps.metrics !== undefined) site.use(createMetricsRouter(deps.metrics, config.metrics.token));
-  if (config.setupPage) site.use('/setup', createSetupRouter(config, sessions.kind, outbox.kind, lastfm, sessions.durability));
+  // The session and the checks every request with one goes through; /setup takes them only when the store answers.
+  const session = [createSessionMiddleware(config, store), keepSignOutsSignedOut(store), createEndedSessionCheck(sessions.signOuts)];
+  const csrf = createCsrfCheck(new VisitorTokens(config.session.secrets, `${config.session.cookieName}.form`, { ...sessionCookie(config), maxAge: SIGNED_OUT_SESSION_MS }));
+  const locals = createSessionLocals(csrf);
+  if (config.setupPage) site.use('/setup', sessionIfAvailable(session, locals), createSetupRouter(config, sessions.kind, outbox.kind, lastfm, sessions.durability));
   if (config.sandbox) {
     // The stand-in serves its images itself, from this app's own origin, so the CSP's 'self' covers them.
     const sandbox = { imageBaseUrl: new URL('sandbox/assets/images/', config.publicUrl).href, appUrl: `${config.basePath}/`, assetsMaxAge: config.production ? '1h' : 0 };
@@ -158,11 +164,8 @@ export function createApp(config: Config, deps: AppDeps): Express {
   }
 
   // Everything below has a session.
-  const csrf = createCsrfCheck(new VisitorTokens(config.session.secrets, `${config.session.cookieName}.form`, { ...sessionCookie(config), maxAge: SIGNED_OUT_SESSION_MS }));
-  site.use(createSessionMiddleware(config, store));
-  site.use(keepSignOutsSignedOut(store));
-  site.use(createEndedSessionCheck(sessions.signOuts));
-  site.use(createSessionLocals(csrf));
+  site.use(session);
+  site.use(locals);
   site.use(noStoreWhenSignedIn);
   // The signed-in areas: their Last.fm failures are worded for the person's own account. Checked
   // before any body is read, so a visitor's upload is refused unread.
@@ -173,7 +176,12 @@ export function createApp(config: Config, deps: AppDeps): Express {
   site.use(refuseMalformedText);
 
   const accounts = new AccountService({ lastfm, cache: readCache, outbox });
-  const home = createHome({ accounts, now });
+  const home = createHome({
+    accounts,
+    now,
+    outboxRetryMaxMs: config.lastfm.outboxRetryMaxMs,
+    passwordRefusal: pageRefusalReason(config.publicUrl) ?? passwordRefusalReason(config.lastfm.apiUrl, config.sandbox),
+  });
   site.use('/', home.router);
   site.use('/desktop', createDesktopPage(now));
   site.use('/auth', createAuthRouter({ config, lastfm, now, exchanges: shared.exchanges, passwordAttempts: deps.passwordAttempts, signInStarts: shared.attempts('sign-in-start', signInStartLimit(config.signInStartsPerMinute)), signOuts: sessions.signOuts, onSignIn: (user) => accounts.signedIn(user) }));

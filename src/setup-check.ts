@@ -82,7 +82,7 @@ export function checkSetup(config: Config, request: RequestView, sessionStore: S
   if (seenHost !== config.publicUrl.host) {
     warnings.push({
       code: 'host-mismatch',
-      message: `This request was for host "${request.host}", but PUBLIC_URL's host is "${config.publicUrl.host}". Last.fm sends people back to PUBLIC_URL, where this browser has no session cookie, so sign-in fails. Open the app at PUBLIC_URL, or fix PUBLIC_URL (behind a proxy: send X-Forwarded-Host or the original Host, and set TRUST_PROXY).`,
+      message: `This request was for host "${request.host}", but PUBLIC_URL's host is "${config.publicUrl.host}". The browser keeps each host's cookies apart, so a session here and one at "${config.publicUrl.host}" are two different sessions. "Sign in with Last.fm" still works: it first moves the browser to ${config.publicUrl.origin}, signs in there, and the person carries on there, not here. Open the app at PUBLIC_URL to avoid the move, or fix PUBLIC_URL if people really use this address (behind a proxy: send X-Forwarded-Host or the original Host, and set TRUST_PROXY).`,
     });
   }
   if (forwardedNames.length > 0 && !request.peerTrusted) {

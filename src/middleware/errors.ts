@@ -116,7 +116,7 @@ function send(res: Response, error: HttpError, basePath: string, json: boolean, 
   // Unversioned there: the asset is then revalidated rather than kept.
   res.locals.asset ??= (path: string) => `${basePath}${path}`;
   res.locals.sandbox ??= false;
-  res.render('error', { title: error.title, status: error.status, message: error.message, action, requestId }, (renderError: Error | null, html?: string) => {
+  res.render('error', { title: `Error: ${error.title}`, heading: error.title, status: error.status, message: error.message, action, requestId }, (renderError: Error | null, html?: string) => {
     if (renderError !== null || html === undefined) {
       logger.warn({ failure: renderError === null ? { type: 'no html' } : describe(renderError), status: error.status }, 'error page could not be rendered; sent plain text');
       res.type('text/plain').send(`${error.title}\n\n${error.message}\n\nRequest id: ${requestId}\n`);

@@ -2,11 +2,14 @@ import type { Request } from 'express';
 
 /** A one-time message for the next page, and what the person typed when their input was refused. */
 export interface Flash {
-  kind: 'success' | 'warning' | 'error';
+  /** `queued`: kept here for Last.fm, which is not answering: neither done nor failed. */
+  kind: 'success' | 'queued' | 'warning' | 'error';
   message: string;
   details: string[];
   /** The form the refused input came from, and its fields, so the page can show them again. */
   form?: string;
+  /** The refused field, when the refusal names one. */
+  field?: string | undefined;
   values?: Record<string, string>;
 }
 

@@ -3,11 +3,13 @@ import type { Profile, RecentTrack } from 'lastfm-sign-in';
 import { csrfToken } from '../csrf-token';
 import { lastfmFailure } from '../failure-pages';
 import type { OutboxView } from '../outbox/outbox-store';
+import { HELD_REASON } from '../outbox/delivery-outcome';
 import { HOME_LIMITS, type AccountHome, type AccountService, type HomePart } from '../services/account';
 import type { Flash } from './flash';
 import { calendarDate, relativeTime } from './relative-time';
 import { RenderedPages, renderedPage, type RenderedPage } from './rendered-pages';
 import { accountFor } from './signed-in';
+import { withoutErrorNumbers } from './without-error-numbers';
 
 /** What the home page shows for a track; times are already in words. */
 interface TrackView extends RecentTrack {
@@ -24,7 +26,7 @@ interface ProfileView extends Profile {
 export type ShowHome = (req: Request, res: Response, next: NextFunction, flash: Flash | undefined, status: number) => Promise<void>;
 
 /** The signed-in home page: the account's reads, put in words and rendered. */
-export function createHomePage(accounts: AccountService, now: () => number): ShowHome {
+export function createHomePage(accounts: AccountService, now: () => number, outboxRetryMaxMs: number): ShowHome {
   const pages = new RenderedPages();
   return async (req, res, next, flash, status) => {
     const home = await accountFor(accounts, req).home();
@@ -37,7 +39,9 @@ export function createHomePage(accounts: AccountService, now: () => number): Sho
       sendPage(res, kept);
       return;
     }
-    res.status(status).render('home', { title: 'Your Last.fm', ...viewOf(home, recent, whens, nowSeconds), flash, ...formHelpers(flash) }, (error: Error | null, html: string) => {
+    const refused = flash?.form === undefined ? undefined : FORMS[flash.form];
+    const title = refused === undefined ? 'Your Last.fm' : `Error: ${refused.title} was not sent`;
+    res.status(status).render('home', { title, ...viewOf(home, recent, whens, nowSeconds, outboxRetryMaxMs), flash, ...formHelpers(flash) }, (error: Error | null, html: string) => {
       if (error) {
         next(error);
         return;
@@ -65,9 +69,14 @@ function outboxFingerprint(view: OutboxView): string {
   return JSON.stringify([view.waiting, view.held, view.batches.map((batch) => [batch.batch, batch.done]), view.recent.map((item) => [item.id, item.state, item.tries, item.unanswered, item.reason])]);
 }
 
-function viewOf(home: AccountHome, recent: RecentTrack[], whens: string[], nowSeconds: number): Record<string, unknown> {
-  const loaded = [home.profile, home.recent, home.tags].flatMap((part) => ('read' in part ? [part.read] : []));
-  const staleSince = Math.min(...loaded.filter((read) => read.stale).map((read) => read.storedAt));
+function viewOf(home: AccountHome, recent: RecentTrack[], whens: string[], nowSeconds: number, outboxRetryMaxMs: number): Record<string, unknown> {
+  const parts = [
+    ['profile', home.profile],
+    ['recent tracks', home.recent],
+    ['tags', home.tags],
+  ] as const;
+  const staleParts = parts.flatMap(([name, part]) => ('read' in part && part.read.stale ? [{ name, storedAt: part.read.storedAt }] : []));
+  const staleSince = Math.min(...staleParts.map((part) => part.storedAt));
   const info = 'read' in home.profile ? home.profile.read.value : undefined;
   const profile: ProfileView | undefined = info === undefined ? undefined : { ...info, memberSince: validSeconds(info.registeredAt) ? calendarDate(info.registeredAt) : undefined };
   const tracks: TrackView[] = recent.map((track, i) => ({
@@ -77,15 +86,69 @@ function viewOf(home: AccountHome, recent: RecentTrack[], whens: string[], nowSe
   }));
   const tags = 'read' in home.tags ? home.tags.read.value.slice(0, HOME_LIMITS.topTags) : [];
   const problems = { profile: problemOf(home.profile), recent: problemOf(home.recent), tags: problemOf(home.tags) };
-  const stale = Number.isFinite(staleSince) ? relativeTime(Math.floor(staleSince / 1000), nowSeconds) : undefined;
-  return { profile, tracks, tags, problems, stale, outbox: home.outbox };
+  const stale = Number.isFinite(staleSince) ? { parts: inList(staleParts.map((part) => part.name)), since: relativeTime(Math.floor(staleSince / 1000), nowSeconds) } : undefined;
+  return { profile, tracks, tags, problems, stale, outbox: outboxView(home.outbox, outboxRetryMaxMs) };
+}
+
+/** "a", "a and b", "a, b and c". */
+function inList(names: readonly string[]): string {
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}`;
+}
+
+/**
+ * The outbox in a person's words: why scrobbles wait is said once, above the list, rather than on
+ * every row; Last.fm's error numbers stay in the stored reason (the log and the JSON have them).
+ */
+function outboxView(view: OutboxView, retryMaxMs: number): Record<string, unknown> {
+  const waitingReason = view.recent.find((item) => item.state === 'queued' && item.reason !== undefined && item.reason !== HELD_REASON)?.reason;
+  return {
+    ...view,
+    recent: view.recent.map((item) => ({ ...item, reason: item.reason === undefined ? undefined : withoutErrorNumbers(item.reason) })),
+    waitingBecause: waitingReason === undefined ? undefined : `${sentence(withoutErrorNumbers(waitingReason).replace(/; it will be (tried|sent) again$/, ''))}. The next try is within ${durationInWords(retryMaxMs)}, and scrobbles wait here until Last.fm takes them.`,
+  };
+}
+
+/** "could not be sent" starts a sentence as "Could not be sent". */
+function sentence(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** OUTBOX_RETRY_MAX_MS in words: "a minute", "5 minutes", "45 seconds" (300 ms: "1 second"). */
+function durationInWords(ms: number): string {
+  if (ms >= 120_000 && ms % 60_000 === 0) return `${ms / 60_000} minutes`;
+  if (ms === 60_000) return 'a minute';
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  return `${seconds} second${seconds === 1 ? '' : 's'}`;
+}
+
+/** The signed-in home's forms: the name each is known by, and its fields (the refused one is marked). */
+const FORMS: Readonly<Record<string, { title: string; fields: readonly string[] }>> = {
+  'now-playing': { title: 'Now playing', fields: ['artist', 'track', 'album', 'duration'] },
+  scrobble: { title: 'Scrobble a track', fields: ['artist', 'track', 'album', 'playedAt'] },
+  'scrobble-batch': { title: 'Scrobble a batch', fields: ['lines', 'file'] },
+  'tags-add': { title: 'Add tags', fields: ['type', 'artist', 'album', 'track', 'tags'] },
+  'tags-remove': { title: 'Remove a tag', fields: ['type', 'artist', 'album', 'track', 'tag'] },
+};
+
+/** The picker's script sends its time as `timestamp`: a refusal of that is about the picker. */
+const FIELD_SHOWN_AS: Readonly<Record<string, string>> = { timestamp: 'playedAt' };
+
+interface FormHelpers {
+  typed: (form: string, name: string) => string;
+  formError: (form: string) => string | undefined;
+  /** The refused field: marked invalid and tied to the message (which takes the focus). */
+  invalid: (form: string, name: string) => boolean;
 }
 
 /** A refused form shows again with what the person typed, and its message beside it rather than at the top. */
-function formHelpers(flash: Flash | undefined): { typed: (form: string, name: string) => string; formError: (form: string) => string | undefined } {
+function formHelpers(flash: Flash | undefined): FormHelpers {
+  const refused = flash?.form === undefined ? undefined : FORMS[flash.form];
+  const field = flash?.field === undefined ? undefined : (FIELD_SHOWN_AS[flash.field] ?? flash.field);
+  const fieldShown = refused !== undefined && field !== undefined && refused.fields.includes(field);
   return {
     typed: (form, name) => (flash?.form === form ? (flash.values?.[name] ?? '') : ''),
     formError: (form) => (flash?.form === form ? flash.message : undefined),
+    invalid: (form, name) => fieldShown && flash?.form === form && field === name,
   };
 }
 

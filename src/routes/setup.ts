@@ -35,7 +35,8 @@ export function createSetupRouter(
       res.json({ ...report, outbox });
       return;
     }
-    res.render('setup', { title: 'Setup check', report, outbox });
+    // Set only when the session and its checks all went through (middleware/optional-session.ts).
+    res.render('setup', { title: 'Setup check', report, outbox, signedInAs: (res.locals.user as { name: string } | undefined)?.name });
   });
   return router;
 }

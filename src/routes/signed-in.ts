@@ -32,11 +32,12 @@ export const signedInOnly: RequestHandler = (req, _res, next) => {
 /** A write went through: JSON for scripts, otherwise a one-time message and 303 back home. */
 export function reportDone(req: Request, res: Response, basePath: string, flash: Omit<Flash, 'form' | 'values'>, data: Record<string, unknown> = {}): void {
   if (wantsJson(req)) {
-    res.json({ ok: flash.kind === 'success', message: flash.message, details: flash.details, ...data });
+    res.json({ ok: flash.kind === 'success' || flash.kind === 'queued', message: flash.message, details: flash.details, ...data });
     return;
   }
   setFlash(req, flash);
-  res.redirect(303, `${basePath}/`);
+  // Onto the message, which takes the focus: not back to the top with nothing said.
+  res.redirect(303, `${basePath}/#message`);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { SCROBBLE_WINDOW_SECONDS, type ScrobbleItem } from 'lastfm-sign-in';
+import { InputError } from '../errors';
 import { badInput, optionalString } from './input';
 
 /** Longest artist, track or album name accepted; Last.fm's own names are far shorter. */
@@ -71,7 +72,10 @@ export function readBatch(body: Body, nowSeconds: number): ScrobbleItem[] {
   if (text.length > MAX_BATCH_CHARS) throw badInput(field, `is too long (at most ${MAX_BATCH_CHARS} characters)`);
   // Line breaks and tabs belong in a textarea; other control characters do not.
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
-  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) throw badInput(field, 'contains control characters');
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) {
+    // A file with such bytes is almost always a spreadsheet, an image or a zip, not a mistyped line.
+    throw field === 'file' ? badInput(field, 'is not a text file: save the list as .txt or .csv (plain text) and choose that') : badInput(field, 'contains control characters');
+  }
   const lines = text
     .replace(/^\uFEFF/, '')
     .split(/\r?\n/)
@@ -81,18 +85,28 @@ export function readBatch(body: Body, nowSeconds: number): ScrobbleItem[] {
   if (lines.length === 0) throw badInput(field, 'is required (one "Artist - Track" per line)');
   if (lines.length > MAX_BATCH_LINES) throw badInput(field, `has ${lines.length} lines; at most ${MAX_BATCH_LINES} can be sent at once`);
   return lines.map(({ number, line }, i) => {
-    const where = `line ${number}`;
+    const where = { number, field };
     const parts = batchLineParts(line, csv);
-    if (typeof parts === 'string') throw badInput(field, `${where} ${parts}`);
+    if (typeof parts === 'string') throw lineProblem(where, parts);
     const { artist, track, album, time } = parts;
     let timestamp = nowSeconds - (lines.length - 1 - i) * BATCH_GAP_SECONDS;
     if (time !== undefined) {
       timestamp = time;
-      if (timestamp > nowSeconds + FUTURE_SLACK_SECONDS) throw badInput(field, `${where} has a time in the future`);
-      if (timestamp < nowSeconds - SCROBBLE_WINDOW_SECONDS) throw badInput(field, `${where} has a time more than 14 days ago`);
+      if (timestamp > nowSeconds + FUTURE_SLACK_SECONDS) throw lineProblem(where, 'has a time in the future');
+      if (timestamp < nowSeconds - SCROBBLE_WINDOW_SECONDS) throw lineProblem(where, 'has a time more than 14 days ago');
     }
     return { artist, track, album, timestamp };
   });
+}
+
+/** A line of the batch, named in the person's words: "Line 2 of the list", "Line 2 of the file". */
+interface Line {
+  number: number;
+  field: string;
+}
+
+function lineProblem({ number, field }: Line, problem: string): InputError {
+  return new InputError(field, `Line ${number} of the ${field === 'file' ? 'file' : 'list'} ${problem}.`);
 }
 
 /** One batch line read: names checked, the time in UTC seconds when the line gives one. */
@@ -103,7 +117,7 @@ export interface BatchLine {
   time: number | undefined;
 }
 
-/** One line of a batch (or an imported text file), or what is wrong with it, worded to follow "line N". */
+/** One line of a batch (or an imported text file), or what is wrong with it, worded to follow "Line N of the list". */
 export function batchLineParts(line: string, csv: boolean): BatchLine | string {
   const parts = csv && line.includes(',') ? csvColumns(line) : lineParts(line);
   if (typeof parts === 'string') return parts;

@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { StoredScrobble } from '../outbox/outbox-store';
 import type { AccountService } from '../services/account';
 import { accountFor, readForm, reportDone } from './signed-in';
+import { withoutErrorNumbers } from './without-error-numbers';
 import { optionalText, readArtistTrack, readBatch, readDuration, readPlayedAt } from './track-input';
 
 /** Love, unlove and now playing, each a signed write with the person's session key; scrobbles, through the outbox. Mounted at /track. */
@@ -65,13 +66,14 @@ function reportScrobbles(req: Request, res: Response, basePath: string, scrobble
   else if (count.accepted + count.ignored + count.failed > 0) {
     parts.push(`Scrobbled ${count.accepted} of ${total}${count.ignored > 0 ? `; Last.fm ignored ${count.ignored}` : ''}${count.failed > 0 ? `; ${count.failed} failed` : ''}.`);
   }
-  if (count.queued > 0) parts.push(`Queued: ${plural(count.queued, 'scrobble')} will be sent to Last.fm when it answers again.`);
+  if (count.queued > 0) parts.push(`Saved: Last.fm is not answering just now, so ${plural(count.queued, 'scrobble')} ${count.queued === 1 ? 'waits' : 'wait'} here and will be sent when it answers.`);
   const details = scrobbles.flatMap((item) => {
-    if (item.state === 'ignored') return [`Ignored: ${item.artist} – ${item.track}: ${item.reason ?? 'no reason given'}.`];
-    if (item.state === 'failed') return [`Failed: ${item.artist} – ${item.track}: ${item.reason ?? 'no reason given'}.`];
+    const reason = item.reason === undefined ? 'no reason given' : withoutErrorNumbers(item.reason);
+    if (item.state === 'ignored') return [`Ignored: ${item.artist} – ${item.track}: ${reason}.`];
+    if (item.state === 'failed') return [`Failed: ${item.artist} – ${item.track}: ${reason}.`];
     return [];
   });
-  const kind = count.ignored > 0 || count.failed > 0 ? 'warning' : 'success';
+  const kind = count.ignored > 0 || count.failed > 0 ? 'warning' : count.queued > 0 ? 'queued' : 'success';
   // 202 tells a script that some of it is accepted for later, not done.
   if (count.queued > 0) res.status(202);
   const state = count.queued > 0 ? 'queued' : count.failed > 0 ? 'failed' : count.ignored > 0 ? 'ignored' : 'accepted';

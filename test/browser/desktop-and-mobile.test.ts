@@ -34,7 +34,9 @@ describe('desktop and password sign-in in a real browser, against the sandbox', 
     await page.getByRole('link', { name: 'Sign in with a desktop token' }).click();
     await page.waitForURL(`${suite.server.baseUrl}/desktop`);
     await page.getByRole('button', { name: 'Create a token' }).click();
-    await page.waitForURL(`${suite.server.baseUrl}/desktop`);
+    await page.waitForURL(`${suite.server.baseUrl}/desktop#tokens`);
+    // The page opens on the list with the new token, and the focus is there.
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('tokens');
     await expect(page.getByTestId('token-status').allTextContents()).resolves.toEqual(['New']);
 
     // Asking before approving is the common mistake: the token stays as it was (it was never

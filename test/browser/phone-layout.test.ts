@@ -85,7 +85,7 @@ describe('on a 390 px phone screen', () => {
     await page.getByRole('link', { name: 'Back to the app' }).click();
     await page.goto(`${base}/desktop`);
     await page.getByRole('button', { name: 'Create a token' }).click();
-    await page.waitForURL(`${base}/desktop`);
+    await page.waitForURL(`${base}/desktop#tokens`);
     await checkLayout(page, 'desktop-token');
 
     const library = sandboxState.library;

@@ -4,10 +4,13 @@ import type { Browser } from 'playwright-core';
 import { SANDBOX_API_KEY } from 'lastfm-sign-in/testing';
 import { startSandboxServer } from '../helpers/app';
 import { launchBrowser } from '../helpers/browser';
+import { PagesSeen } from '../helpers/html-validity';
 
 jest.setTimeout(60_000);
 
 let browser: Browser;
+/** Every page this file's browser receives must be valid HTML. */
+let pages: PagesSeen;
 let sandbox: Awaited<ReturnType<typeof startSandboxServer>>;
 /** Another app, on another loopback port (so another origin), that uses the sandbox to sign people in. */
 let client: http.Server;
@@ -16,6 +19,7 @@ const callbacks: URL[] = [];
 
 beforeAll(async () => {
   browser = await launchBrowser();
+  pages = new PagesSeen(browser);
   sandbox = await startSandboxServer();
   client = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', clientOrigin);
@@ -32,6 +36,7 @@ afterAll(async () => {
   await sandbox.close();
   client.closeAllConnections();
   await new Promise<void>((resolve) => client.close(() => resolve()));
+  await pages.check();
 });
 
 describe('sandbox authorize page, for a client on another origin', () => {

@@ -22,8 +22,8 @@ describe('a scrobble while Last.fm is down, in a real browser', () => {
     await scrobble.getByLabel('Artist', { exact: true }).fill('Sigur Rós');
     await scrobble.getByLabel('Track').fill('Glósóli');
     await scrobble.getByRole('button', { name: 'Scrobble' }).click();
-    await page.waitForURL(`${suite.server.baseUrl}/`);
-    await expect(page.getByTestId('flash').textContent()).resolves.toContain('Queued: 1 scrobble will be sent to Last.fm when it answers again.');
+    await page.waitForURL(`${suite.server.baseUrl}/#message`);
+    await expect(page.getByTestId('flash').textContent()).resolves.toContain('Saved: Last.fm is not answering just now, so 1 scrobble waits here and will be sent when it answers.');
     await expect(page.getByTestId('outbox-waiting').textContent()).resolves.toContain('1 waiting to be sent to Last.fm.');
     await expect(page.getByTestId('outbox-items').textContent()).resolves.toMatch(/Glósóli[\s\S]*waiting/);
     expect(sandboxState.library.of('sandbox-ada').scrobbles).toHaveLength(0);

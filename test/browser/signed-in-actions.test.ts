@@ -32,7 +32,7 @@ describe('what a signed-in person does, in a real browser, against the sandbox',
     await scrobble.getByLabel('Track').fill('Hoppípolla');
     await scrobble.getByLabel('Album').fill('Takk...');
     await scrobble.getByRole('button', { name: 'Scrobble' }).click();
-    await page.waitForURL(`${suite.server.baseUrl}/`);
+    await page.waitForURL(`${suite.server.baseUrl}/#message`);
     await expect(page.getByTestId('flash').textContent()).resolves.toContain('Scrobbled 1 track');
     const recent = page.getByTestId('recent-tracks');
     await expect(recent.textContent()).resolves.toContain('Hoppípolla');
@@ -41,7 +41,7 @@ describe('what a signed-in person does, in a real browser, against the sandbox',
 
     const row = recent.locator('li', { hasText: 'Hoppípolla' });
     await row.getByRole('button', { name: 'Love' }).click();
-    await page.waitForURL(`${suite.server.baseUrl}/`);
+    await page.waitForURL(`${suite.server.baseUrl}/#message`);
     await expect(page.getByTestId('flash').textContent()).resolves.toContain('Loved Sigur Rós – Hoppípolla');
     await expect(row.textContent()).resolves.toContain('Loved');
     await expect(row.getByRole('button', { name: 'Unlove' }).count()).resolves.toBe(1);
@@ -51,7 +51,7 @@ describe('what a signed-in person does, in a real browser, against the sandbox',
     await addTags.getByLabel('Artist', { exact: true }).fill('Sigur Rós');
     await addTags.getByLabel('Tags').fill('post-rock, icelandic');
     await addTags.getByRole('button', { name: 'Add tags' }).click();
-    await page.waitForURL(`${suite.server.baseUrl}/`);
+    await page.waitForURL(`${suite.server.baseUrl}/#message`);
     await expect(page.getByTestId('flash').textContent()).resolves.toContain('Tagged Sigur Rós with: post-rock, icelandic');
     await expect(page.getByTestId('top-tags').textContent()).resolves.toContain('post-rock');
     await expect(page.getByTestId('top-tags').textContent()).resolves.toContain('icelandic');

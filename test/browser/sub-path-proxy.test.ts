@@ -4,17 +4,21 @@ import type { Browser } from 'playwright-core';
 import { loadConfig } from '../../src/config';
 import { buildApp, TEST_SESSION_SECRET } from '../helpers/app';
 import { launchBrowser } from '../helpers/browser';
+import { PagesSeen } from '../helpers/html-validity';
 import { closeServer, listenOnLoopback, startProxy } from '../helpers/reverse-proxy';
 
 jest.setTimeout(60_000);
 
 let browser: Browser;
+/** Every page this file's browser receives must be valid HTML. */
+let pages: PagesSeen;
 let appServer: http.Server;
 let proxy: http.Server;
 let origin: string;
 
 beforeAll(async () => {
   browser = await launchBrowser();
+  pages = new PagesSeen(browser);
   appServer = http.createServer();
   const appPort = await listenOnLoopback(appServer);
   proxy = await startProxy(appPort, true);
@@ -27,6 +31,7 @@ afterAll(async () => {
   await browser.close();
   await closeServer(proxy);
   await closeServer(appServer);
+  await pages.check();
 });
 
 describe('in a real browser, on a sub-path behind a proxy that strips it', () => {

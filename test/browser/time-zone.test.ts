@@ -28,7 +28,7 @@ it('a New York browser that picks "30 minutes ago" scrobbles 30 minutes ago, and
   await form.getByLabel('Track').fill('Half an Hour Ago');
   await form.locator('input[name="playedAt"]').fill(localPickerValue(playedAt, 'America/New_York'));
   await form.getByRole('button', { name: 'Scrobble' }).click();
-  await page.waitForURL(`${suite.server.baseUrl}/`);
+  await page.waitForURL(`${suite.server.baseUrl}/#message`);
   await expect(page.getByTestId('flash').textContent()).resolves.toContain('Scrobbled 1 track');
 
   const scrobble = suite.sandboxState.library.of('sandbox-ada').scrobbles.find((s) => s.track === 'Half an Hour Ago');

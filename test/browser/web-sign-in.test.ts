@@ -50,8 +50,8 @@ describe('web sign-in in a real browser, against the sandbox', () => {
     await page.goto(`${suite.server.baseUrl}/auth/login`);
     await page.getByRole('button', { name: 'No thanks' }).click();
     await page.waitForURL(/\/auth\/callback/);
-    await expect(page.locator('h1').textContent()).resolves.toBe('Access was not allowed');
-    await page.getByRole('link', { name: 'Start sign-in again' }).click();
+    await expect(page.locator('h1').textContent()).resolves.toBe('You did not give access');
+    await page.getByRole('link', { name: 'Sign in with Last.fm' }).click();
     await page.waitForURL(/\/sandbox\/api\/auth\//);
     await context.close();
   });

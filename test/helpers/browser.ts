@@ -1,6 +1,7 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { SandboxState } from 'lastfm-sign-in/testing';
 import { startSandboxServer } from './app';
+import { PagesSeen } from './html-validity';
 
 type SandboxServer = Awaited<ReturnType<typeof startSandboxServer>>;
 
@@ -17,22 +18,30 @@ export async function launchBrowser(): Promise<Browser> {
 
 /**
  * The usual browser-test setup: Chromium plus the whole app in sandbox mode on a loopback port,
- * started before the file's tests and closed after them.
+ * started before the file's tests and closed after them. Every HTML page the file's browser
+ * received must be valid HTML, or the file fails at the end.
  */
-export function sandboxBrowserSuite(env: Record<string, string> = {}): { sandboxState: SandboxState; readonly browser: Browser; readonly server: SandboxServer } {
+export function sandboxBrowserSuite(env: Record<string, string> = {}): { sandboxState: SandboxState; readonly browser: Browser; readonly server: SandboxServer; readonly pages: PagesSeen } {
   const sandboxState = new SandboxState();
   let browser: Browser | undefined;
   let server: SandboxServer | undefined;
+  let pages: PagesSeen | undefined;
   beforeAll(async () => {
     browser = await launchBrowser();
+    pages = new PagesSeen(browser);
     server = await startSandboxServer(env, { sandboxState });
   });
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    await pages?.check();
   });
   return {
     sandboxState,
+    get pages(): PagesSeen {
+      if (pages === undefined) throw new Error('the browser starts in beforeAll');
+      return pages;
+    },
     get browser(): Browser {
       if (browser === undefined) throw new Error('the browser starts in beforeAll');
       return browser;

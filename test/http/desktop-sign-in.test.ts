@@ -56,7 +56,7 @@ function statuses(html: string): string[] {
 async function createToken(agent = request.agent(app)) {
   const page = await agent.get('/desktop').expect(200);
   const res = await agent.post('/auth/desktop/token').type('form').send({ _csrf: csrfFrom(page.text) }).expect(303);
-  expect(res.headers.location).toBe('/desktop');
+  expect(res.headers.location).toBe('/desktop#tokens');
   const list = await agent.get('/desktop').expect(200);
   const id = tokenIds(list.text)[0] ?? '';
   const token = [...issued.keys()].at(-1) ?? '';
@@ -347,7 +347,7 @@ describe('under a sub-path', () => {
     const page = await agent.get('/lastfm/desktop').expect(200);
     expect(page.text).toContain('action="/lastfm/auth/desktop/token"');
     const created = await agent.post('/lastfm/auth/desktop/token').type('form').send({ _csrf: csrfFrom(page.text) }).expect(303);
-    expect(created.headers.location).toBe('/lastfm/desktop');
+    expect(created.headers.location).toBe('/lastfm/desktop#tokens');
     const list = await agent.get('/lastfm/desktop').expect(200);
     const id = tokenIds(list.text)[0] ?? '';
     expect(list.text).toContain(`href="/lastfm/auth/desktop/authorize/${id}"`);

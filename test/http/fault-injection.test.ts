@@ -149,7 +149,7 @@ describe.each(FAULTS)('$name', (c) => {
       return;
     }
     expect(res.status).toBe(303);
-    expect((await agent.get('/').expect(200)).text).toContain('Queued: 1 scrobble will be sent to Last.fm when it answers again.');
+    expect((await agent.get('/').expect(200)).text).toContain('Saved: Last.fm is not answering just now, so 1 scrobble waits here and will be sent when it answers.');
     expect(state.calls.of('track.scrobble')).toBe(1);
 
     // The delivery loop sends it again once the fault is past: recorded once, or twice when the
@@ -215,7 +215,7 @@ describe.each(FAULTS)('$name', (c) => {
     } else {
       // Trouble on Last.fm's side: the last good copy, said to be one.
       expect(res.status).toBe(200);
-      expect(res.text).toContain('Last.fm is busy just now, so some of this page is what it said 1 minute ago.');
+      expect(res.text).toContain('Last.fm is not answering just now, so your profile, recent tracks and tags below are as they were 1 minute ago.');
       expect(res.text).toContain('data-testid="profile"');
       expect(res.text).not.toContain('Could not load your');
       expect(res.text).toContain('Scrobble a track');

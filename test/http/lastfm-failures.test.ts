@@ -102,7 +102,7 @@ describe('temporary failures: retried with backoff, then a 503', () => {
     const port = fake.port;
     await fake.stop();
     const home = await agent.get('/').expect(200);
-    expect(home.text).toContain('Last.fm is busy just now, so some of this page is what it said 2 minutes ago.');
+    expect(home.text).toContain('Last.fm is not answering just now, so your profile, recent tracks and tags below are as they were 2 minutes ago.');
     expect(home.text).toContain('data-testid="profile"');
     expect(home.text).toContain('Scrobble a track');
     expect(port).toBeGreaterThan(0);

@@ -46,11 +46,11 @@ it('loses nothing acknowledged as queued when killed with SIGKILL, and delivers 
   const times = Array.from({ length: 20 }, (_, i) => now - 3600 + i * 60);
   for (const [i, timestamp] of times.entries()) {
     const res = await agent.post('/track/scrobble').set('Accept', 'application/json').send({ _csrf: csrf, artist: 'Björk', track: `Kept ${i}`, timestamp: String(timestamp) }).expect(202);
-    expect(res.body).toMatchObject({ ok: true, state: 'queued', message: 'Queued: 1 scrobble will be sent to Last.fm when it answers again.' });
+    expect(res.body).toMatchObject({ ok: true, state: 'queued', message: 'Saved: Last.fm is not answering just now, so 1 scrobble waits here and will be sent when it answers.' });
   }
   // A person using the form sees the same, on the page the form leads back to.
   await agent.post('/track/scrobble').type('form').send({ _csrf: csrf, artist: 'Björk', track: 'Kept form' }).expect(303);
-  expect((await agent.get('/').expect(200)).text).toContain('Queued: 1 scrobble will be sent to Last.fm when it answers again.');
+  expect((await agent.get('/').expect(200)).text).toContain('Saved: Last.fm is not answering just now, so 1 scrobble waits here and will be sent when it answers.');
   expect(standIn.state.library.of(ADA).scrobbles).toHaveLength(0);
 
   first.kill();

@@ -28,8 +28,9 @@ class Client {
 }
 
 /** Every link, asset, form action in a page. */
+/** Every link, source and form target that leaves the page (an in-page #fragment stays on it). */
 function targets(html: string): string[] {
-  return [...html.matchAll(/\b(?:href|src|action)="([^"]*)"/g)].map((match) => match[1] ?? '');
+  return [...html.matchAll(/\b(?:href|src|action)="([^"]*)"/g)].map((match) => match[1] ?? '').filter((target) => !target.startsWith('#'));
 }
 
 describe.each([

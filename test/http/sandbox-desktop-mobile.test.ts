@@ -108,7 +108,7 @@ describe('the app\'s password page in sandbox mode', () => {
     for (const account of DEMO_ACCOUNTS) {
       expect(listed).toContain(account.name);
       expect(listed).toContain(account.email);
-      expect(listed).toContain(`<code>${account.password}</code>`);
+      expect(listed).toContain(`<code class="credential">${account.password}</code>`);
     }
   });
 });

@@ -91,11 +91,11 @@ describe('while Last.fm is down', () => {
     const times = [5, 4, 3, 2, 1].map((hours) => nowSeconds() - hours * 3600);
     for (const [i, timestamp] of times.entries()) {
       const res = await agent.post('/track/scrobble').set('Accept', 'application/json').send({ _csrf: csrf, artist: 'Björk', track: `Down ${i}`, timestamp: String(timestamp) }).expect(202);
-      expect(res.body).toMatchObject({ ok: true, state: 'queued', queued: 1, message: 'Queued: 1 scrobble will be sent to Last.fm when it answers again.' });
+      expect(res.body).toMatchObject({ ok: true, state: 'queued', queued: 1, message: 'Saved: Last.fm is not answering just now, so 1 scrobble waits here and will be sent when it answers.' });
     }
     await agent.post('/track/scrobble').type('form').send({ _csrf: csrf, artist: 'Björk', track: 'Down form' }).expect(303);
     const home = await agent.get('/').expect(200);
-    expect(home.text).toContain('Queued: 1 scrobble will be sent to Last.fm when it answers again.');
+    expect(home.text).toContain('Saved: Last.fm is not answering just now, so 1 scrobble waits here and will be sent when it answers.');
     expect(home.text).toContain('6 waiting to be sent to Last.fm.');
     expect(home.text).toMatch(/Down form[\s\S]*?waiting/);
     expect((await outboxOf(agent)).waiting).toBe(6);
@@ -149,7 +149,7 @@ describe('an error that can never succeed', () => {
     const { agent, csrf } = await signedInAgent(app, fake);
     refuse.set('Refused', [400, { error: 6, message: 'Invalid parameters - Track name too silly' }]);
     const res = await agent.post('/track/scrobble').set('Accept', 'application/json').send({ _csrf: csrf, artist: 'a', track: 'Refused' }).expect(200);
-    expect(res.body).toMatchObject({ ok: false, state: 'failed', failed: 1, details: ['Failed: a – Refused: Last.fm refused it (error 6: Invalid parameters - Track name too silly).'] });
+    expect(res.body).toMatchObject({ ok: false, state: 'failed', failed: 1, details: ['Failed: a – Refused: Last.fm refused it: Invalid parameters - Track name too silly.'], scrobbles: [expect.objectContaining({ reason: 'Last.fm refused it (error 6: Invalid parameters - Track name too silly)' })] });
     expect(calls).toBe(1);
 
     // The next scrobble's call carries it alone: the failed one left the queue.
@@ -157,7 +157,7 @@ describe('an error that can never succeed', () => {
     expect(calls).toBe(2);
     expect(delivered.map((d) => d.track)).toEqual(['Fine']);
     const home = await agent.get('/').expect(200);
-    expect(home.text).toMatch(/Refused[\s\S]*?failed: Last\.fm refused it \(error 6/);
+    expect(home.text).toMatch(/Refused[\s\S]*?failed: Last\.fm refused it: Invalid parameters - Track name too silly/);
   });
 });
 
@@ -200,9 +200,9 @@ describe('a 1,000-line file', () => {
     const { agent, csrf } = await signedInAgent(app, fake);
     const lines = ['Björk - Jóga', '', 'AC/DC - T.N.T.', 'No dash here'].join('\n');
     const res = await agent.post('/track/scrobble-batch').set('Accept', 'application/json').field('_csrf', csrf).attach('file', Buffer.from(lines), 'plays.txt').expect(400);
-    expect((res.body as { error: { message: string } }).error.message).toContain('line 4 must look like');
+    expect((res.body as { error: { message: string } }).error.message).toContain('Line 4 of the file must look like');
     const csv = await agent.post('/track/scrobble-batch').set('Accept', 'application/json').field('_csrf', csrf).attach('file', Buffer.from('a,b,,yesterday'), 'plays.csv').expect(400);
-    expect((csv.body as { error: { message: string } }).error.message).toContain('line 1 has a time that is not an ISO date and time');
+    expect((csv.body as { error: { message: string } }).error.message).toContain('Line 1 of the file has a time that is not an ISO date and time');
     await agent.post('/track/scrobble-batch').set('Accept', 'application/json').field('_csrf', csrf).attach('file', Buffer.from('a - b'), 'plays.exe').expect(400);
     expect((await outboxOf(agent)).scrobbles).toHaveLength(0);
     expect(calls).toBe(0);

@@ -170,3 +170,20 @@ describe('a store failing under a request that already has its session', () => {
     expect(logs.lines.every((l) => !l.includes('\n    at '))).toBe(true);
   });
 });
+
+describe('the setup page, which must answer without a session', () => {
+  it('says no one is signed in when the store cannot read the session, or the sign-out marks, rather than failing', async () => {
+    const { app, inner } = setup();
+    const cookie = await signInAs(app, fake, 'rj');
+    expect((await request(app).get('/setup').set('Cookie', cookie).expect(200)).text).toContain('as <strong>rj</strong>');
+    inner.failReads = true;
+    const res = await request(app).get('/setup').set('Cookie', cookie).expect(200);
+    expect(res.text).toContain('<dd data-testid="signed-in-as">no one, in this browser</dd>');
+
+    const config = fakeConfig(fake);
+    const down = () => Promise.reject(new Error('marks unreadable'));
+    const marksDown = buildApp(config, { sessions: { ...createMemoryBackend(config), signOuts: signOutsFailingAsStore({ signedOutAt: down, record: down }) } }).app;
+    const signedIn = await signInAs(marksDown, fake, 'rj');
+    expect((await request(marksDown).get('/setup').set('Cookie', signedIn).expect(200)).text).toContain('no one, in this browser');
+  });
+});

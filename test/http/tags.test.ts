@@ -33,7 +33,7 @@ describe('POST /tags/add', () => {
   ])('tags an %s with a signed POST to %s.addTags carrying only the fields it needs', async (type, fields, expected) => {
     const { agent, csrf, sessionKey } = await signedInAgent(app, fake);
     const res = await agent.post('/tags/add').type('form').send({ _csrf: csrf, type, ...fields, tags: ' post-rock, icelandic ,, post-rock, 東京 ' }).expect(303);
-    expect(res.headers.location).toBe('/');
+    expect(res.headers.location).toBe('/#message');
     const body = bodyOf(`${type}.addTags`);
     expect(body).toEqual({ ...expected, method: `${type}.addTags`, tags: 'post-rock,icelandic,東京', sk: sessionKey, api_key: body.api_key, api_sig: body.api_sig, format: 'json' });
     const home = await agent.get('/').expect(200);

@@ -158,11 +158,15 @@ describe('GET /auth/callback', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
-  it('explains a declined authorization (no token) and offers to start again', async () => {
+  it('answers a declined authorization (no token) with a plain page, not an error, that offers to sign in again', async () => {
     const { agent, state } = await startSignIn();
-    const res = await agent.get(`/auth/callback?state=${state}`).expect(403);
-    expect(res.text).toContain('declined');
+    const res = await agent.get(`/auth/callback?state=${state}`).expect(200);
+    expect(res.text).toContain('<title>You did not give access · Sign in with Last.fm</title>');
+    expect(res.text).not.toMatch(/error/i);
     expect(res.text).toContain('href="/auth/login"');
+    const again = await startSignIn();
+    const json = await again.agent.get(`/auth/callback?state=${again.state}`).set('Accept', 'application/json').expect(403);
+    expect((json.body as { error: { title: string } }).error.title).toBe('Access was not allowed');
     expect(fake.requests).toHaveLength(0);
   });
 

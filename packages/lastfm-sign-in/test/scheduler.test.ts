@@ -157,4 +157,50 @@ describe('CallScheduler', () => {
     await clock.advance(1000);
     expect(nextAt).toBe(6000);
   });
+
+  describe('fair between callers, and no call held up by one the budget cannot take (issue 21)', () => {
+    it('serves callers of one priority in turn: a second caller’s one write goes next, not after the first caller’s backlog', async () => {
+      const { clock, sent, call } = setup(1, { deadlinesMs: { write: 60_000 }, maxWaitingPerCaller: 10 });
+      for (let i = 0; i < 5; i += 1) call(`flood-${i}`, 'write', 'flooder');
+      await settle();
+      call('love', 'write', 'victim');
+      await clock.advance(10_000);
+      expect(sent.map((s) => s.name)).toEqual(['flood-0', 'love', 'flood-1', 'flood-2', 'flood-3', 'flood-4']);
+    });
+
+    it('takes turns among many callers, each getting one call through before anyone gets a second', async () => {
+      const { clock, sent, call } = setup(1, { deadlinesMs: { write: 60_000 }, maxWaitingPerCaller: 10 });
+      for (const caller of ['a', 'b', 'c']) for (let i = 0; i < 3; i += 1) call(`${caller}${i}`, 'write', caller);
+      await clock.advance(20_000);
+      expect(sent.map((s) => s.name)).toEqual(['a0', 'b0', 'c0', 'a1', 'b1', 'c1', 'a2', 'b2', 'c2']);
+    });
+
+    it('the review’s case: a background call waits past its handicap while other instances hold the background slots; a write arriving then goes at once', async () => {
+      const { clock, budget, sent, call } = setup(5, { deadlinesMs: { background: 60_000 } });
+      // Another instance's drain holds the 3 slots background calls may use (5 a second, less two reserves).
+      for (let i = 0; i < 3; i += 1) expect((await budget.take('background')).ok).toBe(true);
+      call('delivery', 'background');
+      await clock.advance(3000);
+      expect(sent).toHaveLength(0);
+      call('love', 'write', 'victim');
+      await settle();
+      expect(sent.map((s) => [s.name, s.at])).toEqual([['love', 3000]]);
+    });
+
+    it('a sign-in and a read get their slots past a background head too, each as its own priority allows', async () => {
+      const { clock, budget, sent, call } = setup(5, { deadlinesMs: { background: 60_000 } });
+      for (let i = 0; i < 3; i += 1) expect((await budget.take('background')).ok).toBe(true);
+      call('delivery', 'background');
+      await clock.advance(2500);
+      // Reads may use 4 of the 5 slots, sign-ins all 5: both fit beside the 3 held.
+      call('profile', 'read', 'reader');
+      await settle();
+      call('sign-in', 'sign-in', 'visitor');
+      await settle();
+      expect(sent.map((s) => [s.name, s.at])).toEqual([
+        ['profile', 2500],
+        ['sign-in', 2500],
+      ]);
+    });
+  });
 });

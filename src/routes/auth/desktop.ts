@@ -69,7 +69,8 @@ export function createDesktopSignIn({ config, lastfm, now, exchanges, onSignIn, 
     const token = await lastfmFor(lastfm, req).getToken();
     req.session.desktopTokens = addDesktopToken(req.session.desktopTokens ?? [], newDesktopToken(token, now()));
     await saveSession(req);
-    res.redirect(303, `${config.basePath}/desktop`);
+    // Onto the list with the new token, which takes the focus: not back to the top of the page.
+    res.redirect(303, `${config.basePath}/desktop#tokens`);
   });
 
   router.get('/authorize/:token', async (req, res) => {
@@ -145,7 +146,7 @@ export function createDesktopPage(now: () => number): Router {
       createdAt: new Date(entry.createdAt).toISOString().slice(11, 19),
       status: currentStatus(entry, at),
     }));
-    res.render('desktop', { title: 'Sign in with a desktop token', tokens, notice });
+    res.render('desktop', { title: notice === undefined ? 'Sign in with a desktop token' : `Error: ${notice.title}`, tokens, notice });
   });
   return router;
 }

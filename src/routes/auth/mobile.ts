@@ -23,7 +23,8 @@ export interface MobileRoutesDeps {
 
 interface FormState {
   username: string;
-  problem?: { title: string; message: string };
+  /** `invalid`: the refusal is about what was typed (missing, or wrong credentials), so the fields are marked. */
+  problem?: { title: string; message: string; invalid: boolean };
 }
 
 /**
@@ -38,13 +39,14 @@ export function createMobileSignIn({ config, lastfm, now, attempts, onSignIn }: 
   const demoAccounts = config.sandbox ? DEMO_ACCOUNTS.map(({ name, email, password }) => ({ name, email, password })) : [];
 
   const renderForm = (res: Response, status: number, form: FormState): void => {
-    res.status(status).render('mobile', { title: 'Sign in with your Last.fm password', refusal, demoAccounts, username: form.username, problem: form.problem });
+    const title = form.problem === undefined ? 'Sign in with your Last.fm password' : `Error: ${form.problem.title}`;
+    res.status(status).render('mobile', { title, refusal, demoAccounts, username: form.username, problem: form.problem });
   };
 
   /** The form again with what went wrong; JSON clients get the error handler's JSON instead. */
   const renderProblem = (req: Request, res: Response, problem: HttpError, username: string): void => {
     if (wantsJson(req)) throw problem;
-    renderForm(res, problem.status, { username, problem: { title: problem.title, message: problem.message } });
+    renderForm(res, problem.status, { username, problem: { title: problem.title, message: problem.message, invalid: problem.status === 400 || problem.status === 401 } });
   };
 
   router.get('/', (_req, res) => {

@@ -8,6 +8,7 @@ import { lastfmFor } from '../caller';
 import { optionalString, safeReturnTo } from '../input';
 import type { AttemptCounter } from 'lastfm-sign-in';
 import { countSignInStart } from './sign-in-starts';
+import { wantsJson } from '../../wants-json';
 
 /** A few sign-ins may be under way at once (several tabs); older ones are dropped. */
 const MAX_PENDING = 5;
@@ -85,7 +86,11 @@ export function createWebSignIn({ config, lastfm, now, onSignIn, starts }: WebSi
 
     const token = optionalString(req.query.token, 'token', 128);
     if (token === undefined || token === '') {
-      throw new HttpError(403, 'Access was not allowed', 'Last.fm sent you back without a token, which means access was declined. If you meant to allow it, start again and choose "Yes, allow access".', { action: START_AGAIN });
+      // Declining is a choice, not a failure: a plain page with a way back, not an error page.
+      // Scripts still get the refusal as an error.
+      if (wantsJson(req)) throw new HttpError(403, 'Access was not allowed', 'Last.fm sent you back without a token, which means access was declined.', { action: START_AGAIN });
+      res.render('declined', { title: 'You did not give access' });
+      return;
     }
     if (!TOKEN_PATTERN.test(token)) {
       throw new HttpError(400, 'This sign-in link is not valid', 'The token in the link is not one Last.fm would send. Start again.', { action: START_AGAIN });

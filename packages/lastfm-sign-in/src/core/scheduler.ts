@@ -43,6 +43,13 @@ const RANK: Record<CallPriority, number> = { 'sign-in': 0, write: 1, read: 2, ba
  * writes; with this, a write that has waited a quarter of a second goes before newer sign-ins.
  */
 const HANDICAP_MS: Record<CallPriority, number> = { 'sign-in': 0, write: 250, read: 1000, background: 2000 };
+/**
+ * How many of a second's slots each priority may use, in order (the budget's slotLimit): once a
+ * priority is refused, one that reaches no further need not be asked in the same round.
+ */
+const REACH: Record<CallPriority, number> = { 'sign-in': 3, write: 3, read: 2, background: 1 };
+/** Callers remembered for taking turns; beyond it the one served longest ago is forgotten. */
+const MAX_CALLERS_REMEMBERED = 10_000;
 
 export interface CallTicket {
   method: string;
@@ -66,8 +73,9 @@ interface Waiting extends CallTicket {
 
 /**
  * Decides when each Last.fm call may be sent, over a budget that every instance shares: sign-in
- * exchanges first, then writes, then reads, oldest first within each, and no call waits behind
- * ever newer calls of a higher priority for long (HANDICAP_MS). Nothing waits without
+ * exchanges first, then writes, then reads, callers taking turns within each, and no call waits
+ * behind ever newer calls of a higher priority for long (HANDICAP_MS), nor behind a call the
+ * budget cannot take now while its own priority could go. Nothing waits without
  * bound: each call has a deadline, the queue a length, and each caller a few places in it; a
  * call refused for any of these was never sent (LastfmBusyError). After error 29 the budget
  * pauses everywhere, waiting calls included; one that cannot outlast the pause is refused at
@@ -87,6 +95,9 @@ export class CallScheduler {
   private wake: (() => void) | undefined;
   /** Set when a call arrives or a slot frees while the loop is busy asking the budget: it must ask again before napping. */
   private poked = false;
+  /** Each caller's last turn (a counter, not a time): within a priority, the caller served longest ago goes next. */
+  private readonly lastServed = new Map<string, number>();
+  private served = 0;
 
   constructor(options: SchedulerOptions) {
     this.budget = options.budget;
@@ -138,50 +149,98 @@ export class CallScheduler {
     else void this.pump();
   }
 
-  /** One loop per instance: asks the budget for the first call in line until the line is empty. */
+  /**
+   * One loop per instance. Each round asks the budget for the next call of each priority, in turn
+   * order, until one gets a slot: a call the budget cannot take now (a drain's background call
+   * while other instances hold its slots) does not hold up a write or a sign-in behind it.
+   */
   private async pump(): Promise<void> {
     this.pumping = true;
     try {
       while (this.refuseOverdue() > 0) {
-        const head = this.first();
         this.poked = false;
-        let answer;
-        try {
-          answer = await this.budget.take(head.priority);
-        } catch (error) {
-          // The shared budget cannot be asked (Redis away): fail the call rather than send blind.
-          if (this.remove(head)) head.refuse(error instanceof Error ? error : new Error(String(error)));
-          continue;
-        }
-        if (answer.ok) {
-          const { slot } = answer;
-          const grantedAt = this.clock.now();
-          const release: Release = () => {
-            this.listener({ type: 'released', method: head.method, priority: head.priority, heldMs: this.clock.now() - grantedAt });
-            void this.budget.release(slot).catch(() => undefined);
-            this.nudge();
-          };
-          // The head may have reached its deadline while the budget was asked.
-          if (this.remove(head)) {
-            this.listener({ type: 'granted', method: head.method, priority: head.priority, waitedMs: grantedAt - head.queuedAt, waiting: this.queue.length });
-            head.grant(release);
-          } else {
-            void this.budget.release(slot).catch(() => undefined);
-            this.nudge();
+        let retryInMs = Number.POSITIVE_INFINITY;
+        let granted = false;
+        let refusedReach = 0;
+        for (const candidate of this.candidates()) {
+          if (REACH[candidate.priority] <= refusedReach) continue;
+          let answer;
+          try {
+            answer = await this.budget.take(candidate.priority);
+          } catch (error) {
+            // The shared budget cannot be asked (Redis away): fail the call rather than send blind.
+            if (this.remove(candidate)) candidate.refuse(error instanceof Error ? error : new Error(String(error)));
+            granted = true;
+            break;
           }
-          continue;
+          if (answer.ok) {
+            this.grant(candidate, answer.slot);
+            granted = true;
+            break;
+          }
+          if (answer.pausedMs > 0) {
+            this.refuseWhatCannotOutlast(answer.pausedMs);
+            retryInMs = Math.min(retryInMs, answer.retryInMs);
+            break;
+          }
+          retryInMs = Math.min(retryInMs, answer.retryInMs);
+          refusedReach = Math.max(refusedReach, REACH[candidate.priority]);
         }
-        if (answer.pausedMs > 0) this.refuseWhatCannotOutlast(answer.pausedMs);
+        if (granted) continue;
         if (this.queue.length === 0) break;
         // A nudge may have come while the budget was asked (TypeScript cannot see the await's side effects).
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
         if (this.poked) continue;
         const nearestDeadline = Math.min(...this.queue.map((entry) => entry.deadlineAt)) - this.clock.now();
-        await this.nap(Math.min(answer.retryInMs, this.maxPollMs, nearestDeadline));
+        await this.nap(Math.min(retryInMs, this.maxPollMs, nearestDeadline));
       }
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** Hands the slot to the call, unless its deadline came while the budget was asked. */
+  private grant(entry: Waiting, slot: string): void {
+    const grantedAt = this.clock.now();
+    if (!this.remove(entry)) {
+      void this.budget.release(slot).catch(() => undefined);
+      this.nudge();
+      return;
+    }
+    if (entry.caller !== undefined) {
+      this.lastServed.delete(entry.caller);
+      this.lastServed.set(entry.caller, (this.served += 1));
+      if (this.lastServed.size > MAX_CALLERS_REMEMBERED) this.lastServed.delete(this.lastServed.keys().next().value as string);
+    }
+    const release: Release = () => {
+      this.listener({ type: 'released', method: entry.method, priority: entry.priority, heldMs: this.clock.now() - grantedAt });
+      void this.budget.release(slot).catch(() => undefined);
+      this.nudge();
+    };
+    this.listener({ type: 'granted', method: entry.method, priority: entry.priority, waitedMs: grantedAt - entry.queuedAt, waiting: this.queue.length });
+    entry.grant(release);
+  }
+
+  /**
+   * The next call of each priority waiting, the priority whose oldest call's turn came first
+   * leading. Within a priority, callers take turns: the one served longest ago (or never) goes
+   * next, its oldest call first, so one caller's many calls cannot keep another's one waiting.
+   */
+  private candidates(): Waiting[] {
+    const byPriority = new Map<CallPriority, { turn: number; next: Waiting }>();
+    for (const entry of this.queue) {
+      const best = byPriority.get(entry.priority);
+      if (best === undefined) byPriority.set(entry.priority, { turn: entry.turn, next: entry });
+      else byPriority.set(entry.priority, { turn: Math.min(best.turn, entry.turn), next: this.before(entry, best.next) ? entry : best.next });
+    }
+    return [...byPriority.values()].sort((a, b) => a.turn - b.turn).map((group) => group.next);
+  }
+
+  /** Whether `a` goes before `b` of the same priority. */
+  private before(a: Waiting, b: Waiting): boolean {
+    const servedA = a.caller === undefined ? 0 : (this.lastServed.get(a.caller) ?? 0);
+    const servedB = b.caller === undefined ? 0 : (this.lastServed.get(b.caller) ?? 0);
+    return servedA !== servedB ? servedA < servedB : a.seq < b.seq;
   }
 
   /** Refuses the calls whose deadline has passed; returns how many are still waiting. */
@@ -213,10 +272,6 @@ export class CallScheduler {
       this.wake = done;
       void this.clock.sleep(Math.max(1, ms)).then(done);
     });
-  }
-
-  private first(): Waiting {
-    return this.queue.reduce((best, entry) => (entry.turn < best.turn || (entry.turn === best.turn && entry.seq < best.seq) ? entry : best));
   }
 
   private lowest(): Waiting | undefined {

@@ -28,7 +28,7 @@ export function createSandboxRouter(options: SandboxOptions = {}): Router {
   const router = Router();
   router.use('/assets', express.static(ASSETS, { index: false, fallthrough: false, maxAge: options.assetsMaxAge ?? 0 }));
   router.get('/', (req, res, next) => {
-    renderPage(res, next, 200, 'index', { base: req.baseUrl, appUrl: options.appUrl }, { title: 'Last.fm sandbox', apiKey: SANDBOX_API_KEY, sharedSecret: SANDBOX_SHARED_SECRET, accounts: DEMO_ACCOUNTS, methods: Object.keys(SANDBOX_METHODS), outage: state.outage });
+    renderPage(res, next, 200, 'index', { base: req.baseUrl, appUrl: options.appUrl }, { title: 'About', apiKey: SANDBOX_API_KEY, sharedSecret: SANDBOX_SHARED_SECRET, accounts: DEMO_ACCOUNTS, methods: Object.keys(SANDBOX_METHODS), outage: state.outage });
   });
   // The switch that makes the stand-in play a Last.fm outage, to see what a client does then.
   router.post('/outage', express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 5 }), (req, res) => {
