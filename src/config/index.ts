@@ -64,6 +64,10 @@ export function loadConfig(env: Env, options: ConfigOptions = {}): Config {
   const rateLimitPerSecond = parseWholeNumber('LASTFM_RATE_LIMIT', value('LASTFM_RATE_LIMIT'), { min: 1, max: 50, fallback: 5, unit: 'requests per second' }, problems);
   // How long one Last.fm call may go without an answer before it counts as failed.
   const timeoutMs = parseWholeNumber('LASTFM_TIMEOUT_MS', value('LASTFM_TIMEOUT_MS'), { min: 100, max: 120_000, fallback: 10_000, unit: 'milliseconds' }, problems);
+  // Each start stores a session; a household behind one address starts far fewer.
+  const signInStartsPerMinute = parseWholeNumber('SIGN_IN_STARTS_PER_MINUTE', value('SIGN_IN_STARTS_PER_MINUTE'), { min: 1, max: 1_000_000, fallback: 20, unit: 'sign-ins a minute' }, problems);
+  // Queued faster than Last.fm takes them, one person's queue would grow without bound.
+  const outboxMaxPerPerson = parseWholeNumber('OUTBOX_MAX_PER_PERSON', value('OUTBOX_MAX_PER_PERSON'), { min: 1, max: 1_000_000, fallback: 10_000, unit: 'scrobbles' }, problems);
   const outboxRetryMaxMs = parseWholeNumber('OUTBOX_RETRY_MAX_MS', value('OUTBOX_RETRY_MAX_MS'), { min: 100, max: 3_600_000, fallback: 60_000, unit: 'milliseconds' }, problems);
 
   let lastfm: LastfmConfig;
@@ -77,6 +81,7 @@ export function loadConfig(env: Env, options: ConfigOptions = {}): Config {
       timeoutMs,
       rateLimitPerSecond,
       outboxRetryMaxMs,
+      outboxMaxPerPerson,
     };
   } else {
     lastfm = {
@@ -87,6 +92,7 @@ export function loadConfig(env: Env, options: ConfigOptions = {}): Config {
       timeoutMs,
       rateLimitPerSecond,
       outboxRetryMaxMs,
+      outboxMaxPerPerson,
     };
   }
 
@@ -158,6 +164,7 @@ export function loadConfig(env: Env, options: ConfigOptions = {}): Config {
     },
     trustProxy,
     setupPage,
+    signInStartsPerMinute,
     metrics,
   };
 }

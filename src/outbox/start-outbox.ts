@@ -42,6 +42,7 @@ export function startScrobbleOutbox(config: Config, parts: OutboxParts, timing: 
     onDelivery: parts.onDelivery,
     // A claim outlives the longest call, so no second delivery sends it while the first may still hear back.
     leaseMs: config.lastfm.timeoutMs + 2000,
+    maxWaitingPerPerson: config.lastfm.outboxMaxPerPerson,
     ...(timing.answerWaitMs === undefined ? {} : { answerWaitMs: timing.answerWaitMs }),
     backoff: timing.backoff ?? { baseMs: Math.min(DEFAULT_BACKOFF.baseMs, config.lastfm.outboxRetryMaxMs), maxMs: config.lastfm.outboxRetryMaxMs },
     ...(timing.pollMs === undefined ? {} : { pollMs: timing.pollMs }),

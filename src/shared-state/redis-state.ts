@@ -20,8 +20,12 @@ export function createRedisState(client: RedisClient, budget: BudgetOptions, sea
   const { budget: callBudget, attempts, exchanges } = redisSharedState(client, { apiKey, sealer, perSecond: budget.perSecond, leaseMs: budget.leaseMs, prefix: PREFIX });
   return {
     kind: 'redis',
-    budget: callBudget,
-    attempts,
+    // Within the request's store time too (stores/deadline.ts), not only each command's own.
+    budget: { take: (priority) => run(callBudget.take(priority)), release: (slot) => run(callBudget.release(slot)), backOff: (ms) => run(callBudget.backOff(ms)) },
+    attempts: (name, limit) => {
+      const counter = attempts(name, limit);
+      return { take: (key) => run(counter.take(key)), reset: (key) => run(counter.reset(key)) };
+    },
     exchanges,
     reads: new RedisReads(client),
     imports: new RedisImportStaging(client),

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { LastfmClient, TokenExchanges } from 'lastfm-sign-in';
+import type { AttemptCounter, LastfmClient, TokenExchanges } from 'lastfm-sign-in';
 import type { Config } from '../../config';
 import { failuresAs } from '../../failure-pages';
 import type { SignInListener } from '../../session';
@@ -19,6 +19,8 @@ export interface AuthDeps {
   signOuts: SignOutRegistry;
   /** Told of each sign-in, whichever flow it came by. */
   onSignIn: SignInListener;
+  /** Web sign-ins and desktop tokens started per address (SIGN_IN_STARTS). */
+  signInStarts: AttemptCounter;
 }
 
 /**
@@ -29,8 +31,8 @@ export function createAuthRouter(deps: AuthDeps): Router {
   const { config, lastfm, now, onSignIn } = deps;
   const router = Router();
   router.use(['/login', '/callback'], failuresAs('web-sign-in'));
-  router.use(createWebSignIn({ config, lastfm, now, onSignIn }));
-  router.use('/desktop', failuresAs('desktop-sign-in'), createDesktopSignIn({ config, lastfm, now, exchanges: deps.exchanges, onSignIn }));
+  router.use(createWebSignIn({ config, lastfm, now, onSignIn, starts: deps.signInStarts }));
+  router.use('/desktop', failuresAs('desktop-sign-in'), createDesktopSignIn({ config, lastfm, now, exchanges: deps.exchanges, onSignIn, starts: deps.signInStarts }));
   router.use('/mobile', failuresAs('mobile-sign-in'), createMobileSignIn({ config, lastfm, now, attempts: deps.passwordAttempts, onSignIn }));
   router.use(createSignOut({ config, signOuts: deps.signOuts, now }));
   return router;

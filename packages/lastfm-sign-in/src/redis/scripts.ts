@@ -40,3 +40,7 @@ if n > tonumber(ARGV[1]) then
   return math.max(1, redis.call('PTTL', KEYS[1]))
 end
 return 0`;
+
+/** KEYS: lock. ARGV: owner. Deletes the lock only while it is still the owner's (compare and delete). */
+export const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
