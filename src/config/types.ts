@@ -16,6 +16,8 @@ export interface LastfmConfig {
   outboxRetryMaxMs: number;
   /** Most scrobbles one person may have waiting in the outbox (OUTBOX_MAX_PER_PERSON). */
   outboxMaxPerPerson: number;
+  /** Most scrobbles sent for one person in any 24 hours (LASTFM_DAILY_SCROBBLES): Last.fm's per-account daily cap. */
+  dailyScrobbles: number;
 }
 
 /**

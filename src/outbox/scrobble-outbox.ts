@@ -4,6 +4,7 @@ import { messageOf } from '../error-message';
 import type { Logger } from '../logger';
 import type { KeySealer } from '../stores/key-sealer';
 import { ChangeSignal } from './change-signal';
+import { DAILY_WINDOW_MS, dailyRoom } from './daily-count';
 import { DEFAULT_BACKOFF, type Backoff } from './delivery-outcome';
 import { deliver, keyContext, type DeliveryOptions } from './delivery';
 import { KEEP_SETTLED_MS, type OutboxStats, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
@@ -60,6 +61,13 @@ export class ScrobbleOutbox {
 
   get kind(): OutboxStore['kind'] {
     return this.store.kind;
+  }
+
+  /** The person's place under the daily limit: what went in the last 24 hours, and when more may go if nothing may now. */
+  async dailyState(user: string): Promise<{ limit: number; sentInLast24h: number; waitUntil: number | undefined }> {
+    const { limit, count } = this.delivery.daily;
+    const sent = await count.since(user, this.now() - DAILY_WINDOW_MS);
+    return { limit, sentInLast24h: sent.count, waitUntil: dailyRoom(sent, limit).opensAt };
   }
 
   /** Writes the scrobbles to the store with the person's key (sealed), as one send (`batch`), and returns their ids; all or none (OutboxFullError). */
