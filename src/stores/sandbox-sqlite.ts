@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { MAX_SESSION_KEYS, type SandboxRecord, type SandboxRecordWrite, type SandboxStore } from 'lastfm-sign-in/testing';
+import type { SandboxRecord, SandboxRecordWrite, SandboxStore } from 'lastfm-sign-in/testing';
 import { SessionStoreUnavailableError } from '../errors';
 
 interface RecordRow {
@@ -31,8 +31,8 @@ export class SqliteSandboxStore implements SandboxStore {
       ),
       remove: db.prepare<[string]>('DELETE FROM sandbox_records WHERE name = ?'),
       prune: db.prepare<[number]>('DELETE FROM sandbox_records WHERE expires IS NOT NULL AND expires <= ?'),
-      // Rowids grow with each new row, so the smallest are the oldest keys.
-      trimKeys: db.prepare<[number]>("DELETE FROM sandbox_records WHERE kind = 'key' AND rowid <= (SELECT rowid FROM sandbox_records WHERE kind = 'key' ORDER BY rowid DESC LIMIT 1 OFFSET ?)"),
+      // Rowids grow with each new row, so a kind's smallest are its oldest.
+      trim: db.prepare<[string, string, number]>('DELETE FROM sandbox_records WHERE kind = ? AND rowid <= (SELECT rowid FROM sandbox_records WHERE kind = ? ORDER BY rowid DESC LIMIT 1 OFFSET ?)'),
     };
     this.writeAll = db.transaction((writes: readonly SandboxRecordWrite[], now: number): boolean => {
       for (const write of writes) {
@@ -42,8 +42,8 @@ export class SqliteSandboxStore implements SandboxStore {
       for (const write of writes) {
         if (write.value === undefined) this.sql.remove.run(write.name);
         else this.sql.put.run(write.name, write.kind, write.value, write.expiresAt ?? null);
+        if (write.value !== undefined && write.readVersion === undefined && write.keepAtMost !== undefined) this.sql.trim.run(write.kind, write.kind, write.keepAtMost);
       }
-      if (writes.some((write) => write.kind === 'key' && write.readVersion === undefined)) this.sql.trimKeys.run(MAX_SESSION_KEYS);
       return true;
     });
   }

@@ -10,8 +10,8 @@ import type { SandboxRecordKind, SandboxRecordWrite, SandboxStore } from './stor
 
 /** How long an open authorize page stays usable. */
 const AUTHORIZATION_LIFETIME_MS = 30 * 60 * 1000;
-/** Bounds memory when something hammers auth.getToken. */
-const MAX_TOKENS = 50_000;
+/** Bounds memory (and a store) when something hammers auth.getToken. */
+export const MAX_TOKENS = 50_000;
 /** Bounds memory when something reloads the authorize page in a loop. */
 export const MAX_AUTHORIZATIONS = 50_000;
 /**
@@ -59,6 +59,8 @@ const NEEDS_RECORD = new RecordNotRead('the call needs a record it has not read 
 const MAX_RUNS = 20;
 /** Longer than any token, session key or request id the stand-in hands out: such a name was never issued. */
 const MAX_ID_LENGTH = 128;
+/** The caps a store applies too; libraries are one per demo account. */
+const LIMITS: Readonly<Record<SandboxRecordKind, number | undefined>> = { key: MAX_SESSION_KEYS, token: MAX_TOKENS, authorization: MAX_AUTHORIZATIONS, library: undefined };
 const ABSENT: ReadRecord = { value: undefined, version: undefined };
 
 /**
@@ -235,7 +237,7 @@ export class SandboxState {
       const value = this.textOf(name);
       if (value === record.value) continue;
       const { kind, id } = split(name);
-      writes.push({ name, kind, readVersion: record.version, value, expiresAt: value === undefined ? undefined : this.expiryOf(kind, id) });
+      writes.push({ name, kind, readVersion: record.version, value, expiresAt: value === undefined ? undefined : this.expiryOf(kind, id), keepAtMost: LIMITS[kind] });
     }
     return writes;
   }

@@ -26,6 +26,8 @@ export interface SandboxRecordWrite {
   value: string | undefined;
   /** When the store may forget it (ms since the epoch); undefined: kept (session keys and libraries). */
   expiresAt: number | undefined;
+  /** How many records of its kind the store keeps at most, forgetting the oldest first; undefined for libraries (one per demo account). */
+  keepAtMost: number | undefined;
 }
 
 export interface SandboxStore {
@@ -33,7 +35,7 @@ export interface SandboxStore {
   read(names: readonly string[]): Promise<Map<string, SandboxRecord>>;
   /**
    * All the writes, or none (resolving false) when any record's version is no longer the one
-   * read. The store keeps at most MAX_SESSION_KEYS `key` records, forgetting the oldest, as the
+   * read. After creating a record it forgets the oldest of that kind beyond `keepAtMost`, as the
    * state's memory does.
    */
   write(writes: readonly SandboxRecordWrite[]): Promise<boolean>;
