@@ -39,11 +39,14 @@ export class SqliteSandboxStore implements SandboxStore {
         if (this.sql.version.get(write.name, now)?.version !== write.readVersion) return false;
       }
       this.sql.prune.run(now);
+      const created = new Map<string, number>();
       for (const write of writes) {
         if (write.value === undefined) this.sql.remove.run(write.name);
         else this.sql.put.run(write.name, write.kind, write.value, write.expiresAt ?? null);
-        if (write.value !== undefined && write.readVersion === undefined && write.keepAtMost !== undefined) this.sql.trim.run(write.kind, write.kind, write.keepAtMost);
+        if (write.value !== undefined && write.readVersion === undefined && write.keepAtMost !== undefined) created.set(write.kind, write.keepAtMost);
       }
+      // Once per kind: the trim walks the kind's index from its newest row.
+      for (const [kind, keepAtMost] of created) this.sql.trim.run(kind, kind, keepAtMost);
       return true;
     });
   }
