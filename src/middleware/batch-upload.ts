@@ -60,7 +60,7 @@ export function createBatchUpload({ csrfMatches, deadlineMs = UPLOAD_DEADLINE_MS
     }
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: req.headers, limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: FORM_FIELDS.size, fieldSize: MAX_UPLOAD_BYTES, parts: FORM_FIELDS.size + 1 } });
+      parser = busboy({ headers: req.headers, limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: FORM_FIELDS.size, fieldSize: MAX_UPLOAD_BYTES, parts: FORM_FIELDS.size + 2 } });
     } catch {
       refuse(req, res, next, unreadable('The upload was not a well-formed form.'));
       return;
@@ -125,6 +125,7 @@ export function createBatchUpload({ csrfMatches, deadlineMs = UPLOAD_DEADLINE_MS
         if (failed === undefined && (info.filename ?? '') !== '') body.file = { name: info.filename ?? '', text: Buffer.concat(chunks).toString('utf8') } satisfies UploadedFile;
       });
     });
+    // busboy tells partsLimit as the count reaches it (files and fields only past it): parts is one above the form's.
     for (const limit of ['partsLimit', 'filesLimit', 'fieldsLimit'] as const) parser.on(limit, () => answer(unreadable('The form has more parts than it should: one file, the lines and the form token.')));
     parser.on('error', () => answer(cutOff()));
     parser.on('close', () => {

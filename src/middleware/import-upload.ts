@@ -113,7 +113,7 @@ export function createImportUpload({ csrfMatches }: { csrfMatches: (req: Request
       stream.pipe(passing);
       handOn({ fields, file: { name: info.filename ?? '', stream: passing } });
     });
-    // busboy says so once the count reaches the limit, which is set one above the form's parts.
+    // busboy tells partsLimit as the count reaches it (files and fields only past it): parts is one above the form's.
     parser.on('partsLimit', () => stop(unreadable('This form has more parts than the import form.')));
     parser.on('error', () => stop(unreadable('The upload was cut off or not a well-formed form.')));
     parser.on('close', () => {

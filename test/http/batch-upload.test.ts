@@ -106,6 +106,12 @@ describe('an upload is checked before it is read', () => {
     expect((res.body as { error: { title: string } }).error.title).toBe('That file is too large');
   });
 
+  it('takes the whole form as a browser sends it: the token, the empty textarea and the file', async () => {
+    const res = await request(server).post('/track/scrobble-batch').set('Cookie', cookie).set('Accept', 'application/json').field('_csrf', csrf).field('lines', '').attach('file', Buffer.from('Björk - Jóga\n'), 'plays.txt');
+    expect(res.status).toBeLessThan(300);
+    expect(res.body).toMatchObject({ ok: true });
+  });
+
   it('takes the token from the X-CSRF-Token header, and then the file as usual', async () => {
     const res = await request(server).post('/track/scrobble-batch').set('Cookie', cookie).set('X-CSRF-Token', csrf).set('Accept', 'application/json').attach('file', Buffer.from('Björk - Jóga\n'), 'plays.txt');
     expect(res.status).toBeLessThan(300);

@@ -47,13 +47,19 @@ async function stop(server: ServerProcess): Promise<void> {
   await server.exit(10_000);
 }
 
-/** One browser: its session cookie, carried to whichever instance it asks. */
+/** One browser: its cookies (the session's, and a visitor's form token), carried to whichever instance it asks. */
 class Browser {
-  cookie = '';
+  private readonly cookies = new Map<string, string>();
+
+  get cookie(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
 
   private keep(res: request.Response): request.Response {
-    const id = sessionCookie(res, COOKIE);
-    if (id !== undefined) this.cookie = `${COOKIE}=${id}`;
+    for (const name of [COOKIE, `${COOKIE}.form`]) {
+      const value = sessionCookie(res, name);
+      if (value !== undefined) this.cookies.set(name, value);
+    }
     return res;
   }
 
