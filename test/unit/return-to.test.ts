@@ -1,4 +1,5 @@
-import { optionalString, safeReturnTo } from '../../src/routes/input';
+import { safeReturnTo } from 'lastfm-sign-in/express';
+import { optionalString } from '../../src/routes/input';
 import { InputError } from '../../src/errors';
 
 describe('safeReturnTo', () => {

@@ -12,6 +12,7 @@ import { currentUser, sessionKeyOf } from './signed-in';
 import { callback, login, logout, type Handler } from './web-flow';
 
 export { SignInError, type SignInErrorCode } from './errors';
+export { safeReturnTo } from './return-to';
 export { SignedInClient, type TrackRef } from './signed-in-client';
 export type { DesktopTokenView } from './desktop-flow';
 export type { ClientOptions, CredentialOptions, DesktopFlowOptions, LastfmSignInOptions, PasswordFlowOptions, SharedSignInState, SignedInUser } from './options';
