@@ -274,7 +274,7 @@ describe('a refused form and a finished action, on a 390 x 844 phone', () => {
     await expect(page.locator('h1').textContent()).resolves.toBe('Hello, sandbox-ada');
     expect(await focused(page)).toMatchObject({ id: 'scrobble-batch-error', role: 'alert', text: 'A batch file may be at most 512 KB (1,000 lines).' });
     await expect(onScreen(page, '#scrobble-batch-error')).resolves.toBe(true);
-    await expect(page.locator('input[type=file]').getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(page.locator('#batch-form input[type=file]').getAttribute('aria-invalid')).resolves.toBe('true');
 
     await form(page, 'Scrobble a track').getByLabel('Artist', { exact: true }).fill('Björk');
     await form(page, 'Scrobble a track').getByLabel('Track').fill('Jóga');
