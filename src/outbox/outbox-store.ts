@@ -90,15 +90,30 @@ export interface BatchProgress {
   queuedAt: number;
 }
 
-/** What the home page and GET /track/scrobbles show of one person's outbox. */
+/** Which part of a person's list to read: `limit` scrobbles from `offset`, newest first. */
+export interface OutboxPage {
+  offset: number;
+  limit: number;
+}
+
+/**
+ * What the home page and GET /track/scrobbles show of one person's outbox. Every store reads only
+ * the page asked for; the numbers come from counters or counts, never from reading every scrobble.
+ */
 export interface OutboxView {
   waiting: number;
+  /** Answered scrobbles still kept (KEEP_SETTLED_MS): the list holds `waiting + settled`. */
+  settled: number;
   /** Waiting for the person to sign in again (Last.fm refused the session key). */
   held: boolean;
-  /** Newest first: everything still queued, then the most recently settled. */
+  /** Where `recent` starts in the whole list. */
+  offset: number;
+  /** The page asked for, newest first: queued ones (latest played first), then the latest answered. */
   recent: StoredScrobble[];
   /** Sends with scrobbles still queued, oldest first. */
   batches: BatchProgress[];
+  /** Why the next scrobble to go (the front of the queue) still waits, once a try has failed. */
+  waitingReason: string | undefined;
 }
 
 export interface ClaimRequest {
@@ -145,7 +160,8 @@ export interface OutboxStore {
   finish(claim: Claim, outcome: ClaimOutcome, now: number): Promise<void>;
   /** The person signed in again: the new key, and a held queue goes again. */
   resume(user: string, sealedKey: string, now: number): Promise<void>;
-  view(user: string, recentLimit: number): Promise<OutboxView>;
+  /** One page of the person's list, with their counts (see OutboxView); answered before `now - KEEP_SETTLED_MS` is gone. */
+  view(user: string, page: OutboxPage, now: number): Promise<OutboxView>;
   /** The current state of these scrobbles (missing ones left out). */
   get(ids: readonly string[]): Promise<StoredScrobble[]>;
   /** Forgets settled scrobbles settled before `before`. */

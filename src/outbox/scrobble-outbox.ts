@@ -6,7 +6,7 @@ import type { KeySealer } from '../stores/key-sealer';
 import { ChangeSignal } from './change-signal';
 import { DEFAULT_BACKOFF, type Backoff } from './delivery-outcome';
 import { deliver, keyContext, type DeliveryOptions } from './delivery';
-import { KEEP_SETTLED_MS, type OutboxStats, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
+import { KEEP_SETTLED_MS, type OutboxPage, type OutboxStats, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
@@ -102,8 +102,9 @@ export class ScrobbleOutbox {
     return this.store.stats();
   }
 
-  view(user: string, recentLimit = 20): Promise<OutboxView> {
-    return this.store.view(user, recentLimit);
+  /** One page of the person's list, newest first, with their counts. */
+  view(user: string, page: OutboxPage): Promise<OutboxView> {
+    return this.store.view(user, page, this.now());
   }
 
   /** Starts this instance's delivery loop. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { claimable, viewOf } from './memory-outbox';
-import type { Claim, ClaimOutcome, ClaimRequest, NewScrobble, OutboxStats, OutboxStore, OutboxView, ScrobbleState, StoredScrobble } from './outbox-store';
+import { claimable } from './memory-outbox';
+import { KEEP_SETTLED_MS, type BatchProgress, type Claim, type ClaimOutcome, type ClaimRequest, type NewScrobble, type OutboxPage, type OutboxStats, type OutboxStore, type OutboxView, type ScrobbleState, type StoredScrobble } from './outbox-store';
 import { asError } from '../error-message';
 import { OutboxFullError } from '../errors';
 
@@ -45,13 +45,22 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   constructor(private readonly db: Database.Database) {
+    const hadSends = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'outbox_sends'").get()?.n === 1;
     db.exec(`
       CREATE TABLE IF NOT EXISTS outbox_people (user TEXT PRIMARY KEY, sealed_key TEXT NOT NULL, held INTEGER NOT NULL DEFAULT 0, due_at INTEGER NOT NULL, lease TEXT, failures INTEGER NOT NULL DEFAULT 0, sending TEXT);
       CREATE TABLE IF NOT EXISTS outbox_scrobbles (id TEXT PRIMARY KEY, user TEXT NOT NULL, batch TEXT NOT NULL, artist TEXT NOT NULL, track TEXT NOT NULL, album TEXT, timestamp INTEGER NOT NULL, state TEXT NOT NULL, reason TEXT, unanswered INTEGER NOT NULL DEFAULT 0, tries INTEGER NOT NULL DEFAULT 0, queued_at INTEGER NOT NULL, settled_at INTEGER);
       CREATE INDEX IF NOT EXISTS outbox_scrobbles_queue ON outbox_scrobbles (user, state, timestamp);
       CREATE INDEX IF NOT EXISTS outbox_scrobbles_settled ON outbox_scrobbles (settled_at) WHERE settled_at IS NOT NULL;
       CREATE INDEX IF NOT EXISTS outbox_people_due ON outbox_people (due_at);
+      CREATE INDEX IF NOT EXISTS outbox_scrobbles_answered ON outbox_scrobbles (user, settled_at) WHERE settled_at IS NOT NULL;
+      CREATE TABLE IF NOT EXISTS outbox_sends (user TEXT NOT NULL, batch TEXT NOT NULL, total INTEGER NOT NULL DEFAULT 0, done INTEGER NOT NULL DEFAULT 0, accepted INTEGER NOT NULL DEFAULT 0, ignored INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0, queued_at INTEGER NOT NULL, PRIMARY KEY (user, batch));
+      CREATE INDEX IF NOT EXISTS outbox_sends_draining ON outbox_sends (user, queued_at) WHERE done < total;
     `);
+    // A file from before the sends were counted: count what it holds, once.
+    if (!hadSends) {
+      db.exec(`INSERT OR IGNORE INTO outbox_sends (user, batch, total, done, accepted, ignored, failed, queued_at)
+        SELECT user, batch, COUNT(*), SUM(state <> 'queued'), SUM(state = 'accepted'), SUM(state = 'ignored'), SUM(state = 'failed'), MIN(queued_at) FROM outbox_scrobbles GROUP BY user, batch`);
+    }
     this.sql = {
       addPerson: db.prepare<[string, string, number]>('INSERT INTO outbox_people (user, sealed_key, due_at) VALUES (?, ?, ?) ON CONFLICT (user) DO UPDATE SET sealed_key = excluded.sealed_key'),
       addScrobble: db.prepare<[string, string, string, string, string, string | null, number, number]>(
@@ -69,7 +78,14 @@ export class SqliteOutbox implements OutboxStore {
       keep: db.prepare<[number, number, string | null, string]>("UPDATE outbox_scrobbles SET tries = tries + ?, unanswered = unanswered + ?, reason = COALESCE(?, reason) WHERE id = ? AND state = 'queued'"),
       release: db.prepare<[number, number, number, string, string]>('UPDATE outbox_people SET lease = NULL, sending = NULL, failures = ?, due_at = ?, held = ? WHERE user = ? AND lease = ?'),
       resume: db.prepare<[string, number, string]>('UPDATE outbox_people SET sealed_key = ?, held = 0, failures = 0, due_at = CASE WHEN lease IS NULL THEN MIN(due_at, ?) ELSE due_at END WHERE user = ?'),
-      mine: db.prepare<[string], ScrobbleRow>('SELECT * FROM outbox_scrobbles WHERE user = ?'),
+      // Ranged through the queue and answered indexes: a page reads its own rows, however long the list.
+      queuedPage: db.prepare<[string, number, number], ScrobbleRow>("SELECT * FROM outbox_scrobbles WHERE user = ? AND state = 'queued' ORDER BY timestamp DESC, queued_at DESC, rowid DESC LIMIT ? OFFSET ?"),
+      answeredPage: db.prepare<[string, number, number, number], ScrobbleRow>('SELECT * FROM outbox_scrobbles WHERE user = ? AND settled_at IS NOT NULL AND settled_at >= ? ORDER BY settled_at DESC, rowid DESC LIMIT ? OFFSET ?'),
+      answeredOf: db.prepare<[string, number], { n: number }>('SELECT COUNT(*) AS n FROM outbox_scrobbles WHERE user = ? AND settled_at IS NOT NULL AND settled_at >= ?'),
+      draining: db.prepare<[string], SendRow>('SELECT * FROM outbox_sends WHERE user = ? AND done < total ORDER BY queued_at LIMIT 100'),
+      addSend: db.prepare<[string, string, number, number]>('INSERT INTO outbox_sends (user, batch, total, queued_at) VALUES (?, ?, ?, ?) ON CONFLICT (user, batch) DO UPDATE SET total = total + excluded.total'),
+      sendDone: db.prepare<[number, number, number, string, string]>('UPDATE outbox_sends SET done = done + 1, accepted = accepted + ?, ignored = ignored + ?, failed = failed + ? WHERE user = ? AND batch = ?'),
+      pruneSends: db.prepare('DELETE FROM outbox_sends WHERE done >= total'),
       get: db.prepare<[string], ScrobbleRow>('SELECT * FROM outbox_scrobbles WHERE id IN (SELECT value FROM json_each(?))'),
       prune: db.prepare<[number]>('DELETE FROM outbox_scrobbles WHERE settled_at IS NOT NULL AND settled_at < ?'),
       waiting: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM outbox_scrobbles WHERE state = 'queued'"),
@@ -88,7 +104,12 @@ export class SqliteOutbox implements OutboxStore {
         const waiting = this.sql.waitingOf.get(user)?.n ?? 0;
         if (waiting + items.length > maxWaiting) throw new OutboxFullError(waiting, maxWaiting);
         this.sql.addPerson.run(user, sealedKey, now);
-        for (const item of items) this.sql.addScrobble.run(item.id, user, item.batch, item.artist, item.track, item.album ?? null, item.timestamp, now);
+        const sends = new Map<string, number>();
+        for (const item of items) {
+          this.sql.addScrobble.run(item.id, user, item.batch, item.artist, item.track, item.album ?? null, item.timestamp, now);
+          sends.set(item.batch, (sends.get(item.batch) ?? 0) + 1);
+        }
+        for (const [batch, total] of sends) this.sql.addSend.run(user, batch, total, now);
       }).immediate(),
     );
   }
@@ -122,8 +143,11 @@ export class SqliteOutbox implements OutboxStore {
       this.db.transaction(() => {
         for (const item of claim.items) {
           const end = settled.get(item.id);
-          if (end !== undefined) this.sql.settle.run(tried, end.state, end.reason ?? null, now, item.id);
-          else this.sql.keep.run(tried, outcome.unanswered ? 1 : 0, outcome.reason ?? null, item.id);
+          if (end !== undefined) {
+            if (this.sql.settle.run(tried, end.state, end.reason ?? null, now, item.id).changes === 1) {
+              this.sql.sendDone.run(end.state === 'accepted' ? 1 : 0, end.state === 'ignored' ? 1 : 0, end.state === 'failed' ? 1 : 0, item.user, item.batch);
+            }
+          } else this.sql.keep.run(tried, outcome.unanswered ? 1 : 0, outcome.reason ?? null, item.id);
         }
         this.sql.release.run(outcome.failures, outcome.retryAt ?? now, outcome.hold === true ? 1 : 0, claim.user, claim.token);
       })(),
@@ -134,8 +158,20 @@ export class SqliteOutbox implements OutboxStore {
     return this.run(() => void this.sql.resume.run(sealedKey, now, user));
   }
 
-  view(user: string, recentLimit: number): Promise<OutboxView> {
-    return this.run(() => viewOf(this.sql.mine.all(user).map(fromRow), this.sql.person.get(user)?.held === 1, recentLimit));
+  view(user: string, page: OutboxPage, now: number): Promise<OutboxView> {
+    const keptSince = now - KEEP_SETTLED_MS;
+    return this.run(() =>
+      this.db.transaction((): OutboxView => {
+        const waiting = this.sql.waitingOf.get(user)?.n ?? 0;
+        const settled = this.sql.answeredOf.get(user, keptSince)?.n ?? 0;
+        const queued = page.offset < waiting ? this.sql.queuedPage.all(user, page.limit, page.offset) : [];
+        const more = page.limit - queued.length;
+        const answered = more > 0 ? this.sql.answeredPage.all(user, keptSince, more, Math.max(0, page.offset - waiting)) : [];
+        const batches = this.sql.draining.all(user).map(sendOf);
+        const waitingReason = waiting > 0 ? (this.sql.queued.get(user, 1)?.reason ?? undefined) : undefined;
+        return { waiting, settled, held: this.sql.person.get(user)?.held === 1, offset: page.offset, recent: [...queued, ...answered].map(fromRow), batches, waitingReason };
+      })(),
+    );
   }
 
   get(ids: readonly string[]): Promise<StoredScrobble[]> {
@@ -143,7 +179,10 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   prune(before: number): Promise<void> {
-    return this.run(() => void this.sql.prune.run(before));
+    return this.run(() => {
+      this.sql.prune.run(before);
+      this.sql.pruneSends.run();
+    });
   }
 
   waitingCount(): Promise<number> {
@@ -170,6 +209,20 @@ export class SqliteOutbox implements OutboxStore {
       return Promise.reject(asError(error));
     }
   }
+}
+
+interface SendRow {
+  batch: string;
+  total: number;
+  done: number;
+  accepted: number;
+  ignored: number;
+  failed: number;
+  queued_at: number;
+}
+
+function sendOf(row: SendRow): BatchProgress {
+  return { batch: row.batch, total: row.total, done: row.done, accepted: row.accepted, ignored: row.ignored, failed: row.failed, queuedAt: row.queued_at };
 }
 
 function fromRow(row: ScrobbleRow): StoredScrobble {
