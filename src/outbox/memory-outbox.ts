@@ -114,7 +114,24 @@ export class MemoryOutbox implements OutboxStore {
     // A lease lost meanwhile belongs to another delivery now: the answers above still hold, the person is theirs.
     if (person?.lease !== claim.token) return Promise.resolve();
     Object.assign(person, { lease: undefined, sending: [], failures: outcome.failures, dueAt: outcome.retryAt ?? now, held: outcome.hold === true });
+    if ((this.queues.get(claim.user)?.size ?? 0) === 0) this.forget(claim.user);
     return Promise.resolve();
+  }
+
+  discard(user: string): Promise<number> {
+    const queue = this.queues.get(user);
+    const dropped = queue?.size ?? 0;
+    for (const id of queue?.keys() ?? []) this.items.delete(id);
+    this.forget(user);
+    this.sends.delete(user);
+    return Promise.resolve(dropped);
+  }
+
+  /** Nothing of theirs waits: their key, and where their queue was, go. */
+  private forget(user: string): void {
+    this.people.delete(user);
+    this.queues.delete(user);
+    this.ordered.delete(user);
   }
 
   resume(user: string, sealedKey: string, now: number): Promise<void> {

@@ -157,9 +157,15 @@ export interface OutboxStore {
    * before `finish` leaves the items marked as sent without an answer. False when the lease was lost.
    */
   renew(claim: Claim, leaseMs: number, now: number, sending: boolean): Promise<boolean>;
+  /** Records the answers; a person with nothing left waiting is forgotten, sealed key and all. */
   finish(claim: Claim, outcome: ClaimOutcome, now: number): Promise<void>;
   /** The person signed in again: the new key, and a held queue goes again. */
   resume(user: string, sealedKey: string, now: number): Promise<void>;
+  /**
+   * Drops the person's waiting scrobbles and their key at once (they chose so when signing out
+   * everywhere); a call already under way cannot be taken back. Returns how many were dropped.
+   */
+  discard(user: string): Promise<number>;
   /** One page of the person's list, with their counts (see OutboxView); answered before `now - KEEP_SETTLED_MS` is gone. */
   view(user: string, page: OutboxPage, now: number): Promise<OutboxView>;
   /** The current state of these scrobbles (missing ones left out). */

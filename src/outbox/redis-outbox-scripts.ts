@@ -158,9 +158,25 @@ if redis.call('HGET', pk, 'lease') == token then
   elseif redis.call('ZCARD', p .. 'queue:' .. user) > 0 then
     redis.call('ZADD', p .. 'due', clock + (retryIn or 0), user)
   else
+    -- Nothing of theirs waits: their sealed key goes, and they leave the list of people.
     redis.call('ZREM', p .. 'due', user)
+    redis.call('DEL', pk, p .. 'queue:' .. user, p .. 'mine:' .. user)
+    redis.call('SREM', p .. 'people', user)
   end
 end`;
+
+/**
+ * ARGV: prefix, user. Drops the person's waiting scrobbles, their sends' progress and their key
+ * (their choice when signing out everywhere). Returns how many scrobbles were dropped.
+ */
+export const DISCARD = `local p, user = ARGV[1], ARGV[2]
+local ids = redis.call('ZRANGE', p .. 'queue:' .. user, 0, -1)
+for _, id in ipairs(ids) do redis.call('DEL', p .. 'entry:' .. id) end
+for _, send in ipairs(redis.call('ZRANGE', p .. 'sends:' .. user, 0, -1)) do redis.call('DEL', p .. 'send:' .. user .. ':' .. send) end
+redis.call('DEL', p .. 'person:' .. user, p .. 'queue:' .. user, p .. 'mine:' .. user, p .. 'sends:' .. user)
+redis.call('ZREM', p .. 'due', user)
+redis.call('SREM', p .. 'people', user)
+return #ids`;
 
 /** ARGV: prefix, user, sealed key, now (unused: Redis's clock decides). */
 export const RESUME = `${REDIS_NOW}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../shared-state/redis-state';
 import { OutboxFullError } from '../errors';
 import { promiseWithDeadline } from '../stores/deadline';
-import { ADD, ADOPT, CLAIM, FINISH, RENEW, RESUME, STATS } from './redis-outbox-scripts';
+import { ADD, ADOPT, CLAIM, DISCARD, FINISH, RENEW, RESUME, STATS } from './redis-outbox-scripts';
 import { storedFrom, type EntryFields } from './redis-entry';
 import { KEEP_SETTLED_MS, type BatchProgress, type Claim, type ClaimOutcome, type ClaimRequest, type NewScrobble, type OutboxPage, type OutboxStats, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
 
@@ -81,6 +81,10 @@ export class RedisOutbox implements OutboxStore {
       args.push(id, ending?.state ?? '', ending?.reason ?? '');
     }
     await this.eval(FINISH, args);
+  }
+
+  async discard(user: string): Promise<number> {
+    return Number(await this.eval(DISCARD, [PREFIX, user]));
   }
 
   async resume(user: string, sealedKey: string, now: number): Promise<void> {

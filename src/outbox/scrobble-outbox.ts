@@ -97,6 +97,13 @@ export class ScrobbleOutbox {
     this.changes.notify();
   }
 
+  /** The person chose to drop what waits, and their key, now (signing out everywhere). */
+  async discard(user: string): Promise<number> {
+    const dropped = await this.store.discard(user);
+    this.changes.notify();
+    return dropped;
+  }
+
   /** Everyone's outbox in a few numbers, from the shared store: the same on every instance. */
   stats(): Promise<OutboxStats> {
     return this.store.stats();

@@ -86,6 +86,10 @@ export class SqliteOutbox implements OutboxStore {
       addSend: db.prepare<[string, string, number, number]>('INSERT INTO outbox_sends (user, batch, total, queued_at) VALUES (?, ?, ?, ?) ON CONFLICT (user, batch) DO UPDATE SET total = total + excluded.total'),
       sendDone: db.prepare<[number, number, number, string, string]>('UPDATE outbox_sends SET done = done + 1, accepted = accepted + ?, ignored = ignored + ?, failed = failed + ? WHERE user = ? AND batch = ?'),
       pruneSends: db.prepare('DELETE FROM outbox_sends WHERE done >= total'),
+      forgetIfDone: db.prepare<[string, string]>("DELETE FROM outbox_people WHERE user = ? AND lease IS NULL AND NOT EXISTS (SELECT 1 FROM outbox_scrobbles WHERE user = ? AND state = 'queued')"),
+      discardQueued: db.prepare<[string]>("DELETE FROM outbox_scrobbles WHERE user = ? AND state = 'queued'"),
+      discardSends: db.prepare<[string]>('DELETE FROM outbox_sends WHERE user = ? AND done < total'),
+      discardPerson: db.prepare<[string]>('DELETE FROM outbox_people WHERE user = ?'),
       get: db.prepare<[string], ScrobbleRow>('SELECT * FROM outbox_scrobbles WHERE id IN (SELECT value FROM json_each(?))'),
       prune: db.prepare<[number]>('DELETE FROM outbox_scrobbles WHERE settled_at IS NOT NULL AND settled_at < ?'),
       waiting: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM outbox_scrobbles WHERE state = 'queued'"),
@@ -149,8 +153,21 @@ export class SqliteOutbox implements OutboxStore {
             }
           } else this.sql.keep.run(tried, outcome.unanswered ? 1 : 0, outcome.reason ?? null, item.id);
         }
-        this.sql.release.run(outcome.failures, outcome.retryAt ?? now, outcome.hold === true ? 1 : 0, claim.user, claim.token);
+        if (this.sql.release.run(outcome.failures, outcome.retryAt ?? now, outcome.hold === true ? 1 : 0, claim.user, claim.token).changes === 1) this.sql.forgetIfDone.run(claim.user, claim.user);
       })(),
+    );
+  }
+
+  discard(user: string): Promise<number> {
+    return this.run(() =>
+      this.db
+        .transaction(() => {
+          const dropped = this.sql.discardQueued.run(user).changes;
+          this.sql.discardSends.run(user);
+          this.sql.discardPerson.run(user);
+          return dropped;
+        })
+        .immediate(),
     );
   }
 
