@@ -11,6 +11,8 @@ export interface OutboxPerson {
   failures: number;
   /** The ids of the call under way, so a lost claimer's items are known to be sent without an answer. */
   sending: string[];
+  /** When the hold began (see KEEP_HELD_MS). */
+  heldSince?: number | undefined;
 }
 
 /**
@@ -113,7 +115,8 @@ export class MemoryOutbox implements OutboxStore {
     const person = this.people.get(claim.user);
     // A lease lost meanwhile belongs to another delivery now: the answers above still hold, the person is theirs.
     if (person?.lease !== claim.token) return Promise.resolve();
-    Object.assign(person, { lease: undefined, sending: [], failures: outcome.failures, dueAt: outcome.retryAt ?? now, held: outcome.hold === true });
+    const heldSince = outcome.hold === true ? (person.heldSince ?? now) : undefined;
+    Object.assign(person, { lease: undefined, sending: [], failures: outcome.failures, dueAt: outcome.retryAt ?? now, held: outcome.hold === true, heldSince });
     if ((this.queues.get(claim.user)?.size ?? 0) === 0) this.forget(claim.user);
     return Promise.resolve();
   }
@@ -137,7 +140,7 @@ export class MemoryOutbox implements OutboxStore {
   resume(user: string, sealedKey: string, now: number): Promise<void> {
     const person = this.people.get(user);
     if (person === undefined) return Promise.resolve();
-    Object.assign(person, { sealedKey, held: false, failures: 0, dueAt: Math.min(person.dueAt, now) });
+    Object.assign(person, { sealedKey, held: false, heldSince: undefined, failures: 0, dueAt: Math.min(person.dueAt, now) });
     return Promise.resolve();
   }
 
@@ -159,10 +162,10 @@ export class MemoryOutbox implements OutboxStore {
     return Promise.resolve(ids.flatMap((id) => (this.items.has(id) ? [{ ...(this.items.get(id) as StoredScrobble) }] : [])));
   }
 
-  prune(before: number): Promise<void> {
+  async prune(before: number, heldBefore: number): Promise<void> {
+    for (const [user, person] of [...this.people]) if (person.held && (person.heldSince ?? Infinity) < heldBefore) await this.discard(user);
     for (const answered of this.answered.values()) this.forgetAnswered(answered, before);
     for (const sends of this.sends.values()) for (const [batch, send] of sends) if (send.done >= send.total) sends.delete(batch);
-    return Promise.resolve();
   }
 
   waitingCount(): Promise<number> {

@@ -11,6 +11,13 @@
  */
 export const KEEP_SETTLED_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * What a person held (Last.fm refused their key) leaves behind is kept this long from when the
+ * hold began, for them to sign in again; then it is deleted, key and all. Last.fm takes no
+ * scrobble played more than 14 days ago, so nothing held longer could still be sent.
+ */
+export const KEEP_HELD_MS = 14 * 24 * 60 * 60 * 1000;
+
 /** What a JSON client sees: `queued` until Last.fm's answer is known. */
 export type ScrobbleState = 'queued' | 'accepted' | 'ignored' | 'failed';
 
@@ -170,8 +177,11 @@ export interface OutboxStore {
   view(user: string, page: OutboxPage, now: number): Promise<OutboxView>;
   /** The current state of these scrobbles (missing ones left out). */
   get(ids: readonly string[]): Promise<StoredScrobble[]>;
-  /** Forgets settled scrobbles settled before `before`. */
-  prune(before: number): Promise<void>;
+  /**
+   * Forgets settled scrobbles settled before `before`, and everything of people held since before
+   * `heldBefore` (Redis lets both expire by themselves, and drops the names they leave).
+   */
+  prune(before: number, heldBefore: number): Promise<void>;
   /** Scrobbles still queued, everyone's. */
   waitingCount(): Promise<number>;
   /** The numbers metrics report: one read per person with a queue at most. */

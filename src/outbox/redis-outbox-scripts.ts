@@ -48,6 +48,15 @@ for i = 6, #ARGV, 4 do
   redis.call('PERSIST', sk)
   redis.call('ZADD', p .. 'sends:' .. user, 'NX', now, send)
 end
+-- A held person's new scrobbles expire with the rest of what they left (see FINISH).
+local heldFor = redis.call('PTTL', pk)
+if heldFor > 0 then
+  for i = 6, #ARGV, 4 do
+    redis.call('PEXPIRE', p .. 'entry:' .. ARGV[i], heldFor)
+    redis.call('PEXPIRE', p .. 'send:' .. user .. ':' .. ARGV[i + 2], heldFor)
+  end
+  for _, k in ipairs({p .. 'queue:' .. user, p .. 'mine:' .. user, p .. 'sends:' .. user}) do redis.call('PEXPIRE', k, heldFor) end
+end
 if redis.call('HGET', pk, 'held') ~= '1' then redis.call('ZADD', p .. 'due', 'NX', clock, user) end
 return {1}`;
 
@@ -107,14 +116,14 @@ return 1`;
 
 /**
  * ARGV: prefix, user, token, now, keep ms, failures, hold ('1'/'0'), retry in ms or '', sent ('1'/'0'),
- * unanswered ('1'/'0'), has reason ('1'/'0'), reason, then id, settled state or '', its reason for
- * each scrobble of the claim.
+ * unanswered ('1'/'0'), has reason ('1'/'0'), reason, held keep ms, then id, settled state or '',
+ * its reason for each scrobble of the claim.
  */
 export const FINISH = `${REDIS_NOW}
 local p, user, token, now, keepMs = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 local failures, hold, retryIn, sent, unanswered, hasReason, reason = ARGV[6], ARGV[7] == '1', tonumber(ARGV[8]), ARGV[9] == '1', ARGV[10] == '1', ARGV[11] == '1', ARGV[12]
 local pk = p .. 'person:' .. user
-for i = 13, #ARGV, 3 do
+for i = 14, #ARGV, 3 do
   local id, ending, endReason = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local ek = p .. 'entry:' .. id
   local state = redis.call('HGET', ek, 'state')
@@ -149,12 +158,20 @@ for i = 13, #ARGV, 3 do
 end
 -- Answered entries expire by themselves; their places in the list go with them.
 redis.call('ZREMRANGEBYSCORE', p .. 'done:' .. user, '-inf', '(' .. (now - keepMs))
+if redis.call('EXISTS', p .. 'done:' .. user) == 1 then redis.call('PEXPIRE', p .. 'done:' .. user, keepMs) end
 if redis.call('HGET', pk, 'lease') == token then
   redis.call('HDEL', pk, 'lease', 'sending')
   redis.call('HSET', pk, 'failures', failures)
   if hold then
     redis.call('HSET', pk, 'held', '1')
     redis.call('ZREM', p .. 'due', user)
+    -- What a held person leaves expires unless they sign in again, counted from when the hold began.
+    if redis.call('PTTL', pk) < 0 then
+      local heldMs = tonumber(ARGV[13])
+      for _, id in ipairs(redis.call('ZRANGE', p .. 'queue:' .. user, 0, -1)) do redis.call('PEXPIRE', p .. 'entry:' .. id, heldMs) end
+      for _, send in ipairs(redis.call('ZRANGE', p .. 'sends:' .. user, 0, -1)) do redis.call('PEXPIRE', p .. 'send:' .. user .. ':' .. send, heldMs) end
+      for _, k in ipairs({pk, p .. 'queue:' .. user, p .. 'mine:' .. user, p .. 'sends:' .. user}) do redis.call('PEXPIRE', k, heldMs) end
+    end
   elseif redis.call('ZCARD', p .. 'queue:' .. user) > 0 then
     redis.call('ZADD', p .. 'due', clock + (retryIn or 0), user)
   else
@@ -164,6 +181,20 @@ if redis.call('HGET', pk, 'lease') == token then
     redis.call('SREM', p .. 'people', user)
   end
 end`;
+
+/**
+ * ARGV: prefix. Drops from P people and P due the names whose person has expired (held too long,
+ * see FINISH). Returns how many.
+ */
+export const FORGET_EXPIRED = `local p, gone = ARGV[1], 0
+for _, user in ipairs(redis.call('SMEMBERS', p .. 'people')) do
+  if redis.call('EXISTS', p .. 'person:' .. user) == 0 then
+    redis.call('SREM', p .. 'people', user)
+    redis.call('ZREM', p .. 'due', user)
+    gone = gone + 1
+  end
+end
+return gone`;
 
 /**
  * ARGV: prefix, user. Drops the person's waiting scrobbles, their sends' progress and their key
@@ -183,6 +214,11 @@ export const RESUME = `${REDIS_NOW}
 local p, user, now = ARGV[1], ARGV[2], clock
 local pk = p .. 'person:' .. user
 if redis.call('EXISTS', pk) == 0 then return end
+if redis.call('HGET', pk, 'held') == '1' then
+  for _, id in ipairs(redis.call('ZRANGE', p .. 'queue:' .. user, 0, -1)) do redis.call('PERSIST', p .. 'entry:' .. id) end
+  for _, send in ipairs(redis.call('ZRANGE', p .. 'sends:' .. user, 0, -1)) do redis.call('PERSIST', p .. 'send:' .. user .. ':' .. send) end
+  for _, k in ipairs({pk, p .. 'queue:' .. user, p .. 'mine:' .. user, p .. 'sends:' .. user}) do redis.call('PERSIST', k) end
+end
 redis.call('HSET', pk, 'key', ARGV[3], 'held', '0', 'failures', '0')
 if redis.call('ZCARD', p .. 'queue:' .. user) > 0 then
   if redis.call('HGET', pk, 'lease') then redis.call('ZADD', p .. 'due', 'NX', now, user)

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../shared-state/redis-state';
 import { OutboxFullError } from '../errors';
 import { promiseWithDeadline } from '../stores/deadline';
-import { ADD, ADOPT, CLAIM, DISCARD, FINISH, RENEW, RESUME, STATS } from './redis-outbox-scripts';
+import { ADD, ADOPT, CLAIM, DISCARD, FINISH, FORGET_EXPIRED, RENEW, RESUME, STATS } from './redis-outbox-scripts';
 import { storedFrom, type EntryFields } from './redis-entry';
-import { KEEP_SETTLED_MS, type BatchProgress, type Claim, type ClaimOutcome, type ClaimRequest, type NewScrobble, type OutboxPage, type OutboxStats, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
+import { KEEP_HELD_MS, KEEP_SETTLED_MS, type BatchProgress, type Claim, type ClaimOutcome, type ClaimRequest, type NewScrobble, type OutboxPage, type OutboxStats, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
 
 /** Every key starts with this (see redis-outbox-scripts.ts for the layout). */
 const PREFIX = 'lastfm-signin:outbox:';
@@ -75,6 +75,7 @@ export class RedisOutbox implements OutboxStore {
       outcome.unanswered ? '1' : '0',
       outcome.reason === undefined ? '0' : '1',
       outcome.reason ?? '',
+      String(KEEP_HELD_MS),
     ];
     for (const id of [...claim.items.map((item) => item.id), ...(claim.unreadable ?? [])]) {
       const ending = settled.get(id);
@@ -138,9 +139,9 @@ export class RedisOutbox implements OutboxStore {
     });
   }
 
-  /** Settled scrobbles expire by themselves (see FINISH). */
-  prune(): Promise<void> {
-    return Promise.resolve();
+  /** Settled scrobbles, and what a person held too long leaves, expire by themselves (see FINISH); the names they leave go here. */
+  async prune(): Promise<void> {
+    await this.eval(FORGET_EXPIRED, [PREFIX]);
   }
 
   async waitingCount(): Promise<number> {

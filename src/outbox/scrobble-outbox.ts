@@ -6,7 +6,7 @@ import type { KeySealer } from '../stores/key-sealer';
 import { ChangeSignal } from './change-signal';
 import { DEFAULT_BACKOFF, type Backoff } from './delivery-outcome';
 import { deliver, keyContext, type DeliveryOptions } from './delivery';
-import { KEEP_SETTLED_MS, type OutboxPage, type OutboxStats, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
+import { KEEP_HELD_MS, KEEP_SETTLED_MS, type OutboxPage, type OutboxStats, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
@@ -162,7 +162,7 @@ export class ScrobbleOutbox {
     const at = this.now();
     if (at - this.lastPrune < PRUNE_EVERY_MS) return;
     this.lastPrune = at;
-    await this.store.prune(at - KEEP_SETTLED_MS);
+    await this.store.prune(at - KEEP_SETTLED_MS, at - KEEP_HELD_MS);
   }
 
   private logFailure(error: unknown): void {

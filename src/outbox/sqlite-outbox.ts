@@ -56,6 +56,11 @@ export class SqliteOutbox implements OutboxStore {
       CREATE TABLE IF NOT EXISTS outbox_sends (user TEXT NOT NULL, batch TEXT NOT NULL, total INTEGER NOT NULL DEFAULT 0, done INTEGER NOT NULL DEFAULT 0, accepted INTEGER NOT NULL DEFAULT 0, ignored INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0, queued_at INTEGER NOT NULL, PRIMARY KEY (user, batch));
       CREATE INDEX IF NOT EXISTS outbox_sends_draining ON outbox_sends (user, queued_at) WHERE done < total;
     `);
+    // A file from before holds were timed: a hold under way counts from now.
+    if (!(db.prepare<[], { name: string }>('PRAGMA table_info(outbox_people)').all().some((column) => column.name === 'held_since'))) {
+      db.exec('ALTER TABLE outbox_people ADD COLUMN held_since INTEGER');
+      db.prepare<[number]>('UPDATE outbox_people SET held_since = ? WHERE held = 1').run(Date.now());
+    }
     // A file from before the sends were counted: count what it holds, once.
     if (!hadSends) {
       db.exec(`INSERT OR IGNORE INTO outbox_sends (user, batch, total, done, accepted, ignored, failed, queued_at)
@@ -76,8 +81,11 @@ export class SqliteOutbox implements OutboxStore {
       renew: db.prepare<[number, number, string | null, string, string]>('UPDATE outbox_people SET due_at = ?, sending = CASE WHEN ? THEN ? ELSE sending END WHERE user = ? AND lease = ?'),
       settle: db.prepare<[number, ScrobbleState, string | null, number, string]>("UPDATE outbox_scrobbles SET tries = tries + ?, state = ?, reason = ?, settled_at = ? WHERE id = ? AND state = 'queued'"),
       keep: db.prepare<[number, number, string | null, string]>("UPDATE outbox_scrobbles SET tries = tries + ?, unanswered = unanswered + ?, reason = COALESCE(?, reason) WHERE id = ? AND state = 'queued'"),
-      release: db.prepare<[number, number, number, string, string]>('UPDATE outbox_people SET lease = NULL, sending = NULL, failures = ?, due_at = ?, held = ? WHERE user = ? AND lease = ?'),
-      resume: db.prepare<[string, number, string]>('UPDATE outbox_people SET sealed_key = ?, held = 0, failures = 0, due_at = CASE WHEN lease IS NULL THEN MIN(due_at, ?) ELSE due_at END WHERE user = ?'),
+      // held, then held again for held_since: a hold keeps the time it began.
+      release: db.prepare<[number, number, number, number, number, string, string]>(
+        'UPDATE outbox_people SET lease = NULL, sending = NULL, failures = ?, due_at = ?, held = ?, held_since = CASE WHEN ? = 1 THEN COALESCE(held_since, ?) END WHERE user = ? AND lease = ?',
+      ),
+      resume: db.prepare<[string, number, string]>('UPDATE outbox_people SET sealed_key = ?, held = 0, held_since = NULL, failures = 0, due_at = CASE WHEN lease IS NULL THEN MIN(due_at, ?) ELSE due_at END WHERE user = ?'),
       // Ranged through the queue and answered indexes: a page reads its own rows, however long the list.
       queuedPage: db.prepare<[string, number, number], ScrobbleRow>("SELECT * FROM outbox_scrobbles WHERE user = ? AND state = 'queued' ORDER BY timestamp DESC, queued_at DESC, rowid DESC LIMIT ? OFFSET ?"),
       answeredPage: db.prepare<[string, number, number, number], ScrobbleRow>('SELECT * FROM outbox_scrobbles WHERE user = ? AND settled_at IS NOT NULL AND settled_at >= ? ORDER BY settled_at DESC, rowid DESC LIMIT ? OFFSET ?'),
@@ -86,6 +94,7 @@ export class SqliteOutbox implements OutboxStore {
       addSend: db.prepare<[string, string, number, number]>('INSERT INTO outbox_sends (user, batch, total, queued_at) VALUES (?, ?, ?, ?) ON CONFLICT (user, batch) DO UPDATE SET total = total + excluded.total'),
       sendDone: db.prepare<[number, number, number, string, string]>('UPDATE outbox_sends SET done = done + 1, accepted = accepted + ?, ignored = ignored + ?, failed = failed + ? WHERE user = ? AND batch = ?'),
       pruneSends: db.prepare('DELETE FROM outbox_sends WHERE done >= total'),
+      heldTooLong: db.prepare<[number], { user: string }>('SELECT user FROM outbox_people WHERE held = 1 AND held_since < ?'),
       forgetIfDone: db.prepare<[string, string]>("DELETE FROM outbox_people WHERE user = ? AND lease IS NULL AND NOT EXISTS (SELECT 1 FROM outbox_scrobbles WHERE user = ? AND state = 'queued')"),
       discardQueued: db.prepare<[string]>("DELETE FROM outbox_scrobbles WHERE user = ? AND state = 'queued'"),
       discardSends: db.prepare<[string]>('DELETE FROM outbox_sends WHERE user = ? AND done < total'),
@@ -153,7 +162,7 @@ export class SqliteOutbox implements OutboxStore {
             }
           } else this.sql.keep.run(tried, outcome.unanswered ? 1 : 0, outcome.reason ?? null, item.id);
         }
-        if (this.sql.release.run(outcome.failures, outcome.retryAt ?? now, outcome.hold === true ? 1 : 0, claim.user, claim.token).changes === 1) this.sql.forgetIfDone.run(claim.user, claim.user);
+        if (this.sql.release.run(outcome.failures, outcome.retryAt ?? now, outcome.hold === true ? 1 : 0, outcome.hold === true ? 1 : 0, now, claim.user, claim.token).changes === 1) this.sql.forgetIfDone.run(claim.user, claim.user);
       })(),
     );
   }
@@ -195,7 +204,8 @@ export class SqliteOutbox implements OutboxStore {
     return this.run(() => this.sql.get.all(JSON.stringify(ids)).map(fromRow));
   }
 
-  prune(before: number): Promise<void> {
+  async prune(before: number, heldBefore: number): Promise<void> {
+    for (const { user } of await this.run(() => this.sql.heldTooLong.all(heldBefore))) await this.discard(user);
     return this.run(() => {
       this.sql.prune.run(before);
       this.sql.pruneSends.run();

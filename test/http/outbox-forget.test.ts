@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { createClient } from 'redis';
 import { MemoryOutbox } from '../../src/outbox/memory-outbox';
-import type { NewScrobble } from '../../src/outbox/outbox-store';
+import { KEEP_HELD_MS, KEEP_SETTLED_MS, type NewScrobble } from '../../src/outbox/outbox-store';
 import { RedisOutbox } from '../../src/outbox/redis-outbox';
 import { SqliteOutbox } from '../../src/outbox/sqlite-outbox';
 import { signedInAgent, teachAccountMethods } from '../helpers/account';
@@ -157,5 +157,71 @@ describe('signing out everywhere with scrobbles waiting', () => {
     expect((await ada.agent.get('/?signed-out=everywhere').expect(200)).text).toContain('Scrobbles still waiting are sent to Last.fm as usual; once none is left, this app forgets your Last.fm key.');
     down = false;
     await until(() => sent.includes('Ada kept'));
+  });
+});
+
+describe.each([
+  ['memory', () => ({ store: new MemoryOutbox(), close: (): void => undefined })],
+  [
+    'SQLite',
+    () => {
+      const db = new Database(':memory:');
+      return { store: new SqliteOutbox(db), close: (): void => void db.close() };
+    },
+  ],
+])('a person held on the %s outbox', (_kind, open) => {
+  it('keeps what they left for KEEP_HELD_MS from when the hold began, then prunes it, key and all', async () => {
+    const { store, close } = open();
+    try {
+      await store.add('ada', 'sealed', scrobbles(3), NOW, 100);
+      const claim = await store.claim({ user: 'ada', max: 50, leaseMs: 10_000, now: NOW });
+      if (claim === undefined) throw new Error('nothing claimed');
+      await store.finish(claim, { settled: [], sent: true, unanswered: false, failures: 1, hold: true, reason: 'held' }, NOW);
+      await store.prune(NOW - KEEP_SETTLED_MS, NOW - 1);
+      expect((await store.view('ada', { offset: 0, limit: 10 }, NOW)).waiting).toBe(3);
+      await store.prune(NOW + KEEP_HELD_MS - KEEP_SETTLED_MS + 1, NOW + 1);
+      expect(await store.view('ada', { offset: 0, limit: 10 }, NOW + KEEP_HELD_MS + 1)).toMatchObject({ waiting: 0, held: false, batches: [] });
+      expect(await store.waitingCount()).toBe(0);
+    } finally {
+      close();
+    }
+  });
+});
+
+describe('a person held on the Redis outbox', () => {
+  it('leaves keys that expire KEEP_HELD_MS after the hold began, kept again when they sign in; their name leaves outbox:people once gone', async () => {
+    const redis = await new TestRedis().start();
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    try {
+      const store = new RedisOutbox(client);
+      const [first, ...rest] = scrobbles(2);
+      if (first === undefined) throw new Error('no scrobbles');
+      await store.add('ada', 'sealed', [first], NOW, 100);
+      const claim = await store.claim({ user: 'ada', max: 50, leaseMs: 10_000, now: NOW });
+      if (claim === undefined) throw new Error('nothing claimed');
+      await store.finish(claim, { settled: [], sent: true, unanswered: false, failures: 1, hold: true, reason: 'held' }, NOW);
+      // Queued while held: it expires with the rest.
+      await store.add('ada', 'sealed', rest, NOW, 100);
+      const keys = [`${PREFIX}person:ada`, `${PREFIX}queue:ada`, ...[first, ...rest].map((item) => `${PREFIX}entry:${item.id}`)];
+      for (const key of keys) {
+        const ttl = await client.pTTL(key);
+        expect([key, ttl > 0 && ttl <= KEEP_HELD_MS]).toEqual([key, true]);
+      }
+      await store.resume('ada', 'sealed-2', NOW);
+      for (const key of keys) expect([key, await client.pTTL(key)]).toEqual([key, -1]);
+
+      // Held again and left to expire: the name goes from the list of people too.
+      const again = await store.claim({ user: 'ada', max: 50, leaseMs: 10_000, now: NOW });
+      if (again === undefined) throw new Error('nothing claimed');
+      await store.finish(again, { settled: [], sent: true, unanswered: false, failures: 1, hold: true, reason: 'held' }, NOW);
+      await client.del(keys);
+      expect(await client.sIsMember(`${PREFIX}people`, 'ada')).toBe(1);
+      await store.prune();
+      expect(await client.sIsMember(`${PREFIX}people`, 'ada')).toBe(0);
+    } finally {
+      client.destroy();
+      await redis.stop();
+    }
   });
 });
