@@ -86,8 +86,8 @@ export class SqliteOutbox implements OutboxStore {
         'UPDATE outbox_people SET lease = NULL, sending = NULL, failures = ?, due_at = ?, held = ?, held_since = CASE WHEN ? = 1 THEN COALESCE(held_since, ?) END WHERE user = ? AND lease = ?',
       ),
       resume: db.prepare<[string, number, string]>('UPDATE outbox_people SET sealed_key = ?, held = 0, held_since = NULL, failures = 0, due_at = CASE WHEN lease IS NULL THEN MIN(due_at, ?) ELSE due_at END WHERE user = ?'),
-      // Ranged through the queue and answered indexes: a page reads its own rows, however long the list.
-      queuedPage: db.prepare<[string, number, number], ScrobbleRow>("SELECT * FROM outbox_scrobbles WHERE user = ? AND state = 'queued' ORDER BY timestamp DESC, queued_at DESC, rowid DESC LIMIT ? OFFSET ?"),
+      // Ranged through the queue and answered indexes, in their own order (rowid is the order queued), so a page reads its own rows however long the list.
+      queuedPage: db.prepare<[string, number, number], ScrobbleRow>("SELECT * FROM outbox_scrobbles WHERE user = ? AND state = 'queued' ORDER BY timestamp DESC, rowid DESC LIMIT ? OFFSET ?"),
       answeredPage: db.prepare<[string, number, number, number], ScrobbleRow>('SELECT * FROM outbox_scrobbles WHERE user = ? AND settled_at IS NOT NULL AND settled_at >= ? ORDER BY settled_at DESC, rowid DESC LIMIT ? OFFSET ?'),
       answeredOf: db.prepare<[string, number], { n: number }>('SELECT COUNT(*) AS n FROM outbox_scrobbles WHERE user = ? AND settled_at IS NOT NULL AND settled_at >= ?'),
       draining: db.prepare<[string], SendRow>('SELECT * FROM outbox_sends WHERE user = ? AND done < total ORDER BY queued_at LIMIT 100'),
