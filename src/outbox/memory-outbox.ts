@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { OutboxFullError } from '../errors';
-import type { BatchProgress, Claim, ClaimOutcome, ClaimRequest, NewScrobble, OutboxStats, OutboxStore, OutboxView, StoredScrobble } from './outbox-store';
+import { KEEP_SETTLED_MS, type BatchProgress, type Claim, type ClaimOutcome, type ClaimRequest, type NewScrobble, type OutboxPage, type OutboxStats, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
 
 export interface OutboxPerson {
   sealedKey: string;
@@ -11,6 +11,8 @@ export interface OutboxPerson {
   failures: number;
   /** The ids of the call under way, so a lost claimer's items are known to be sent without an answer. */
   sending: string[];
+  /** When the hold began (see KEEP_HELD_MS). */
+  heldSince?: number | undefined;
 }
 
 /**
@@ -24,6 +26,12 @@ export class MemoryOutbox implements OutboxStore {
   private readonly items = new Map<string, StoredScrobble>();
   /** Each person's queued scrobbles, so a claim never walks everyone's. */
   private readonly queues = new Map<string, Map<string, StoredScrobble>>();
+  /** Each person's queued scrobbles, oldest played first, kept in order so a page is read without sorting them all. */
+  private readonly ordered = new Map<string, StoredScrobble[]>();
+  /** Each person's answered scrobbles, in the order answered. */
+  private readonly answered = new Map<string, StoredScrobble[]>();
+  /** Each person's sends and their progress, counted as scrobbles come and go. */
+  private readonly sends = new Map<string, Map<string, BatchProgress>>();
 
   add(user: string, sealedKey: string, items: readonly NewScrobble[], now: number, maxWaiting: number): Promise<void> {
     const waiting = this.queues.get(user)?.size ?? 0;
@@ -33,11 +41,21 @@ export class MemoryOutbox implements OutboxStore {
     else person.sealedKey = sealedKey;
     const queue = this.queues.get(user) ?? new Map<string, StoredScrobble>();
     this.queues.set(user, queue);
+    const ordered = this.ordered.get(user) ?? [];
+    this.ordered.set(user, ordered);
+    const sends = this.sends.get(user) ?? new Map<string, BatchProgress>();
+    this.sends.set(user, sends);
     for (const item of items) {
       const stored: StoredScrobble = { ...item, user, state: 'queued', unanswered: 0, tries: 0, queuedAt: now };
       this.items.set(item.id, stored);
       queue.set(item.id, stored);
+      ordered.push(stored);
+      const send = sends.get(item.batch) ?? { batch: item.batch, total: 0, done: 0, accepted: 0, ignored: 0, failed: 0, queuedAt: now };
+      send.total += 1;
+      sends.set(item.batch, send);
     }
+    // Mostly in order already (a send is played in order, after what came before): cheap to sort.
+    ordered.sort(playedOrder);
     return Promise.resolve();
   }
 
@@ -81,37 +99,73 @@ export class MemoryOutbox implements OutboxStore {
       if (end !== undefined) {
         Object.assign(item, { state: end.state, reason: end.reason, settledAt: now });
         this.queues.get(item.user)?.delete(item.id);
+        this.answeredOf(item.user).push(item);
+        const send = this.sends.get(item.user)?.get(item.batch);
+        if (send !== undefined) {
+          send.done += 1;
+          send[end.state] += 1;
+        }
       } else {
         if (outcome.unanswered) item.unanswered += 1;
         if (outcome.reason !== undefined) item.reason = outcome.reason;
       }
     }
+    const ordered = this.ordered.get(claim.user);
+    if (settled.size > 0 && ordered !== undefined) this.ordered.set(claim.user, ordered.filter((item) => item.state === 'queued'));
     const person = this.people.get(claim.user);
     // A lease lost meanwhile belongs to another delivery now: the answers above still hold, the person is theirs.
     if (person?.lease !== claim.token) return Promise.resolve();
-    Object.assign(person, { lease: undefined, sending: [], failures: outcome.failures, dueAt: outcome.retryAt ?? now, held: outcome.hold === true });
+    const heldSince = outcome.hold === true ? (person.heldSince ?? now) : undefined;
+    Object.assign(person, { lease: undefined, sending: [], failures: outcome.failures, dueAt: outcome.retryAt ?? now, held: outcome.hold === true, heldSince });
+    if ((this.queues.get(claim.user)?.size ?? 0) === 0) this.forget(claim.user);
     return Promise.resolve();
+  }
+
+  discard(user: string): Promise<number> {
+    const queue = this.queues.get(user);
+    const dropped = queue?.size ?? 0;
+    for (const id of queue?.keys() ?? []) this.items.delete(id);
+    this.forget(user);
+    this.sends.delete(user);
+    return Promise.resolve(dropped);
+  }
+
+  /** Nothing of theirs waits: their key, and where their queue was, go. */
+  private forget(user: string): void {
+    this.people.delete(user);
+    this.queues.delete(user);
+    this.ordered.delete(user);
   }
 
   resume(user: string, sealedKey: string, now: number): Promise<void> {
     const person = this.people.get(user);
     if (person === undefined) return Promise.resolve();
-    Object.assign(person, { sealedKey, held: false, failures: 0, dueAt: Math.min(person.dueAt, now) });
+    Object.assign(person, { sealedKey, held: false, heldSince: undefined, failures: 0, dueAt: Math.min(person.dueAt, now) });
     return Promise.resolve();
   }
 
-  view(user: string, recentLimit: number): Promise<OutboxView> {
-    const mine = [...this.items.values()].filter((item) => item.user === user);
-    return Promise.resolve(viewOf(mine, this.people.get(user)?.held === true, recentLimit));
+  view(user: string, page: OutboxPage, now: number): Promise<OutboxView> {
+    const queued = this.ordered.get(user) ?? [];
+    const answered = this.answeredOf(user);
+    this.forgetAnswered(answered, now - KEEP_SETTLED_MS);
+    const recent: StoredScrobble[] = [];
+    for (let at = page.offset; at < page.offset + page.limit; at += 1) {
+      const item = at < queued.length ? queued[queued.length - 1 - at] : answered[answered.length - 1 - (at - queued.length)];
+      if (item === undefined) break;
+      recent.push({ ...item });
+    }
+    const batches = [...(this.sends.get(user)?.values() ?? [])].filter((send) => send.done < send.total).sort((a, b) => a.queuedAt - b.queuedAt);
+    return Promise.resolve({ waiting: queued.length, settled: answered.length, held: this.people.get(user)?.held === true, offset: page.offset, recent, batches: batches.map((send) => ({ ...send })), waitingReason: queued[0]?.reason });
   }
 
   get(ids: readonly string[]): Promise<StoredScrobble[]> {
     return Promise.resolve(ids.flatMap((id) => (this.items.has(id) ? [{ ...(this.items.get(id) as StoredScrobble) }] : [])));
   }
 
-  prune(before: number): Promise<void> {
-    for (const [id, item] of this.items) if (item.settledAt !== undefined && item.settledAt < before) this.items.delete(id);
-    return Promise.resolve();
+  async prune(before: number, heldBefore: number): Promise<void> {
+    for (const [user, person] of [...this.people]) if (person.held && (person.heldSince ?? Infinity) < heldBefore) await this.discard(user);
+    for (const answered of this.answered.values()) this.forgetAnswered(answered, before);
+    for (const sends of this.sends.values()) for (const [batch, send] of sends) if (send.done >= send.total) sends.delete(batch);
   }
 
   waitingCount(): Promise<number> {
@@ -136,7 +190,23 @@ export class MemoryOutbox implements OutboxStore {
   }
 
   private queued(user: string): StoredScrobble[] {
-    return [...(this.queues.get(user)?.values() ?? [])].sort(playedOrder);
+    return this.ordered.get(user) ?? [];
+  }
+
+  private answeredOf(user: string): StoredScrobble[] {
+    const answered = this.answered.get(user) ?? [];
+    this.answered.set(user, answered);
+    return answered;
+  }
+
+  /** Answered scrobbles are in the order answered: those answered before `before` are at the front. */
+  private forgetAnswered(answered: StoredScrobble[], before: number): void {
+    let gone = 0;
+    while (gone < answered.length && (answered[gone]?.settledAt ?? 0) < before) {
+      this.items.delete(answered[gone]?.id ?? '');
+      gone += 1;
+    }
+    if (gone > 0) answered.splice(0, gone);
   }
 }
 
@@ -150,26 +220,4 @@ export function claimable(person: { held: boolean; lease: string | undefined; du
 /** Oldest played first; ties in the order queued. */
 export function playedOrder(a: StoredScrobble, b: StoredScrobble): number {
   return a.timestamp - b.timestamp || a.queuedAt - b.queuedAt;
-}
-
-/** The person's view from all their stored scrobbles (memory and SQLite build it the same way). */
-export function viewOf(mine: readonly StoredScrobble[], held: boolean, recentLimit: number): OutboxView {
-  const queued = mine.filter((item) => item.state === 'queued').sort(playedOrder);
-  const settled = mine.filter((item) => item.state !== 'queued').sort((a, b) => (b.settledAt ?? 0) - (a.settledAt ?? 0));
-  const batches = new Map<string, BatchProgress>();
-  for (const item of mine) {
-    const batch = batches.get(item.batch) ?? { batch: item.batch, total: 0, done: 0, accepted: 0, ignored: 0, failed: 0, queuedAt: item.queuedAt };
-    batch.total += 1;
-    if (item.state !== 'queued') {
-      batch.done += 1;
-      batch[item.state] += 1;
-    }
-    batches.set(item.batch, batch);
-  }
-  return {
-    waiting: queued.length,
-    held,
-    recent: [...queued, ...settled].slice(0, Math.max(recentLimit, 0)),
-    batches: [...batches.values()].filter((batch) => batch.done < batch.total).sort((a, b) => a.queuedAt - b.queuedAt),
-  };
 }

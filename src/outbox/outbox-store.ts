@@ -11,6 +11,13 @@
  */
 export const KEEP_SETTLED_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * What a person held (Last.fm refused their key) leaves behind is kept this long from when the
+ * hold began, for them to sign in again; then it is deleted, key and all. Last.fm takes no
+ * scrobble played more than 14 days ago, so nothing held longer could still be sent.
+ */
+export const KEEP_HELD_MS = 14 * 24 * 60 * 60 * 1000;
+
 /** What a JSON client sees: `queued` until Last.fm's answer is known. */
 export type ScrobbleState = 'queued' | 'accepted' | 'ignored' | 'failed';
 
@@ -90,15 +97,30 @@ export interface BatchProgress {
   queuedAt: number;
 }
 
-/** What the home page and GET /track/scrobbles show of one person's outbox. */
+/** Which part of a person's list to read: `limit` scrobbles from `offset`, newest first. */
+export interface OutboxPage {
+  offset: number;
+  limit: number;
+}
+
+/**
+ * What the home page and GET /track/scrobbles show of one person's outbox. Every store reads only
+ * the page asked for; the numbers come from counters or counts, never from reading every scrobble.
+ */
 export interface OutboxView {
   waiting: number;
+  /** Answered scrobbles still kept (KEEP_SETTLED_MS): the list holds `waiting + settled`. */
+  settled: number;
   /** Waiting for the person to sign in again (Last.fm refused the session key). */
   held: boolean;
-  /** Newest first: everything still queued, then the most recently settled. */
+  /** Where `recent` starts in the whole list. */
+  offset: number;
+  /** The page asked for, newest first: queued ones (latest played first), then the latest answered. */
   recent: StoredScrobble[];
   /** Sends with scrobbles still queued, oldest first. */
   batches: BatchProgress[];
+  /** Why the next scrobble to go (the front of the queue) still waits, once a try has failed. */
+  waitingReason: string | undefined;
 }
 
 export interface ClaimRequest {
@@ -142,14 +164,24 @@ export interface OutboxStore {
    * before `finish` leaves the items marked as sent without an answer. False when the lease was lost.
    */
   renew(claim: Claim, leaseMs: number, now: number, sending: boolean): Promise<boolean>;
+  /** Records the answers; a person with nothing left waiting is forgotten, sealed key and all. */
   finish(claim: Claim, outcome: ClaimOutcome, now: number): Promise<void>;
   /** The person signed in again: the new key, and a held queue goes again. */
   resume(user: string, sealedKey: string, now: number): Promise<void>;
-  view(user: string, recentLimit: number): Promise<OutboxView>;
+  /**
+   * Drops the person's waiting scrobbles and their key at once (they chose so when signing out
+   * everywhere); a call already under way cannot be taken back. Returns how many were dropped.
+   */
+  discard(user: string): Promise<number>;
+  /** One page of the person's list, with their counts (see OutboxView); answered before `now - KEEP_SETTLED_MS` is gone. */
+  view(user: string, page: OutboxPage, now: number): Promise<OutboxView>;
   /** The current state of these scrobbles (missing ones left out). */
   get(ids: readonly string[]): Promise<StoredScrobble[]>;
-  /** Forgets settled scrobbles settled before `before`. */
-  prune(before: number): Promise<void>;
+  /**
+   * Forgets settled scrobbles settled before `before`, and everything of people held since before
+   * `heldBefore` (Redis lets both expire by themselves, and drops the names they leave).
+   */
+  prune(before: number, heldBefore: number): Promise<void>;
   /** Scrobbles still queued, everyone's. */
   waitingCount(): Promise<number>;
   /** The numbers metrics report: one read per person with a queue at most. */

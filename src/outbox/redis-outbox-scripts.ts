@@ -4,9 +4,12 @@
  * Keys (P = the prefix redis-outbox.ts passes as ARGV[1]): P due (sorted set: person → when
  * their queue may next be claimed, held people and empty queues left out), P person:<name> (hash:
  * sealed key, held, lease, failures, sending), P queue:<name> (sorted set: queued id → time
- * played), P mine:<name> (sorted set: id → when queued), P entry:<id> (hash: `data`, the scrobble
- * as the person sent it, as JSON; `state`, `reason`, `unanswered`, `tries`, `settledAt`), P people
- * (set of names). Every change that must not interleave with another instance's is one script,
+ * played), P mine:<name> (sorted set: queued id → when queued), P done:<name> (sorted set: answered
+ * id → when answered), P sends:<name> (sorted set: send still draining → when queued), P
+ * send:<name>:<send> (hash: total, done, accepted, ignored, failed, queuedAt), P entry:<id> (hash:
+ * `data`, the scrobble as the person sent it, as JSON; `batch`, its send; `state`, `reason`,
+ * `unanswered`, `tries`, `settledAt`), P people (set of names). A page of a person's list is a
+ * ranged read of P queue:<name> then P done:<name>, and its numbers are counts and counters. Every change that must not interleave with another instance's is one script,
  * which Redis runs alone.
  *
  * No script decodes JSON. Redis's cjson refuses text that JavaScript writes happily (a lone
@@ -24,20 +27,35 @@
 const REDIS_NOW = "local t = redis.call('TIME'); local clock = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)";
 
 /**
- * ARGV: prefix, user, sealed key, now, most waiting, then id, timestamp, JSON for each scrobble.
+ * ARGV: prefix, user, sealed key, now, most waiting, then id, timestamp, send, JSON for each scrobble.
  * Returns {1} when queued, or {0, waiting} with nothing written when they would pass the most.
  */
 export const ADD = `${REDIS_NOW}
 local p, user, now, most = ARGV[1], ARGV[2], tonumber(ARGV[4]), tonumber(ARGV[5])
 local waiting = redis.call('ZCARD', p .. 'queue:' .. user)
-if waiting + (#ARGV - 5) / 3 > most then return {0, waiting} end
+if waiting + (#ARGV - 5) / 4 > most then return {0, waiting} end
 local pk = p .. 'person:' .. user
 redis.call('HSET', pk, 'key', ARGV[3])
 redis.call('SADD', p .. 'people', user)
-for i = 6, #ARGV, 3 do
-  redis.call('HSET', p .. 'entry:' .. ARGV[i], 'data', ARGV[i + 2], 'state', 'queued', 'unanswered', 0, 'tries', 0)
+for i = 6, #ARGV, 4 do
+  local send = ARGV[i + 2]
+  redis.call('HSET', p .. 'entry:' .. ARGV[i], 'data', ARGV[i + 3], 'batch', send, 'state', 'queued', 'unanswered', 0, 'tries', 0)
   redis.call('ZADD', p .. 'queue:' .. user, tonumber(ARGV[i + 1]), ARGV[i])
   redis.call('ZADD', p .. 'mine:' .. user, now, ARGV[i])
+  local sk = p .. 'send:' .. user .. ':' .. send
+  redis.call('HINCRBY', sk, 'total', 1)
+  redis.call('HSETNX', sk, 'queuedAt', now)
+  redis.call('PERSIST', sk)
+  redis.call('ZADD', p .. 'sends:' .. user, 'NX', now, send)
+end
+-- A held person's new scrobbles expire with the rest of what they left (see FINISH).
+local heldFor = redis.call('PTTL', pk)
+if heldFor > 0 then
+  for i = 6, #ARGV, 4 do
+    redis.call('PEXPIRE', p .. 'entry:' .. ARGV[i], heldFor)
+    redis.call('PEXPIRE', p .. 'send:' .. user .. ':' .. ARGV[i + 2], heldFor)
+  end
+  for _, k in ipairs({p .. 'queue:' .. user, p .. 'mine:' .. user, p .. 'sends:' .. user}) do redis.call('PEXPIRE', k, heldFor) end
 end
 if redis.call('HGET', pk, 'held') ~= '1' then redis.call('ZADD', p .. 'due', 'NX', clock, user) end
 return {1}`;
@@ -98,49 +116,109 @@ return 1`;
 
 /**
  * ARGV: prefix, user, token, now, keep ms, failures, hold ('1'/'0'), retry in ms or '', sent ('1'/'0'),
- * unanswered ('1'/'0'), has reason ('1'/'0'), reason, then id, settled state or '', its reason for
- * each scrobble of the claim.
+ * unanswered ('1'/'0'), has reason ('1'/'0'), reason, held keep ms, then id, settled state or '',
+ * its reason for each scrobble of the claim.
  */
 export const FINISH = `${REDIS_NOW}
 local p, user, token, now, keepMs = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 local failures, hold, retryIn, sent, unanswered, hasReason, reason = ARGV[6], ARGV[7] == '1', tonumber(ARGV[8]), ARGV[9] == '1', ARGV[10] == '1', ARGV[11] == '1', ARGV[12]
 local pk = p .. 'person:' .. user
-for i = 13, #ARGV, 3 do
+for i = 14, #ARGV, 3 do
   local id, ending, endReason = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local ek = p .. 'entry:' .. id
   local state = redis.call('HGET', ek, 'state')
   if not state then
-    if ending ~= '' then redis.call('ZREM', p .. 'queue:' .. user, id) end
+    if ending ~= '' then
+      redis.call('ZREM', p .. 'queue:' .. user, id)
+      redis.call('ZREM', p .. 'mine:' .. user, id)
+    end
   elseif state == 'queued' then
     if sent then redis.call('HINCRBY', ek, 'tries', 1) end
     if ending ~= '' then
       redis.call('HSET', ek, 'state', ending, 'reason', endReason, 'settledAt', now)
       redis.call('ZREM', p .. 'queue:' .. user, id)
+      redis.call('ZREM', p .. 'mine:' .. user, id)
+      redis.call('ZADD', p .. 'done:' .. user, now, id)
       redis.call('PEXPIRE', ek, keepMs)
+      local send = redis.call('HGET', ek, 'batch')
+      if send then
+        local sk = p .. 'send:' .. user .. ':' .. send
+        local done = redis.call('HINCRBY', sk, 'done', 1)
+        redis.call('HINCRBY', sk, ending, 1)
+        if done >= tonumber(redis.call('HGET', sk, 'total') or '0') then
+          redis.call('ZREM', p .. 'sends:' .. user, send)
+          redis.call('PEXPIRE', sk, keepMs)
+        end
+      end
     else
       if unanswered then redis.call('HINCRBY', ek, 'unanswered', 1) end
       if hasReason then redis.call('HSET', ek, 'reason', reason) end
     end
   end
 end
+-- Answered entries expire by themselves; their places in the list go with them.
+redis.call('ZREMRANGEBYSCORE', p .. 'done:' .. user, '-inf', '(' .. (now - keepMs))
+if redis.call('EXISTS', p .. 'done:' .. user) == 1 then redis.call('PEXPIRE', p .. 'done:' .. user, keepMs) end
 if redis.call('HGET', pk, 'lease') == token then
   redis.call('HDEL', pk, 'lease', 'sending')
   redis.call('HSET', pk, 'failures', failures)
   if hold then
     redis.call('HSET', pk, 'held', '1')
     redis.call('ZREM', p .. 'due', user)
+    -- What a held person leaves expires unless they sign in again, counted from when the hold began.
+    if redis.call('PTTL', pk) < 0 then
+      local heldMs = tonumber(ARGV[13])
+      for _, id in ipairs(redis.call('ZRANGE', p .. 'queue:' .. user, 0, -1)) do redis.call('PEXPIRE', p .. 'entry:' .. id, heldMs) end
+      for _, send in ipairs(redis.call('ZRANGE', p .. 'sends:' .. user, 0, -1)) do redis.call('PEXPIRE', p .. 'send:' .. user .. ':' .. send, heldMs) end
+      for _, k in ipairs({pk, p .. 'queue:' .. user, p .. 'mine:' .. user, p .. 'sends:' .. user}) do redis.call('PEXPIRE', k, heldMs) end
+    end
   elseif redis.call('ZCARD', p .. 'queue:' .. user) > 0 then
     redis.call('ZADD', p .. 'due', clock + (retryIn or 0), user)
   else
+    -- Nothing of theirs waits: their sealed key goes, and they leave the list of people.
     redis.call('ZREM', p .. 'due', user)
+    redis.call('DEL', pk, p .. 'queue:' .. user, p .. 'mine:' .. user)
+    redis.call('SREM', p .. 'people', user)
   end
 end`;
+
+/**
+ * ARGV: prefix. Drops from P people and P due the names whose person has expired (held too long,
+ * see FINISH). Returns how many.
+ */
+export const FORGET_EXPIRED = `local p, gone = ARGV[1], 0
+for _, user in ipairs(redis.call('SMEMBERS', p .. 'people')) do
+  if redis.call('EXISTS', p .. 'person:' .. user) == 0 then
+    redis.call('SREM', p .. 'people', user)
+    redis.call('ZREM', p .. 'due', user)
+    gone = gone + 1
+  end
+end
+return gone`;
+
+/**
+ * ARGV: prefix, user. Drops the person's waiting scrobbles, their sends' progress and their key
+ * (their choice when signing out everywhere). Returns how many scrobbles were dropped.
+ */
+export const DISCARD = `local p, user = ARGV[1], ARGV[2]
+local ids = redis.call('ZRANGE', p .. 'queue:' .. user, 0, -1)
+for _, id in ipairs(ids) do redis.call('DEL', p .. 'entry:' .. id) end
+for _, send in ipairs(redis.call('ZRANGE', p .. 'sends:' .. user, 0, -1)) do redis.call('DEL', p .. 'send:' .. user .. ':' .. send) end
+redis.call('DEL', p .. 'person:' .. user, p .. 'queue:' .. user, p .. 'mine:' .. user, p .. 'sends:' .. user)
+redis.call('ZREM', p .. 'due', user)
+redis.call('SREM', p .. 'people', user)
+return #ids`;
 
 /** ARGV: prefix, user, sealed key, now (unused: Redis's clock decides). */
 export const RESUME = `${REDIS_NOW}
 local p, user, now = ARGV[1], ARGV[2], clock
 local pk = p .. 'person:' .. user
 if redis.call('EXISTS', pk) == 0 then return end
+if redis.call('HGET', pk, 'held') == '1' then
+  for _, id in ipairs(redis.call('ZRANGE', p .. 'queue:' .. user, 0, -1)) do redis.call('PERSIST', p .. 'entry:' .. id) end
+  for _, send in ipairs(redis.call('ZRANGE', p .. 'sends:' .. user, 0, -1)) do redis.call('PERSIST', p .. 'send:' .. user .. ':' .. send) end
+  for _, k in ipairs({pk, p .. 'queue:' .. user, p .. 'mine:' .. user, p .. 'sends:' .. user}) do redis.call('PERSIST', k) end
+end
 redis.call('HSET', pk, 'key', ARGV[3], 'held', '0', 'failures', '0')
 if redis.call('ZCARD', p .. 'queue:' .. user) > 0 then
   if redis.call('HGET', pk, 'lease') then redis.call('ZADD', p .. 'due', 'NX', now, user)
@@ -149,15 +227,20 @@ end`;
 
 /**
  * Moves one scrobble kept by an earlier version (P item:<id>, the whole scrobble as JSON) into
- * the entry layout. JavaScript reads and splits the JSON; this only writes, and only once.
- * ARGV: prefix, id, data, state, reason, unanswered, tries, settledAt or ''.
+ * the entry layout. JavaScript reads and splits the JSON; this only writes, and only once. Its
+ * send is not counted (the earlier version kept no counts): it shows in the list, not in progress.
+ * ARGV: prefix, id, data, state, reason, unanswered, tries, settledAt or '', user.
  */
 export const ADOPT = `local p, id = ARGV[1], ARGV[2]
 local ik, ek = p .. 'item:' .. id, p .. 'entry:' .. id
 if redis.call('EXISTS', ek) == 1 or redis.call('EXISTS', ik) == 0 then return 0 end
 local ttl = redis.call('PTTL', ik)
 redis.call('HSET', ek, 'data', ARGV[3], 'state', ARGV[4], 'reason', ARGV[5], 'unanswered', ARGV[6], 'tries', ARGV[7])
-if ARGV[8] ~= '' then redis.call('HSET', ek, 'settledAt', ARGV[8]) end
+if ARGV[8] ~= '' then
+  redis.call('HSET', ek, 'settledAt', ARGV[8])
+  redis.call('ZADD', p .. 'done:' .. ARGV[9], tonumber(ARGV[8]), id)
+  redis.call('ZREM', p .. 'mine:' .. ARGV[9], id)
+end
 if ttl > 0 then redis.call('PEXPIRE', ek, ttl) end
 redis.call('DEL', ik)
 return 1`;

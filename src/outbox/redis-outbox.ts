@@ -2,13 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../shared-state/redis-state';
 import { OutboxFullError } from '../errors';
 import { promiseWithDeadline } from '../stores/deadline';
-import { viewOf } from './memory-outbox';
-import { ADD, ADOPT, CLAIM, FINISH, RENEW, RESUME, STATS } from './redis-outbox-scripts';
+import { ADD, ADOPT, CLAIM, DISCARD, FINISH, FORGET_EXPIRED, RENEW, RESUME, STATS } from './redis-outbox-scripts';
 import { storedFrom, type EntryFields } from './redis-entry';
-import { KEEP_SETTLED_MS, type Claim, type ClaimOutcome, type ClaimRequest, type NewScrobble, type OutboxStats, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
+import { KEEP_HELD_MS, KEEP_SETTLED_MS, type BatchProgress, type Claim, type ClaimOutcome, type ClaimRequest, type NewScrobble, type OutboxPage, type OutboxStats, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
 
 /** Every key starts with this (see redis-outbox-scripts.ts for the layout). */
 const PREFIX = 'lastfm-signin:outbox:';
+
+/** P layout holds this once the earlier layout has been moved over (see adoptEarlierLayout). */
+const ENTRY_LAYOUT = 'entry';
+
+/** Sends in progress read for one page (each one small hash). */
+const MOST_SENDS_SHOWN = 100;
 
 /** Fields CLAIM returns for each scrobble: id, then the entry's fields in EntryFields' order. */
 const CLAIM_FIELDS = 6;
@@ -27,7 +32,7 @@ export class RedisOutbox implements OutboxStore {
 
   async add(user: string, sealedKey: string, items: readonly NewScrobble[], now: number, maxWaiting: number): Promise<void> {
     const args = [PREFIX, user, sealedKey, String(now), String(maxWaiting)];
-    for (const item of items) args.push(item.id, String(item.timestamp), JSON.stringify({ ...item, user, queuedAt: now }));
+    for (const item of items) args.push(item.id, String(item.timestamp), item.batch, JSON.stringify({ ...item, user, queuedAt: now }));
     const [queued, waiting] = (await this.eval(ADD, args)) as [number, number?];
     if (queued !== 1) throw new OutboxFullError(waiting ?? 0, maxWaiting);
   }
@@ -70,6 +75,7 @@ export class RedisOutbox implements OutboxStore {
       outcome.unanswered ? '1' : '0',
       outcome.reason === undefined ? '0' : '1',
       outcome.reason ?? '',
+      String(KEEP_HELD_MS),
     ];
     for (const id of [...claim.items.map((item) => item.id), ...(claim.unreadable ?? [])]) {
       const ending = settled.get(id);
@@ -78,22 +84,42 @@ export class RedisOutbox implements OutboxStore {
     await this.eval(FINISH, args);
   }
 
+  async discard(user: string): Promise<number> {
+    return Number(await this.eval(DISCARD, [PREFIX, user]));
+  }
+
   async resume(user: string, sealedKey: string, now: number): Promise<void> {
     await this.eval(RESUME, [PREFIX, user, sealedKey, String(now)]);
   }
 
-  async view(user: string, recentLimit: number): Promise<OutboxView> {
+  async view(user: string, page: OutboxPage, now: number): Promise<OutboxView> {
     await this.adoptOnce();
-    const ids = await promiseWithDeadline(this.client.zRange(`${PREFIX}mine:${user}`, 0, -1));
-    const items = await this.get(ids);
-    const found = new Set(items.map((item) => item.id));
-    const expired = ids.filter((id) => !found.has(id));
-    if (expired.length > 0) await promiseWithDeadline(this.client.zRem(`${PREFIX}mine:${user}`, expired));
-    const held = (await promiseWithDeadline(this.client.hGet(`${PREFIX}person:${user}`, 'held'))) === '1';
-    return viewOf(items, held, recentLimit);
+    const done = `${PREFIX}done:${user}`;
+    const queue = `${PREFIX}queue:${user}`;
+    const last = page.offset + page.limit - 1;
+    // Sent together in one tick, node-redis pipelines these into one round trip.
+    const [, waiting, settled, held, queued, sends, front] = await promiseWithDeadline(
+      Promise.all([
+        this.client.zRemRangeByScore(done, '-inf', `(${String(now - KEEP_SETTLED_MS)}`),
+        this.client.zCard(queue),
+        this.client.zCard(done),
+        this.client.hGet(`${PREFIX}person:${user}`, 'held'),
+        this.client.zRange(queue, page.offset, last, { REV: true }),
+        this.client.zRange(`${PREFIX}sends:${user}`, 0, MOST_SENDS_SHOWN - 1),
+        this.client.zRange(queue, 0, 0),
+      ]),
+    );
+    const more = page.limit - queued.length;
+    const answered = more > 0 ? await promiseWithDeadline(this.client.zRange(done, Math.max(0, page.offset - waiting), Math.max(0, page.offset - waiting) + more - 1, { REV: true })) : [];
+    const [items, batches, waitingReason] = await Promise.all([
+      this.get([...queued, ...answered]),
+      this.progress(user, sends),
+      front[0] === undefined ? undefined : promiseWithDeadline(this.client.hGet(`${PREFIX}entry:${front[0]}`, 'reason')),
+    ]);
+    return { waiting, settled, held: held === '1', offset: page.offset, recent: items, batches, waitingReason: waitingReason === '' || waitingReason === null ? undefined : waitingReason };
   }
 
-  async get(ids: readonly string[]): Promise<StoredScrobble[]> {
+    async get(ids: readonly string[]): Promise<StoredScrobble[]> {
     if (ids.length === 0) return [];
     // Sent together in one tick, node-redis pipelines these into one round trip.
     const rows = await promiseWithDeadline(Promise.all(ids.map((id) => this.client.hmGet(`${PREFIX}entry:${id}`, ['data', 'state', 'reason', 'unanswered', 'tries', 'settledAt']))));
@@ -104,9 +130,18 @@ export class RedisOutbox implements OutboxStore {
     });
   }
 
-  /** Settled scrobbles expire by themselves (see FINISH). */
-  prune(): Promise<void> {
-    return Promise.resolve();
+  private async progress(user: string, sends: readonly string[]): Promise<BatchProgress[]> {
+    const rows = await promiseWithDeadline(Promise.all(sends.map((send) => this.client.hmGet(`${PREFIX}send:${user}:${send}`, ['total', 'done', 'accepted', 'ignored', 'failed', 'queuedAt']))));
+    return rows.flatMap((row, i) => {
+      const [total, done, accepted, ignored, failed, queuedAt] = row.map((field) => Number(field ?? 0));
+      if (total === undefined || total === 0 || (done ?? 0) >= total) return [];
+      return [{ batch: sends[i] ?? '', total, done: done ?? 0, accepted: accepted ?? 0, ignored: ignored ?? 0, failed: failed ?? 0, queuedAt: queuedAt ?? 0 }];
+    });
+  }
+
+  /** Settled scrobbles, and what a person held too long leaves, expire by themselves (see FINISH); the names they leave go here. */
+  async prune(): Promise<void> {
+    await this.eval(FORGET_EXPIRED, [PREFIX]);
   }
 
   async waitingCount(): Promise<number> {
@@ -127,6 +162,8 @@ export class RedisOutbox implements OutboxStore {
    * every instance at once: each scrobble is moved by one script, once. Returns how many moved.
    */
   async adoptEarlierLayout(): Promise<number> {
+    // Once done on this Redis, a starting instance does not read every queued id again.
+    if ((await promiseWithDeadline(this.client.get(`${PREFIX}layout`))) === ENTRY_LAYOUT) return 0;
     let moved = 0;
     for (const user of await promiseWithDeadline(this.client.sMembers(`${PREFIX}people`))) {
       for (const id of await promiseWithDeadline(this.client.zRange(`${PREFIX}mine:${user}`, 0, -1))) {
@@ -135,9 +172,10 @@ export class RedisOutbox implements OutboxStore {
         const fields = earlierFields(raw);
         if (fields === undefined) continue;
         const { data, state, reason, unanswered, tries, settledAt } = fields;
-        moved += Number(await this.eval(ADOPT, [PREFIX, id, data, state, reason, unanswered, tries, settledAt]));
+        moved += Number(await this.eval(ADOPT, [PREFIX, id, data, state, reason, unanswered, tries, settledAt, user]));
       }
     }
+    await promiseWithDeadline(this.client.set(`${PREFIX}layout`, ENTRY_LAYOUT));
     return moved;
   }
 

@@ -7,7 +7,7 @@ import { ChangeSignal } from './change-signal';
 import { DAILY_WINDOW_MS, dailyRoom } from './daily-count';
 import { DEFAULT_BACKOFF, type Backoff } from './delivery-outcome';
 import { deliver, keyContext, type DeliveryOptions } from './delivery';
-import { KEEP_SETTLED_MS, type OutboxStats, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
+import { KEEP_HELD_MS, KEEP_SETTLED_MS, type OutboxPage, type OutboxStats, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
@@ -105,13 +105,21 @@ export class ScrobbleOutbox {
     this.changes.notify();
   }
 
+  /** The person chose to drop what waits, and their key, now (signing out everywhere). */
+  async discard(user: string): Promise<number> {
+    const dropped = await this.store.discard(user);
+    this.changes.notify();
+    return dropped;
+  }
+
   /** Everyone's outbox in a few numbers, from the shared store: the same on every instance. */
   stats(): Promise<OutboxStats> {
     return this.store.stats();
   }
 
-  view(user: string, recentLimit = 20): Promise<OutboxView> {
-    return this.store.view(user, recentLimit);
+  /** One page of the person's list, newest first, with their counts. */
+  view(user: string, page: OutboxPage): Promise<OutboxView> {
+    return this.store.view(user, page, this.now());
   }
 
   /** Starts this instance's delivery loop. */
@@ -162,7 +170,7 @@ export class ScrobbleOutbox {
     const at = this.now();
     if (at - this.lastPrune < PRUNE_EVERY_MS) return;
     this.lastPrune = at;
-    await this.store.prune(at - KEEP_SETTLED_MS);
+    await this.store.prune(at - KEEP_SETTLED_MS, at - KEEP_HELD_MS);
   }
 
   private logFailure(error: unknown): void {

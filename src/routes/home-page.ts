@@ -29,7 +29,8 @@ export type ShowHome = (req: Request, res: Response, next: NextFunction, flash: 
 export function createHomePage(accounts: AccountService, now: () => number, outboxRetryMaxMs: number): ShowHome {
   const pages = new RenderedPages();
   return async (req, res, next, flash, status) => {
-    const home = await accountFor(accounts, req).home();
+    const outboxPage = outboxPageOf(req.query['outbox']);
+    const home = await accountFor(accounts, req).home(outboxPage);
     const nowSeconds = Math.floor(now() / 1000);
     const recent = 'read' in home.recent ? home.recent.read.value.slice(0, HOME_LIMITS.recentTracks + 1) : [];
     const whens = recent.map((track) => (track.playedAt === undefined ? 'now playing' : relativeTime(track.playedAt, nowSeconds)));
@@ -66,7 +67,7 @@ function fingerprintOf(home: AccountHome, rest: string[]): string | undefined {
 
 /** Everything the outbox part of the page shows changes this. */
 function outboxFingerprint(view: OutboxView): string {
-  return JSON.stringify([view.waiting, view.held, view.batches.map((batch) => [batch.batch, batch.done]), view.recent.map((item) => [item.id, item.state, item.tries, item.unanswered, item.reason])]);
+  return JSON.stringify([view.waiting, view.settled, view.offset, view.held, view.waitingReason, view.batches.map((batch) => [batch.batch, batch.done]), view.recent.map((item) => [item.id, item.state, item.tries, item.unanswered, item.reason])]);
 }
 
 function viewOf(home: AccountHome, recent: RecentTrack[], whens: string[], nowSeconds: number, outboxRetryMaxMs: number): Record<string, unknown> {
@@ -100,9 +101,15 @@ function inList(names: readonly string[]): string {
  * every row; Last.fm's error numbers stay in the stored reason (the log and the JSON have them).
  */
 function outboxView(view: OutboxView, retryMaxMs: number): Record<string, unknown> {
-  const waitingReason = view.recent.find((item) => item.state === 'queued' && item.reason !== undefined && item.reason !== HELD_REASON)?.reason;
+  const waitingReason = view.waitingReason === HELD_REASON ? undefined : view.waitingReason;
+  const total = view.waiting + view.settled;
+  const page = Math.floor(view.offset / HOME_LIMITS.outboxItems) + 1;
   return {
     ...view,
+    total,
+    shown: shownInWords(view.offset, view.recent.length, total),
+    newerPage: page > 1 ? Math.min(page - 1, Math.max(1, Math.ceil(total / HOME_LIMITS.outboxItems))) : undefined,
+    olderPage: view.offset + view.recent.length < total ? page + 1 : undefined,
     recent: view.recent.map((item) => ({ ...item, reason: item.reason === undefined ? undefined : withoutErrorNumbers(item.reason) })),
     waitingBecause: waitingReason === undefined ? undefined : waitingWords(waitingReason, retryMaxMs),
   };
@@ -112,6 +119,20 @@ function outboxView(view: OutboxView, retryMaxMs: number): Record<string, unknow
 function waitingWords(reason: string, retryMaxMs: number): string {
   if (reason.startsWith('Last.fm’s daily limit')) return `${sentence(reason)}.`;
   return `${sentence(withoutErrorNumbers(reason).replace(/; it will be (tried|sent) again$/, ''))}. The next try is within ${durationInWords(retryMaxMs)}, and scrobbles wait here until Last.fm takes them.`;
+}
+
+/** The outbox's ?outbox=N: a page number, or the first page for anything else (it is only a link). */
+function outboxPageOf(value: unknown): number {
+  const page = typeof value === 'string' && /^[1-9]\d{0,5}$/.test(value) ? Number(value) : 1;
+  return page;
+}
+
+/** "20 of 300, newest first", "21–40 of 300, newest first", or "All 5, newest first". */
+function shownInWords(offset: number, count: number, total: number): string {
+  if (count === 0) return `Nothing here: ${String(total)} in all.`;
+  if (offset === 0 && count === total) return `All ${String(total)}, newest first.`;
+  if (offset === 0) return `${String(count)} of ${String(total)}, newest first.`;
+  return `${String(offset + 1)}–${String(offset + count)} of ${String(total)}, newest first.`;
 }
 
 /** "could not be sent" starts a sentence as "Could not be sent". */

@@ -11,7 +11,9 @@ import { HttpError, InputError } from '../errors';
  */
 const SIGNED_OUT: Readonly<Record<string, string>> = {
   here: 'You are signed out. This browser no longer has a session here.',
-  everywhere: 'You are signed out everywhere: every browser that was signed in as you has to sign in again.',
+  everywhere:
+    'You are signed out everywhere: every browser that was signed in as you has to sign in again. Scrobbles still waiting are sent to Last.fm as usual; once none is left, this app forgets your Last.fm key.',
+  'everywhere-discarded': 'You are signed out everywhere: every browser that was signed in as you has to sign in again. Your waiting scrobbles were discarded, none of them will be sent, and this app has forgotten your Last.fm key.',
 };
 
 /** The forms of the signed-in home, by the path they post to. */
@@ -31,7 +33,7 @@ function statusOf(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
-export function signedOutPath(basePath: string, which: 'here' | 'everywhere'): string {
+export function signedOutPath(basePath: string, which: 'here' | 'everywhere' | 'everywhere-discarded'): string {
   return `${basePath}/?signed-out=${which}`;
 }
 

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
-import type { StoredScrobble } from '../outbox/outbox-store';
+import { InputError } from '../errors';
+import type { OutboxPage, StoredScrobble } from '../outbox/outbox-store';
 import type { AccountService } from '../services/account';
 import { accountFor, readForm, reportDone } from './signed-in';
 import { withoutErrorNumbers } from './without-error-numbers';
@@ -35,19 +36,50 @@ export function createTracksRouter({ accounts, basePath, now }: { accounts: Acco
     reportScrobbles(req, res, basePath, await accountFor(accounts, req).scrobble(items));
   });
 
-  /** The person's outbox for scripts: what waits, what was answered, and progress per send. */
+  /**
+   * The person's outbox for scripts: what waits, what was answered, and progress per send; one
+   * page of the list, newest first (?page=N, or ?offset=&limit=), with how many there are in all.
+   */
   router.get('/scrobbles', async (req, res) => {
+    const page = readScrobblesPage(req.query);
     const account = accountFor(accounts, req);
-    const [view, daily] = await Promise.all([account.scrobbles(RECENT_IN_JSON), account.dailyLimit()]);
+    const [view, daily] = await Promise.all([account.scrobbles(page), account.dailyLimit()]);
     res.set('Cache-Control', 'no-store');
-    res.json({ waiting: view.waiting, held: view.held, batches: view.batches, dailyLimit: daily, scrobbles: view.recent.map(scrobbleJson) });
+    res.json({
+      waiting: view.waiting,
+      held: view.held,
+      total: view.waiting + view.settled,
+      offset: view.offset,
+      limit: page.limit,
+      batches: view.batches,
+      dailyLimit: daily,
+      scrobbles: view.recent.map(scrobbleJson),
+    });
   });
 
   return router;
 }
 
-/** Scrobbles listed by GET /track/scrobbles: every waiting one is listed before settled ones. */
-const RECENT_IN_JSON = 1000;
+/** Scrobbles in one page of GET /track/scrobbles, unless `limit` says otherwise, and the most `limit` may ask for. */
+const SCROBBLES_PAGE = 100;
+const MOST_SCROBBLES_PAGE = 1000;
+
+/** ?page=N (from 1), or ?offset= and ?limit= (0 to 1000; 0 gives the numbers alone). */
+function readScrobblesPage(query: Request['query']): OutboxPage {
+  const whole = (name: string, most: number): number | undefined => {
+    const value = query[name];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || !/^\d{1,9}$/.test(value) || Number(value) > most) throw new InputError(name, `${name} must be a whole number from 0 to ${String(most)}.`);
+    return Number(value);
+  };
+  const limit = whole('limit', MOST_SCROBBLES_PAGE) ?? SCROBBLES_PAGE;
+  const page = whole('page', 100_000);
+  if (page !== undefined) {
+    if (page === 0 || query['offset'] !== undefined) throw new InputError('page', 'page must be a whole number from 1, without offset.');
+    return { offset: (page - 1) * limit, limit };
+  }
+  return { offset: whole('offset', 100_000_000) ?? 0, limit };
+}
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;

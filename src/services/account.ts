@@ -2,7 +2,7 @@ import { isLastfmFailure, isRevokedKey, type LastfmClient, type LastfmFailure, t
 import { AccessRevokedError, LastfmBusyError, LastfmError } from '../errors';
 import type { CachedRead, UserReadCache } from '../lastfm/read-cache';
 import { HELD_REASON } from '../outbox/delivery-outcome';
-import type { OutboxView, StoredScrobble } from '../outbox/outbox-store';
+import type { OutboxPage, OutboxView, StoredScrobble } from '../outbox/outbox-store';
 import type { ScrobbleOutbox } from '../outbox/scrobble-outbox';
 
 /** Who is signed in, as far as Last.fm calls go; the key never leaves the server. */
@@ -55,11 +55,11 @@ export class Account {
   ) {}
 
   /** The home page's reads, each standing or falling alone: a failed profile read must not blank the tracks. */
-  async home(): Promise<AccountHome> {
+  async home(outboxPage = 1): Promise<AccountHome> {
     const { name } = this.user;
     const reads = await this.cache.open(name);
     const [outbox, profile, recent, tags] = await Promise.all([
-      this.outbox.view(name, HOME_LIMITS.outboxItems),
+      this.outbox.view(name, { offset: (outboxPage - 1) * HOME_LIMITS.outboxItems, limit: HOME_LIMITS.outboxItems }),
       this.part(() => reads.get('profile', () => this.lastfm.getProfile(name))),
       this.part(() => reads.get('recent', () => this.lastfm.getRecentTracks(name, HOME_LIMITS.recentTracks))),
       this.part(() => reads.get('tags', () => this.lastfm.getTopTags(name, HOME_LIMITS.topTags))),
@@ -104,9 +104,9 @@ export class Account {
     return this.outbox.dailyState(this.user.name);
   }
 
-  /** What waits in the outbox and what was answered, latest `recent` of them. */
-  scrobbles(recent: number): Promise<OutboxView> {
-    return this.outbox.view(this.user.name, recent);
+  /** One page of what waits in the outbox and what was answered, newest first. */
+  scrobbles(page: OutboxPage): Promise<OutboxView> {
+    return this.outbox.view(this.user.name, page);
   }
 
   private async write<T>(work: () => Promise<T>): Promise<T> {

@@ -59,7 +59,8 @@ export class ImportService {
   /** Reads the whole file and keeps the summary for confirmation; nothing is queued. */
   async preview(user: AccountUser, source: AsyncIterable<Buffer | string>, options: { fileName?: string; zone?: ZoneClock; call: { requestId: string | undefined; caller: string } }): Promise<ImportPreview> {
     const nowSeconds = Math.floor(this.deps.now() / 1000);
-    const waiting = await this.deps.outbox.view(user.name, this.deps.maxPlays);
+    // Queued ones come first, and there are never more than maxPlays of them.
+    const waiting = await this.deps.outbox.view(user.name, { offset: 0, limit: this.deps.maxPlays });
     let summary;
     try {
       summary = await readImport(source, { nowSeconds, maxKept: Math.max(0, this.deps.maxPlays - waiting.waiting), ...(options.fileName === undefined ? {} : { fileName: options.fileName }), ...(options.zone === undefined ? {} : { zone: options.zone }) });

@@ -57,11 +57,11 @@ describe.each([
       const refused = store.add('ada', 'sealed', scrobbles(2), NOW, 3);
       await expect(refused).rejects.toBeInstanceOf(OutboxFullError);
       await expect(refused).rejects.toMatchObject({ waiting: 2, max: 3 });
-      expect((await store.view('ada', 10)).waiting).toBe(2);
+      expect((await store.view('ada', { offset: 0, limit: 10 }, NOW)).waiting).toBe(2);
       await store.add('ada', 'sealed', scrobbles(1), NOW, 3);
       await expect(store.add('ada', 'sealed', scrobbles(1), NOW, 3)).rejects.toBeInstanceOf(OutboxFullError);
       await store.add('bo', 'sealed', scrobbles(3), NOW, 3);
-      expect((await store.view('ada', 10)).waiting).toBe(3);
+      expect((await store.view('ada', { offset: 0, limit: 10 }, NOW)).waiting).toBe(3);
       expect(await store.waitingCount()).toBe(6);
     } finally {
       await close();

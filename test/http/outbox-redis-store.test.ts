@@ -130,7 +130,7 @@ it('scrobbles kept in the earlier layout (one JSON string each) are moved over o
   // The earlier "sending" list still counts: the call it recorded got no answer.
   expect(claim?.items).toEqual([expect.objectContaining({ id, track: 'Kept \udc00', state: 'queued', unanswered: 2, tries: 1, queuedAt: NOW - 5000 })]);
   expect(await client.exists(`${PREFIX}item:${id}`)).toBe(0);
-  const view = await store.view('ada', 10);
+  const view = await store.view('ada', { offset: 0, limit: 10 }, NOW);
   expect(view.recent.map((item) => [item.id, item.state])).toEqual([[id, 'queued'], [settledId, 'accepted']]);
   expect(await client.pTTL(`${PREFIX}entry:${settledId}`)).toBeGreaterThan(0);
 });

@@ -81,7 +81,7 @@ interface OutboxJson {
 }
 
 async function outboxOf(agent: ReturnType<typeof request.agent>): Promise<OutboxJson> {
-  return (await agent.get('/track/scrobbles').set('Accept', 'application/json').expect(200)).body as OutboxJson;
+  return (await agent.get('/track/scrobbles?limit=1000').set('Accept', 'application/json').expect(200)).body as OutboxJson;
 }
 
 describe('while Last.fm is down', () => {

@@ -19,6 +19,8 @@ export interface AuthDeps {
   signOuts: SignOutRegistry;
   /** Told of each sign-in, whichever flow it came by. */
   onSignIn: SignInListener;
+  /** Drops a person's waiting scrobbles and key (their choice when signing out everywhere). */
+  discardWaiting: (user: string) => Promise<number>;
   /** Web sign-ins and desktop tokens started per address (SIGN_IN_STARTS). */
   signInStarts: AttemptCounter;
 }
@@ -34,6 +36,6 @@ export function createAuthRouter(deps: AuthDeps): Router {
   router.use(createWebSignIn({ config, lastfm, now, onSignIn, starts: deps.signInStarts }));
   router.use('/desktop', failuresAs('desktop-sign-in'), createDesktopSignIn({ config, lastfm, now, exchanges: deps.exchanges, onSignIn, starts: deps.signInStarts }));
   router.use('/mobile', failuresAs('mobile-sign-in'), createMobileSignIn({ config, lastfm, now, attempts: deps.passwordAttempts, onSignIn }));
-  router.use(createSignOut({ config, signOuts: deps.signOuts, now }));
+  router.use(createSignOut({ config, signOuts: deps.signOuts, now, discardWaiting: deps.discardWaiting }));
   return router;
 }
