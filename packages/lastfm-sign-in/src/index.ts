@@ -25,6 +25,7 @@ export { systemClock, type Clock } from './core/clock';
 export type { CallListener, LastfmCallEvent } from './core/call-events';
 export { MAX_SCROBBLES_PER_CALL, MAX_TAGS_PER_CALL, scrobbleParams, tagTargetParams, type TagTarget } from './core/call-params';
 export { SCROBBLE_WINDOW_SECONDS, TOKEN_LIFETIME_MS } from './core/protocol-limits';
+export { isLastfmTokenShape } from './core/token-shape';
 export {
   ignoredReason,
   parseNowPlaying,
