@@ -47,6 +47,16 @@ describe('lastfm-sign-in/redis', () => {
     expect(refused.ok).toBe(false);
   });
 
+  it('lets sign-in calls on every host together hold 2 of 5 slots, leaving the other 3 to signed-in calls', async () => {
+    const [a, b] = [await host(5), await host(5)];
+    expect((await a.budget.take('sign-in', 'signed-out')).ok).toBe(true);
+    expect((await b.budget.take('sign-in', 'signed-out')).ok).toBe(true);
+    const refused = await a.budget.take('sign-in', 'signed-out');
+    expect(refused).toMatchObject({ ok: false, pausedMs: 0 });
+    for (let i = 0; i < 3; i += 1) expect((await (i % 2 === 0 ? a : b).budget.take('write')).ok).toBe(true);
+    expect((await b.budget.take('write')).ok).toBe(false);
+  });
+
   it('pauses the other host too after one of them hears error 29, without sending its call', async () => {
     const stand = await startSandbox();
     sandbox = stand;

@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { createClient } from 'redis';
 import type { AttemptCounter, AttemptLimit } from '../core/attempts';
-import { slotLimit, type BudgetAnswer, type BudgetOptions, type CallBudget, type CallPriority } from '../core/budget';
+import { signedOutShare, slotLimit, type BudgetAnswer, type BudgetOptions, type CallBudget, type CallerKind, type CallPriority } from '../core/budget';
 import type { ExchangeOutcome, TokenExchanges } from '../core/exchanges';
 import { ATTEMPT, BACK_OFF, RELEASE, TAKE } from './scripts';
 
@@ -99,17 +99,18 @@ export class RedisBudget implements CallBudget {
     this.options = { perSecond: options.perSecond, leaseMs: options.leaseMs, commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS };
   }
 
-  async take(priority: CallPriority): Promise<BudgetAnswer> {
+  async take(priority: CallPriority, who: CallerKind = 'signed-in'): Promise<BudgetAnswer> {
     const slot = randomUUID();
     const limit = slotLimit(this.options.perSecond, priority);
+    const share = who === 'signed-out' ? signedOutShare(this.options.perSecond) : 0;
     const [taken, retryInMs, pausedMs] = (await this.run(
-      this.client.eval(TAKE, { keys: [`${this.key}:slots`, `${this.key}:pause`], arguments: [slot, String(limit), String(this.options.leaseMs)] }),
+      this.client.eval(TAKE, { keys: [`${this.key}:slots`, `${this.key}:pause`, `${this.key}:signed-out`], arguments: [slot, String(limit), String(this.options.leaseMs), String(share)] }),
     )) as [number, number, number];
     return taken === 1 ? { ok: true, slot } : { ok: false, retryInMs, pausedMs };
   }
 
   async release(slot: string): Promise<void> {
-    await this.run(this.client.eval(RELEASE, { keys: [`${this.key}:slots`], arguments: [slot] }));
+    await this.run(this.client.eval(RELEASE, { keys: [`${this.key}:slots`, `${this.key}:signed-out`], arguments: [slot] }));
   }
 
   async backOff(ms: number): Promise<void> {
