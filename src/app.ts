@@ -44,6 +44,7 @@ import type { AppMetrics } from './metrics/app-metrics';
 import { countRequests } from './metrics/count-requests';
 import { createMetricsRouter } from './routes/metrics';
 import { refuseMalformedText } from './middleware/well-formed-text';
+import { signInCallRate } from './middleware/sign-in-rate';
 
 /**
  * What the app works with, built by buildAppDeps (src/app-deps.ts) for server.ts, the test
@@ -177,7 +178,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   });
   site.use('/', home.router);
   site.use('/desktop', createDesktopPage(now));
-  site.use('/auth', createAuthRouter({ config, lastfm, now, exchanges: shared.exchanges, passwordAttempts: deps.passwordAttempts, signOuts: sessions.signOuts, onSignIn: (user) => accounts.signedIn(user) }));
+  site.use('/auth', createAuthRouter({ config, lastfm, now, exchanges: shared.exchanges, passwordAttempts: deps.passwordAttempts, signOuts: sessions.signOuts, onSignIn: (user) => accounts.signedIn(user), signInCalls: shared.rateLimits('sign-in-calls', signInCallRate(config.signInCallsPerMinute)) }));
   site.use('/track/import', createImportsRouter({ imports: new ImportService({ lastfm, outbox, staging: shared.imports, now, maxPlays: MAX_IMPORT_PLAYS }), basePath: config.basePath }));
   site.use('/track', createTracksRouter({ accounts, basePath: config.basePath, now }));
   site.use('/tags', createTagsRouter({ accounts, basePath: config.basePath }));

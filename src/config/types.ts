@@ -61,6 +61,11 @@ export interface Config {
   /** Whether GET /setup is served (always outside production; in production only with SETUP_PAGE=on). */
   setupPage: boolean;
   metrics: MetricsConfig;
+  /**
+   * Sign-in requests that call Last.fm (callback, desktop token and session, password) one address
+   * may make: this many at once, then one every 60/N seconds (SIGN_IN_CALLS_PER_MINUTE).
+   */
+  signInCallsPerMinute: number;
 }
 
 export interface MetricsConfig {

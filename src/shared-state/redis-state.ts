@@ -17,11 +17,12 @@ const READS_TTL_MS = 24 * 60 * 60 * 1000;
  * goes through the session client, which fails fast while Redis is away (no offline queue).
  */
 export function createRedisState(client: RedisClient, budget: BudgetOptions, sealer: KeySealer, apiKey: string): SharedState {
-  const { budget: callBudget, attempts, exchanges } = redisSharedState(client, { apiKey, sealer, perSecond: budget.perSecond, leaseMs: budget.leaseMs, prefix: PREFIX });
+  const { budget: callBudget, attempts, rateLimits, exchanges } = redisSharedState(client, { apiKey, sealer, perSecond: budget.perSecond, leaseMs: budget.leaseMs, prefix: PREFIX });
   return {
     kind: 'redis',
     budget: callBudget,
     attempts,
+    rateLimits,
     exchanges,
     reads: new RedisReads(client),
     imports: new RedisImportStaging(client),

@@ -19,6 +19,7 @@ export { CallScheduler, DEFAULT_DEADLINES_MS, type CallTicket, type Release, typ
 export { MemoryBudget, SLOT_WINDOW_MS, readReserve, signedOutShare, slotLimit, type BudgetAnswer, type BudgetOptions, type CallBudget, type CallerKind, type CallPriority } from './core/budget';
 export { MemoryAttempts, type AttemptCounter, type AttemptLimit } from './core/attempts';
 export { AttemptLimiter } from './core/attempt-limiter';
+export { MemoryRateLimiter, type RateLimit, type RateLimiter } from './core/rate-limit';
 export { MemoryExchanges, type ExchangeOutcome, type TokenExchanges } from './core/exchanges';
 export { KeySealer } from './core/key-sealer';
 export { systemClock, type Clock } from './core/clock';

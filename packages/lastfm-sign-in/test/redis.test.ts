@@ -110,4 +110,18 @@ describe('lastfm-sign-in/redis', () => {
     await b.reset('someone');
     expect(await a.take('someone')).toBe(0);
   });
+
+  it('shares a token bucket per key across hosts: the burst, then one a period, a refusal not pushing the wait out', async () => {
+    const limit = { burst: 3, everyMs: 400 };
+    const [a, b] = [(await host()).rateLimits('sign-in-calls', limit), (await host()).rateLimits('sign-in-calls', limit)];
+    expect([await a.take('203.0.113.7'), await b.take('203.0.113.7'), await a.take('203.0.113.7')]).toEqual([0, 0, 0]);
+    const wait = await b.take('203.0.113.7');
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(400);
+    expect(await a.take('198.51.100.1')).toBe(0);
+    expect(await a.take('203.0.113.7')).toBeLessThanOrEqual(wait);
+    await new Promise((resolve) => setTimeout(resolve, wait + 20));
+    expect(await b.take('203.0.113.7')).toBe(0);
+    expect(await a.take('203.0.113.7')).toBeGreaterThan(0);
+  });
 });

@@ -56,3 +56,20 @@ if n > tonumber(ARGV[1]) then
   return math.max(1, redis.call('PTTL', KEYS[1]))
 end
 return 0`;
+
+/**
+ * KEYS: bucket (hash: t tokens, at ms). ARGV: burst, every ms. A token bucket on Redis's clock,
+ * the arithmetic of MemoryRateLimiter; returns ms to wait, 0 when a token was taken. A refusal
+ * changes nothing, so asking again early does not push the wait further out.
+ */
+export const RATE = `${NOW_MS}
+local burst = tonumber(ARGV[1])
+local every = tonumber(ARGV[2])
+local stored = redis.call('HMGET', KEYS[1], 't', 'at')
+local tokens = burst
+if stored[1] then tokens = math.min(burst, tonumber(stored[1]) + (now - tonumber(stored[2])) / every) end
+if tokens < 1 then return math.max(1, math.ceil((1 - tokens) * every)) end
+tokens = tokens - 1
+redis.call('HSET', KEYS[1], 't', tostring(tokens), 'at', now)
+redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((burst - tokens) * every)))
+return 0`;
