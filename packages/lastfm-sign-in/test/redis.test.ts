@@ -41,9 +41,9 @@ afterAll(async () => {
 describe('lastfm-sign-in/redis', () => {
   it('gives two hosts one call budget: what one takes, the other cannot', async () => {
     const [a, b] = [await host(2), await host(2)];
-    expect((await a.budget.take('write')).ok).toBe(true);
-    expect((await a.budget.take('write')).ok).toBe(true);
-    const refused = await b.budget.take('write');
+    expect((await a.budget.take('write', 'signed-in')).ok).toBe(true);
+    expect((await a.budget.take('write', 'signed-in')).ok).toBe(true);
+    const refused = await b.budget.take('write', 'signed-in');
     expect(refused.ok).toBe(false);
   });
 
@@ -53,8 +53,8 @@ describe('lastfm-sign-in/redis', () => {
     expect((await b.budget.take('sign-in', 'signed-out')).ok).toBe(true);
     const refused = await a.budget.take('sign-in', 'signed-out');
     expect(refused).toMatchObject({ ok: false, pausedMs: 0 });
-    for (let i = 0; i < 3; i += 1) expect((await (i % 2 === 0 ? a : b).budget.take('write')).ok).toBe(true);
-    expect((await b.budget.take('write')).ok).toBe(false);
+    for (let i = 0; i < 3; i += 1) expect((await (i % 2 === 0 ? a : b).budget.take('write', 'signed-in')).ok).toBe(true);
+    expect((await b.budget.take('write', 'signed-in')).ok).toBe(false);
   });
 
   it('pauses the other host too after one of them hears error 29, without sending its call', async () => {

@@ -178,7 +178,7 @@ describe('CallScheduler', () => {
     it('the review’s case: a background call waits past its handicap while other instances hold the background slots; a write arriving then goes at once', async () => {
       const { clock, budget, sent, call } = setup(5, { deadlinesMs: { background: 60_000 } });
       // Another instance's drain holds the 3 slots background calls may use (5 a second, less two reserves).
-      for (let i = 0; i < 3; i += 1) expect((await budget.take('background')).ok).toBe(true);
+      for (let i = 0; i < 3; i += 1) expect((await budget.take('background', 'signed-in')).ok).toBe(true);
       call('delivery', 'background');
       await clock.advance(3000);
       expect(sent).toHaveLength(0);
@@ -189,7 +189,7 @@ describe('CallScheduler', () => {
 
     it('a sign-in and a read get their slots past a background head too, each as its own priority allows', async () => {
       const { clock, budget, sent, call } = setup(5, { deadlinesMs: { background: 60_000 } });
-      for (let i = 0; i < 3; i += 1) expect((await budget.take('background')).ok).toBe(true);
+      for (let i = 0; i < 3; i += 1) expect((await budget.take('background', 'signed-in')).ok).toBe(true);
       call('delivery', 'background');
       await clock.advance(2500);
       // Reads may use 4 of the 5 slots, sign-ins all 5: both fit beside the 3 held.
@@ -238,8 +238,8 @@ describe('CallScheduler', () => {
       if (!first.ok) throw new Error('first slot refused');
       await budget.release(first.slot);
       expect(await budget.take('sign-in', 'signed-out')).toEqual({ ok: false, retryInMs: 1000, pausedMs: 0 });
-      for (let i = 0; i < 3; i += 1) expect((await budget.take('write')).ok).toBe(true);
-      expect((await budget.take('write')).ok).toBe(false);
+      for (let i = 0; i < 3; i += 1) expect((await budget.take('write', 'signed-in')).ok).toBe(true);
+      expect((await budget.take('write', 'signed-in')).ok).toBe(false);
       await clock.advance(1000);
       expect((await budget.take('sign-in', 'signed-out')).ok).toBe(true);
     });

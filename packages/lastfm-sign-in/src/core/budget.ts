@@ -25,7 +25,8 @@ export type BudgetAnswer =
  * MemoryBudget keeps it in one process; `lastfm-sign-in/redis` shares it between instances.
  */
 export interface CallBudget {
-  take(priority: CallPriority, who?: CallerKind): Promise<BudgetAnswer>;
+  /** `who` is required so that a wrapper cannot drop it unseen and lift the signed-out share. */
+  take(priority: CallPriority, who: CallerKind): Promise<BudgetAnswer>;
   release(slot: string): Promise<void>;
   /** Last.fm answered 29: no instance sends anything for `ms`. */
   backOff(ms: number): Promise<void>;
@@ -75,7 +76,7 @@ export class MemoryBudget implements CallBudget {
     private readonly now: () => number = Date.now,
   ) {}
 
-  take(priority: CallPriority, who: CallerKind = 'signed-in'): Promise<BudgetAnswer> {
+  take(priority: CallPriority, who: CallerKind): Promise<BudgetAnswer> {
     const at = this.now();
     if (this.pausedUntil > at) return Promise.resolve({ ok: false, retryInMs: this.pausedUntil - at, pausedMs: this.pausedUntil - at });
     for (const [slot, freesAt] of this.slots) {

@@ -103,7 +103,7 @@ export class RedisBudget implements CallBudget {
     this.options = { perSecond: options.perSecond, leaseMs: options.leaseMs, commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS };
   }
 
-  async take(priority: CallPriority, who: CallerKind = 'signed-in'): Promise<BudgetAnswer> {
+  async take(priority: CallPriority, who: CallerKind): Promise<BudgetAnswer> {
     const slot = randomUUID();
     const limit = slotLimit(this.options.perSecond, priority);
     const share = who === 'signed-out' ? signedOutShare(this.options.perSecond) : 0;
