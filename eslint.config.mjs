@@ -25,5 +25,5 @@ export default tseslint.config(
   },
   { files: ['**/*.mjs'], languageOptions: { sourceType: 'module' } },
   // The few scripts served to browsers.
-  { files: ['public/js/**/*.js'], languageOptions: { sourceType: 'script', globals: { document: 'readonly', Intl: 'readonly' } } },
+  { files: ['public/js/**/*.js'], languageOptions: { sourceType: 'script', globals: { document: 'readonly', Intl: 'readonly', window: 'readonly', fetch: 'readonly', setTimeout: 'readonly' } } },
 );

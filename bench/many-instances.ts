@@ -33,7 +33,7 @@ interface Cluster {
 async function startCluster(): Promise<Cluster> {
   const redis = await new TestRedis().start();
   const standIn = await startChild('stand-in-server.js', [String(PER_SECOND)]);
-  const env = { ...standInEnv(standIn.port), SESSION_STORE: 'redis', REDIS_URL: redis.url, SESSION_SECRET: 'many-instances-bench-session-secret-0123456789' };
+  const env = { ...standInEnv(standIn.port), SESSION_STORE: 'redis', REDIS_URL: redis.url, SESSION_SECRET: 'many-instances-bench-session-secret-0123456789', SIGN_IN_STARTS_PER_MINUTE: '1000000' };
   const instances: ChildServer[] = [];
   for (let i = 0; i < INSTANCES; i += 1) instances.push(await startChild('instance-server.js', [], env));
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });

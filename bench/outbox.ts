@@ -136,7 +136,7 @@ export async function measureOutboxDrain(people = 100, perPerson = 100): Promise
     const nowSeconds = Math.floor(Date.now() / 1000);
     for (const [i, name] of names.entries()) {
       // The context ScrobbleOutbox seals each person's key under (its keyContext): another opens nothing.
-      await outbox.store.add(name, sealer.seal(keys[i] ?? '', keyContext(name)), scrobblesOf(name, perPerson, nowSeconds), Date.now());
+      await outbox.store.add(name, sealer.seal(keys[i] ?? '', keyContext(name)), scrobblesOf(name, perPerson, nowSeconds), Date.now(), Number.MAX_SAFE_INTEGER);
     }
     const queueSeconds = (performance.now() - queueStarted) / 1000;
     const fileBytesQueued = bytesOnDisk(dataDir);

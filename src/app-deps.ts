@@ -12,6 +12,7 @@ import { passwordAttempts, type PasswordLimits } from './password-attempts';
 import { createSharedState } from './shared-state/create-shared-state';
 import type { SharedState } from './shared-state/shared-state';
 import type { SessionBackend } from './stores/backend';
+import { sandboxStoreFor } from './stores/sandbox-store';
 
 export interface AppDepsOptions {
   /** The opened session store: everything that must outlive a request is kept next to it. */
@@ -59,7 +60,7 @@ export function buildAppDeps(config: Config, options: AppDepsOptions): AppDeps {
     logger,
     now,
     passwordAttempts: passwordAttempts(shared, options.passwordLimits),
-    sandboxState: config.sandbox ? (options.sandboxState ?? new SandboxState()) : undefined,
+    sandboxState: config.sandbox ? (options.sandboxState ?? new SandboxState(Date.now, undefined, sandboxStoreFor(sessions))) : undefined,
     metrics,
   };
 }

@@ -14,10 +14,11 @@ import type { PasswordAttempts } from './password-attempts';
 import { PROJECT_ROOT as ROOT } from './project-root';
 import { AssetVersions } from './asset-versions';
 import { createBodyParser } from './middleware/body';
-import { verifyCsrf } from './middleware/csrf';
+import { createCsrfCheck } from './middleware/csrf';
+import { VisitorTokens } from './csrf-token';
 import { restoreBasePath } from './middleware/base-path';
 import { createErrorHandler, notFound } from './middleware/errors';
-import { createSiteLocals, sessionLocals } from './middleware/locals';
+import { createSiteLocals, createSessionLocals } from './middleware/locals';
 import { noStoreWhenSignedIn } from './middleware/no-store';
 import { keepSignOutsSignedOut } from './middleware/signed-out-stays';
 import { createRequestLogger } from './middleware/request-log';
@@ -25,6 +26,7 @@ import { signOutRevoked } from './middleware/revoked';
 import { failuresAs } from './failure-pages';
 import { AccountService } from './services/account';
 import { createAuthRouter } from './routes/auth';
+import { signInStartLimit } from './routes/auth/sign-in-starts';
 import { createDesktopPage } from './routes/auth/desktop';
 import { createHealthRouter } from './routes/health';
 import { createHome } from './routes/home';
@@ -32,14 +34,16 @@ import { signedInOnly } from './routes/signed-in';
 import { createSetupRouter } from './routes/setup';
 import { createTagsRouter } from './routes/tags';
 import { createImportsRouter } from './routes/imports';
-import { ImportService, MAX_IMPORT_PLAYS } from './services/imports';
+import { ImportService } from './services/imports';
 import { createTracksRouter } from './routes/tracks';
-import { createSessionMiddleware } from './session';
+import { createSessionMiddleware, sessionCookie, SIGNED_OUT_SESSION_MS } from './session';
 import { sessionIfAvailable } from './middleware/optional-session';
 import { createEndedSessionCheck } from './middleware/ended-sessions';
 import type { SessionBackend } from './stores/backend';
 import type { ScrobbleOutbox } from './outbox/scrobble-outbox';
 import { createBatchUpload } from './middleware/batch-upload';
+import { createImportUpload } from './middleware/import-upload';
+import { storeBudgetPerRequest } from './middleware/store-budget';
 import type { AppMetrics } from './metrics/app-metrics';
 import { countRequests } from './metrics/count-requests';
 import { createMetricsRouter } from './routes/metrics';
@@ -93,6 +97,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   app.set('view cache', config.nodeEnv !== 'development');
   app.set('trust proxy', config.trustProxy);
   app.use(createRequestLogger(logger));
+  app.use(storeBudgetPerRequest);
   // gzip or brotli, as the browser asks, for whatever is worth it (HTML, CSS, JS, JSON, SVG, text).
   app.use(compression());
   if (deps.metrics !== undefined) app.use(countRequests(deps.metrics));
@@ -151,7 +156,9 @@ export function createApp(config: Config, deps: AppDeps): Express {
   if (deps.metrics !== undefined) site.use(createMetricsRouter(deps.metrics, config.metrics.token));
   // The session and the checks every request with one goes through; /setup takes them only when the store answers.
   const session = [createSessionMiddleware(config, store), keepSignOutsSignedOut(store), createEndedSessionCheck(sessions.signOuts)];
-  if (config.setupPage) site.use('/setup', sessionIfAvailable(session), createSetupRouter(config, sessions.kind, outbox.kind, lastfm, sessions.durability));
+  const csrf = createCsrfCheck(new VisitorTokens(config.session.secrets, `${config.session.cookieName}.form`, { ...sessionCookie(config), maxAge: SIGNED_OUT_SESSION_MS }));
+  const locals = createSessionLocals(csrf);
+  if (config.setupPage) site.use('/setup', sessionIfAvailable(session, locals), createSetupRouter(config, sessions.kind, outbox.kind, lastfm, sessions.durability));
   if (config.sandbox) {
     // The stand-in serves its images itself, from this app's own origin, so the CSP's 'self' covers them.
     const sandbox = { imageBaseUrl: new URL('sandbox/assets/images/', config.publicUrl).href, appUrl: `${config.basePath}/`, assetsMaxAge: config.production ? '1h' : 0 };
@@ -160,13 +167,15 @@ export function createApp(config: Config, deps: AppDeps): Express {
 
   // Everything below has a session.
   site.use(session);
-  site.use(sessionLocals);
+  site.use(locals);
   site.use(noStoreWhenSignedIn);
-  site.use(createBodyParser(['/track/scrobble-batch', '/track/import']));
-  site.use('/track/scrobble-batch', createBatchUpload());
-  // The signed-in areas: their Last.fm failures are worded for the person's own account.
+  // The signed-in areas: their Last.fm failures are worded for the person's own account. Checked
+  // before any body is read, so a visitor's upload is refused unread.
   site.use(['/track', '/tags'], signedInOnly, failuresAs('account'));
-  site.use(verifyCsrf);
+  site.use(createBodyParser(['/track/scrobble-batch', '/track/import']));
+  site.use('/track/scrobble-batch', createBatchUpload({ csrfMatches: csrf.matches }));
+  site.use('/track/import', createImportUpload({ csrfMatches: csrf.matches }));
+  site.use(csrf.verify);
   site.use(refuseMalformedText);
 
   const accounts = new AccountService({ lastfm, cache: readCache, outbox });
@@ -178,8 +187,8 @@ export function createApp(config: Config, deps: AppDeps): Express {
   });
   site.use('/', home.router);
   site.use('/desktop', createDesktopPage(now));
-  site.use('/auth', createAuthRouter({ config, lastfm, now, exchanges: shared.exchanges, passwordAttempts: deps.passwordAttempts, signOuts: sessions.signOuts, onSignIn: (user) => accounts.signedIn(user), signInCalls: shared.rateLimits('sign-in-calls', signInCallRate(config.signInCallsPerMinute)) }));
-  site.use('/track/import', createImportsRouter({ imports: new ImportService({ lastfm, outbox, staging: shared.imports, now, maxPlays: MAX_IMPORT_PLAYS }), basePath: config.basePath }));
+  site.use('/auth', createAuthRouter({ config, lastfm, now, exchanges: shared.exchanges, passwordAttempts: deps.passwordAttempts, signInStarts: shared.attempts('sign-in-start', signInStartLimit(config.signInStartsPerMinute)), signOuts: sessions.signOuts, onSignIn: (user) => accounts.signedIn(user), signInCalls: shared.rateLimits('sign-in-calls', signInCallRate(config.signInCallsPerMinute)) }));
+  site.use('/track/import', createImportsRouter({ imports: new ImportService({ lastfm, outbox, staging: shared.imports, now, maxPlays: config.lastfm.outboxMaxPerPerson }), basePath: config.basePath }));
   site.use('/track', createTracksRouter({ accounts, basePath: config.basePath, now }));
   site.use('/tags', createTagsRouter({ accounts, basePath: config.basePath }));
 

@@ -98,3 +98,19 @@ export class InputError extends Error {
     super(message);
   }
 }
+
+/**
+ * The person already has as many scrobbles waiting as one person may (OUTBOX_MAX_PER_PERSON):
+ * nothing of this send was queued. A 429 at the edge.
+ */
+export class OutboxFullError extends Error {
+  override readonly name = 'OutboxFullError';
+  readonly code = 'outbox-full';
+
+  constructor(
+    readonly waiting: number,
+    readonly max: number,
+  ) {
+    super(`${waiting} scrobbles already wait; at most ${max} may`);
+  }
+}

@@ -6,7 +6,7 @@
  */
 import type { RequestHandler, Response } from 'express';
 import { isLastfmFailure, isRevokedKey, kindOfCode, type LastfmFailure } from 'lastfm-sign-in';
-import { AccessRevokedError, HttpError, InputError, LastfmBusyError, LastfmUnavailableError, type LastfmError, type SessionStoreUnavailableError } from './errors';
+import { AccessRevokedError, HttpError, InputError, LastfmBusyError, LastfmUnavailableError, OutboxFullError, type LastfmError, type SessionStoreUnavailableError } from './errors';
 
 /** Where a Last.fm failure happened, which decides what the person is offered next. */
 export type FailureContext = 'web-sign-in' | 'desktop-sign-in' | 'mobile-sign-in' | 'call' | 'account';
@@ -30,6 +30,15 @@ export function failuresAs(context: FailureContext): RequestHandler {
 export function pageFor(error: unknown, res: Response): HttpError | undefined {
   if (error instanceof InputError) return new HttpError(400, 'Something in the request was wrong', error.message, { action: HOME });
   if (error instanceof AccessRevokedError) return revokedPage(error);
+  if (error instanceof OutboxFullError) {
+    const count = (n: number): string => n.toLocaleString('en-US');
+    return new HttpError(
+      429,
+      'Too many scrobbles waiting',
+      `You already have ${count(error.waiting)} scrobbles waiting to be sent to Last.fm, and at most ${count(error.max)} may wait at once. Nothing from this send was queued; try again once some have gone.`,
+      { action: HOME, retryAfterSeconds: 60 },
+    );
+  }
   if (isLastfmFailure(error)) return lastfmFailure(error, (res.locals.failureContext as FailureContext | undefined) ?? 'call');
   return undefined;
 }

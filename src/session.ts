@@ -50,7 +50,7 @@ export function createSessionMiddleware(config: Config, store: Store): RequestHa
 }
 
 /** Where and how the session cookie is set; clearing it takes the same options, or the browser keeps it. */
-function sessionCookie(config: Config): CookieOptions & { sameSite: 'lax' } {
+export function sessionCookie(config: Config): CookieOptions & { sameSite: 'lax' } {
   return { httpOnly: true, sameSite: 'lax', secure: config.session.secureCookie, path: `${config.basePath}/` };
 }
 

@@ -66,6 +66,11 @@ export function loadConfig(env: Env, options: ConfigOptions = {}): Config {
   const timeoutMs = parseWholeNumber('LASTFM_TIMEOUT_MS', value('LASTFM_TIMEOUT_MS'), { min: 100, max: 120_000, fallback: 10_000, unit: 'milliseconds' }, problems);
   // Sign-in requests that call Last.fm, per address: people click through Last.fm's pages far slower.
   const signInCallsPerMinute = parseWholeNumber('SIGN_IN_CALLS_PER_MINUTE', value('SIGN_IN_CALLS_PER_MINUTE'), { min: 1, max: 1_000_000, fallback: 10, unit: 'sign-in requests a minute' }, problems);
+  // Each start stores a session; a household behind one address starts far fewer.
+  const signInStartsPerMinute = parseWholeNumber('SIGN_IN_STARTS_PER_MINUTE', value('SIGN_IN_STARTS_PER_MINUTE'), { min: 1, max: 1_000_000, fallback: 20, unit: 'sign-ins a minute' }, problems);
+  // Queued faster than Last.fm takes them, one person's queue would grow without bound.
+  const dailyScrobbles = parseWholeNumber('LASTFM_DAILY_SCROBBLES', value('LASTFM_DAILY_SCROBBLES'), { min: 1, max: 100_000, fallback: 2800, unit: 'scrobbles' }, problems);
+  const outboxMaxPerPerson = parseWholeNumber('OUTBOX_MAX_PER_PERSON', value('OUTBOX_MAX_PER_PERSON'), { min: 1, max: 1_000_000, fallback: 10_000, unit: 'scrobbles' }, problems);
   const outboxRetryMaxMs = parseWholeNumber('OUTBOX_RETRY_MAX_MS', value('OUTBOX_RETRY_MAX_MS'), { min: 100, max: 3_600_000, fallback: 60_000, unit: 'milliseconds' }, problems);
 
   let lastfm: LastfmConfig;
@@ -79,6 +84,8 @@ export function loadConfig(env: Env, options: ConfigOptions = {}): Config {
       timeoutMs,
       rateLimitPerSecond,
       outboxRetryMaxMs,
+      outboxMaxPerPerson,
+      dailyScrobbles,
     };
   } else {
     lastfm = {
@@ -89,6 +96,8 @@ export function loadConfig(env: Env, options: ConfigOptions = {}): Config {
       timeoutMs,
       rateLimitPerSecond,
       outboxRetryMaxMs,
+      outboxMaxPerPerson,
+      dailyScrobbles,
     };
   }
 
@@ -160,6 +169,7 @@ export function loadConfig(env: Env, options: ConfigOptions = {}): Config {
     },
     trustProxy,
     setupPage,
+    signInStartsPerMinute,
     metrics,
     signInCallsPerMinute,
   };

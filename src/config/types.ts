@@ -14,6 +14,10 @@ export interface LastfmConfig {
   rateLimitPerSecond: number;
   /** Longest wait between two tries of a person's queued scrobbles while Last.fm fails (OUTBOX_RETRY_MAX_MS). */
   outboxRetryMaxMs: number;
+  /** Most scrobbles one person may have waiting in the outbox (OUTBOX_MAX_PER_PERSON). */
+  outboxMaxPerPerson: number;
+  /** Most scrobbles sent for one person in any 24 hours (LASTFM_DAILY_SCROBBLES): Last.fm's per-account daily cap. */
+  dailyScrobbles: number;
 }
 
 /**
@@ -60,6 +64,8 @@ export interface Config {
   trustProxy: TrustProxy;
   /** Whether GET /setup is served (always outside production; in production only with SETUP_PAGE=on). */
   setupPage: boolean;
+  /** Web sign-ins and desktop tokens one address may start a minute (SIGN_IN_STARTS_PER_MINUTE). */
+  signInStartsPerMinute: number;
   metrics: MetricsConfig;
   /**
    * Sign-in requests that call Last.fm (callback, desktop token and session, password) one address

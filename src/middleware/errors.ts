@@ -4,6 +4,7 @@ import { AccessRevokedError, HttpError, LastfmBusyError, LastfmError, LastfmUnav
 import { pageFor, sessionStoreOutage } from '../failure-pages';
 import { withoutUrlCredentials } from '../log-safe-url';
 import type { Logger } from '../logger';
+import { isStoreFailure } from '../stores/store-failure';
 import { wantsJson } from '../wants-json';
 
 export const notFound: RequestHandler = (req, _res, next) => {
@@ -25,15 +26,29 @@ function isClientError(error: unknown): error is ClientError {
   return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 500;
 }
 
+/** How long an answer whose request failed after it was sent may take to end before it is cut. */
+const UNFINISHED_ANSWER_MS = 5000;
+
 export function createErrorHandler(logger: Logger, basePath: string): ErrorRequestHandler {
-  return (thrown: unknown, req, res, next) => {
-    const error = thrown instanceof SessionStoreUnavailableError ? sessionStoreOutage(thrown) : thrown;
-    if (res.headersSent) {
-      next(error);
-      return;
-    }
+  // Four parameters, or Express would not take it for an error handler.
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  return (thrown: unknown, req, res, _next) => {
+    // Whichever store failed (sessions, outbox, shared state) and however: the same 503.
+    const error = isStoreFailure(thrown) ? sessionStoreOutage(SessionStoreUnavailableError.from(thrown)) : thrown;
     // The request id ties these lines to the request's own log line and to the id on the page.
     const log = logger.child({ reqId: req.id });
+    if (res.headersSent) {
+      // Too late for a page (the session save at the end of a request, say): one line, never
+      // Express's own multi-line stack. The session's save still ends the answer (compression may
+      // take a moment over it); one that never ends is cut rather than left hanging.
+      log.warn({ failure: describe(thrown), status: res.statusCode, path: req.path }, 'failed after the answer was sent');
+      if (!res.writableFinished) {
+        const cut = setTimeout(() => res.destroy(), UNFINISHED_ANSWER_MS);
+        cut.unref();
+        res.once('close', () => clearTimeout(cut));
+      }
+      return;
+    }
     const httpError = toHttpError(error, res, log);
     if (httpError.status >= 500) {
       // Once per failure. Not under `err`: pino's error serializer would turn the description

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { AssetVersions } from '../asset-versions';
 import type { Config } from '../config';
-import { csrfToken } from '../csrf-token';
+import type { CsrfCheck } from './csrf';
 import { noStore } from './no-store';
 
 /** Locals every page can use, the sandbox's included: they need no session. */
@@ -19,13 +19,15 @@ export function createSiteLocals(config: Config, versions: AssetVersions): Reque
 }
 
 /** Session-backed locals. Only the user's name reaches views, never the session key. */
-export const sessionLocals: RequestHandler = (req, res, next) => {
-  res.locals.user = req.session.user === undefined ? undefined : { name: req.session.user.name };
-  // After a failed req.session.destroy() the error page still renders, but there is no session
-  // to hold a token; an empty one is simply refused if that form is ever sent.
-  res.locals.csrfToken = () => {
-    noStore(res);
-    return (req.session as typeof req.session | undefined) === undefined ? '' : csrfToken(req);
+export function createSessionLocals(csrf: CsrfCheck): RequestHandler {
+  return (req, res, next) => {
+    res.locals.user = req.session.user === undefined ? undefined : { name: req.session.user.name };
+    // After a failed req.session.destroy() the error page still renders, but there is no session
+    // to hold a token; an empty one is simply refused if that form is ever sent.
+    res.locals.csrfToken = () => {
+      noStore(res);
+      return (req.session as typeof req.session | undefined) === undefined ? '' : csrf.token(req, res);
+    };
+    next();
   };
-  next();
-};
+}

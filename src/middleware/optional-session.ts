@@ -1,12 +1,11 @@
 import type { RequestHandler } from 'express';
-import { sessionLocals } from './locals';
 
 /**
  * The session for a page that must answer without one (the setup check): `steps` (the session
  * middleware and the checks that follow it everywhere else) run when the store answers, so the
  * page can say who is signed in; when a step fails, the page goes on without a session.
  */
-export function sessionIfAvailable(steps: readonly RequestHandler[]): RequestHandler {
+export function sessionIfAvailable(steps: readonly RequestHandler[], locals: RequestHandler): RequestHandler {
   return (req, res, next) => {
     let settled = false;
     const withoutSession = (): void => {
@@ -18,7 +17,7 @@ export function sessionIfAvailable(steps: readonly RequestHandler[]): RequestHan
       const step = steps[index];
       if (step === undefined) {
         settled = true;
-        sessionLocals(req, res, next);
+        locals(req, res, next);
         return;
       }
       const advance = (error?: unknown): void => {

@@ -6,6 +6,11 @@ import type { ClaimOutcome, Settled, StoredScrobble } from './outbox-store';
 export const HELD_REASON = 'waiting for you to sign in again (Last.fm no longer accepts this app\'s access)';
 /** Shown while Last.fm's daily cap on the person's scrobbles holds them. */
 export const DAILY_LIMIT_REASON = 'Last.fm’s daily limit on your scrobbles is reached (about 2,800 a day, across every app you use); they wait and go when it allows more';
+/** Shown while this app's own count (LASTFM_DAILY_SCROBBLES) holds a person's scrobbles. */
+export function dailyCapReason(limit: number, opensAt: number): string {
+  return `Last.fm’s daily limit on your scrobbles is reached (this app sends at most ${limit.toLocaleString('en')} for you in 24 hours); they wait and go from ${new Date(opensAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
 /** How long a person's queue waits after Last.fm says their daily cap is reached, before it tries again. */
 export const DAILY_LIMIT_WAIT_MS = 60 * 60 * 1000;
 /** A scrobble whose stored text could not be read back (see Claim.unreadable). */

@@ -3,7 +3,8 @@ import type { UserReadCache } from '../lastfm/read-cache';
 import type { Logger } from '../logger';
 import type { KeySealer } from '../stores/key-sealer';
 import type { ChangeSignal } from './change-signal';
-import { HELD_REASON, TOO_OLD_REASON, UNREADABLE_REASON, answeredOutcome, failedOutcome, retryDelay, type Backoff } from './delivery-outcome';
+import { DAILY_WINDOW_MS, dailyRoom, type DailyScrobbleCount } from './daily-count';
+import { HELD_REASON, TOO_OLD_REASON, UNREADABLE_REASON, answeredOutcome, dailyCapReason, failedOutcome, retryDelay, type Backoff } from './delivery-outcome';
 import type { Claim, ClaimOutcome, OutboxStore, Settled } from './outbox-store';
 
 export interface DeliveryOptions {
@@ -21,6 +22,8 @@ export interface DeliveryOptions {
   changes: ChangeSignal;
   /** Told how each recorded delivery ended (for metrics); must not throw. */
   onDelivery?: ((event: DeliveryEvent) => void) | undefined;
+  /** Each person's deliveries stay under `limit` in any 24 hours (LASTFM_DAILY_SCROBBLES), counted in `count`. */
+  daily: { limit: number; count: DailyScrobbleCount };
   /** True once the instance is stopping: nothing more is claimed, and a claim not yet sent is handed back. */
   stopping?: () => boolean;
 }
@@ -60,11 +63,22 @@ export async function deliver(options: DeliveryOptions, request: { user?: string
   // The call may wait for a slot longer than the lease: keep it while this process lives.
   const heartbeat = setInterval(() => void store.renew(claim, leaseMs, now(), false).catch(() => undefined), Math.max(50, Math.floor(leaseMs / 3))).unref();
   try {
-    const outcome = await send(options, claim, request.priority, request.user !== undefined);
+    const { room, opensAt } = dailyRoom(await options.daily.count.since(claim.user, now() - DAILY_WINDOW_MS), options.daily.limit);
+    if (room === 0 && opensAt !== undefined) {
+      // The person's day is full: their scrobbles wait, saying until when, and no one else's do.
+      await store.finish(claim, { settled: [], sent: false, unanswered: false, reason: dailyCapReason(options.daily.limit, opensAt), retryAt: opensAt, failures: claim.failures }, now());
+      return true;
+    }
+    // What the day still has room for goes now; the rest stay queued, untouched, for the next claim.
+    const going = room < claim.items.length ? { ...claim, items: claim.items.slice(0, room) } : claim;
+    const outcome = await send(options, going, request.priority, request.user !== undefined);
     if (outcome === undefined) return true;
-    await store.finish(claim, outcome, now());
+    await store.finish(going, outcome, now());
+    // Each scrobble Last.fm answered for counts against the day, ignored ones too.
+    const reached = outcome.sent ? outcome.settled.filter((item) => item.state === 'accepted' || item.state === 'ignored').map((item) => item.id) : [];
+    if (reached.length > 0) await options.daily.count.record(claim.user, reached, now());
     if (outcome.settled.some((item) => item.state === 'accepted')) await options.cache.invalidate(claim.user);
-    report(options, claim, outcome);
+    report(options, going, outcome);
   } finally {
     clearInterval(heartbeat);
     options.changes.notify();

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { OutboxFullError } from '../errors';
 import type { BatchProgress, Claim, ClaimOutcome, ClaimRequest, NewScrobble, OutboxStats, OutboxStore, OutboxView, StoredScrobble } from './outbox-store';
 
 export interface OutboxPerson {
@@ -24,7 +25,9 @@ export class MemoryOutbox implements OutboxStore {
   /** Each person's queued scrobbles, so a claim never walks everyone's. */
   private readonly queues = new Map<string, Map<string, StoredScrobble>>();
 
-  add(user: string, sealedKey: string, items: readonly NewScrobble[], now: number): Promise<void> {
+  add(user: string, sealedKey: string, items: readonly NewScrobble[], now: number, maxWaiting: number): Promise<void> {
+    const waiting = this.queues.get(user)?.size ?? 0;
+    if (waiting + items.length > maxWaiting) return Promise.reject(new OutboxFullError(waiting, maxWaiting));
     const person = this.people.get(user);
     if (person === undefined) this.people.set(user, { sealedKey, held: false, dueAt: now, lease: undefined, failures: 0, sending: [] });
     else person.sealedKey = sealedKey;

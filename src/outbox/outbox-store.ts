@@ -130,8 +130,11 @@ export interface OutboxStore {
   kind: 'sqlite' | 'redis' | 'memory';
   /** The sessions' store was closed under it (shutdown): the delivery loop ends. */
   readonly closed: boolean;
-  /** Queues the scrobbles and keeps the person's (sealed) key for sending them. */
-  add(user: string, sealedKey: string, items: readonly NewScrobble[], now: number): Promise<void>;
+  /**
+   * Queues the scrobbles and keeps the person's (sealed) key for sending them; all or none: an
+   * OutboxFullError when the person's waiting scrobbles would pass `maxWaiting`.
+   */
+  add(user: string, sealedKey: string, items: readonly NewScrobble[], now: number, maxWaiting: number): Promise<void>;
   /** The oldest due person's oldest waiting scrobbles, under a fresh lease; undefined when none is due. */
   claim(request: ClaimRequest): Promise<Claim | undefined>;
   /**

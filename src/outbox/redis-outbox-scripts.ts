@@ -16,25 +16,40 @@
  * plain hash fields, and every list a script is handed is a flat run of arguments.
  */
 
-/** ARGV: prefix, user, sealed key, now, then id, timestamp, JSON for each scrobble. */
-export const ADD = `local p, user, now = ARGV[1], ARGV[2], tonumber(ARGV[4])
+/*
+ * Leases and due times are on Redis's own clock (TIME), as the call budget's are: an instance
+ * whose clock runs ahead would otherwise see another's lease as run out, and send its scrobbles
+ * a second time. The instance's own time (the now argument) is only recorded, never compared.
+ */
+const REDIS_NOW = "local t = redis.call('TIME'); local clock = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)";
+
+/**
+ * ARGV: prefix, user, sealed key, now, most waiting, then id, timestamp, JSON for each scrobble.
+ * Returns {1} when queued, or {0, waiting} with nothing written when they would pass the most.
+ */
+export const ADD = `${REDIS_NOW}
+local p, user, now, most = ARGV[1], ARGV[2], tonumber(ARGV[4]), tonumber(ARGV[5])
+local waiting = redis.call('ZCARD', p .. 'queue:' .. user)
+if waiting + (#ARGV - 5) / 3 > most then return {0, waiting} end
 local pk = p .. 'person:' .. user
 redis.call('HSET', pk, 'key', ARGV[3])
 redis.call('SADD', p .. 'people', user)
-for i = 5, #ARGV, 3 do
+for i = 6, #ARGV, 3 do
   redis.call('HSET', p .. 'entry:' .. ARGV[i], 'data', ARGV[i + 2], 'state', 'queued', 'unanswered', 0, 'tries', 0)
   redis.call('ZADD', p .. 'queue:' .. user, tonumber(ARGV[i + 1]), ARGV[i])
   redis.call('ZADD', p .. 'mine:' .. user, now, ARGV[i])
 end
-if redis.call('HGET', pk, 'held') ~= '1' then redis.call('ZADD', p .. 'due', 'NX', now, user) end`;
+if redis.call('HGET', pk, 'held') ~= '1' then redis.call('ZADD', p .. 'due', 'NX', clock, user) end
+return {1}`;
 
 /**
- * ARGV: prefix, now, lease ms, token, max, wanted user or ''. Returns {user, sealed key, failures,
+ * ARGV: prefix, now (unused: Redis's clock decides), lease ms, token, max, wanted user or ''. Returns {user, sealed key, failures,
  * then id, data, state, reason, unanswered, tries for each scrobble} or nil. The lease and the
  * new due time are written before anything else is read, so should the rest fail, this person has
  * still stepped out of the head of the line.
  */
-export const CLAIM = `local p, now, leaseMs, token, max, wanted = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]), ARGV[6]
+export const CLAIM = `${REDIS_NOW}
+local p, now, leaseMs, token, max, wanted = ARGV[1], clock, tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]), ARGV[6]
 local user
 if wanted ~= '' then
   local pk = p .. 'person:' .. wanted
@@ -72,21 +87,23 @@ for _, id in ipairs(ids) do
 end
 return out`;
 
-/** ARGV: prefix, user, token, due at, sending ids (space-separated) or ''. Returns 1 while the lease is ours. */
-export const RENEW = `local p, user = ARGV[1], ARGV[2]
+/** ARGV: prefix, user, token, lease ms, sending ids (space-separated) or ''. Returns 1 while the lease is ours. */
+export const RENEW = `${REDIS_NOW}
+local p, user = ARGV[1], ARGV[2]
 local pk = p .. 'person:' .. user
 if redis.call('HGET', pk, 'lease') ~= ARGV[3] then return 0 end
-redis.call('ZADD', p .. 'due', tonumber(ARGV[4]), user)
+redis.call('ZADD', p .. 'due', clock + tonumber(ARGV[4]), user)
 if ARGV[5] ~= '' then redis.call('HSET', pk, 'sending', ARGV[5]) end
 return 1`;
 
 /**
- * ARGV: prefix, user, token, now, keep ms, failures, hold ('1'/'0'), retry at or '', sent ('1'/'0'),
+ * ARGV: prefix, user, token, now, keep ms, failures, hold ('1'/'0'), retry in ms or '', sent ('1'/'0'),
  * unanswered ('1'/'0'), has reason ('1'/'0'), reason, then id, settled state or '', its reason for
  * each scrobble of the claim.
  */
-export const FINISH = `local p, user, token, now, keepMs = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
-local failures, hold, retryAt, sent, unanswered, hasReason, reason = ARGV[6], ARGV[7] == '1', tonumber(ARGV[8]), ARGV[9] == '1', ARGV[10] == '1', ARGV[11] == '1', ARGV[12]
+export const FINISH = `${REDIS_NOW}
+local p, user, token, now, keepMs = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local failures, hold, retryIn, sent, unanswered, hasReason, reason = ARGV[6], ARGV[7] == '1', tonumber(ARGV[8]), ARGV[9] == '1', ARGV[10] == '1', ARGV[11] == '1', ARGV[12]
 local pk = p .. 'person:' .. user
 for i = 13, #ARGV, 3 do
   local id, ending, endReason = ARGV[i], ARGV[i + 1], ARGV[i + 2]
@@ -113,14 +130,15 @@ if redis.call('HGET', pk, 'lease') == token then
     redis.call('HSET', pk, 'held', '1')
     redis.call('ZREM', p .. 'due', user)
   elseif redis.call('ZCARD', p .. 'queue:' .. user) > 0 then
-    redis.call('ZADD', p .. 'due', retryAt or now, user)
+    redis.call('ZADD', p .. 'due', clock + (retryIn or 0), user)
   else
     redis.call('ZREM', p .. 'due', user)
   end
 end`;
 
-/** ARGV: prefix, user, sealed key, now. */
-export const RESUME = `local p, user, now = ARGV[1], ARGV[2], tonumber(ARGV[4])
+/** ARGV: prefix, user, sealed key, now (unused: Redis's clock decides). */
+export const RESUME = `${REDIS_NOW}
+local p, user, now = ARGV[1], ARGV[2], clock
 local pk = p .. 'person:' .. user
 if redis.call('EXISTS', pk) == 0 then return end
 redis.call('HSET', pk, 'key', ARGV[3], 'held', '0', 'failures', '0')

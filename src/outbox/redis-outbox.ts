@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../shared-state/redis-state';
+import { OutboxFullError } from '../errors';
 import { promiseWithDeadline } from '../stores/deadline';
 import { viewOf } from './memory-outbox';
 import { ADD, ADOPT, CLAIM, FINISH, RENEW, RESUME, STATS } from './redis-outbox-scripts';
@@ -24,10 +25,11 @@ export class RedisOutbox implements OutboxStore {
     return !this.client.isOpen;
   }
 
-  async add(user: string, sealedKey: string, items: readonly NewScrobble[], now: number): Promise<void> {
-    const args = [PREFIX, user, sealedKey, String(now)];
+  async add(user: string, sealedKey: string, items: readonly NewScrobble[], now: number, maxWaiting: number): Promise<void> {
+    const args = [PREFIX, user, sealedKey, String(now), String(maxWaiting)];
     for (const item of items) args.push(item.id, String(item.timestamp), JSON.stringify({ ...item, user, queuedAt: now }));
-    await this.eval(ADD, args);
+    const [queued, waiting] = (await this.eval(ADD, args)) as [number, number?];
+    if (queued !== 1) throw new OutboxFullError(waiting ?? 0, maxWaiting);
   }
 
   async claim(request: ClaimRequest): Promise<Claim | undefined> {
@@ -49,7 +51,7 @@ export class RedisOutbox implements OutboxStore {
 
   async renew(claim: Claim, leaseMs: number, now: number, sending: boolean): Promise<boolean> {
     const ids = sending ? claim.items.map((item) => item.id).join(' ') : '';
-    return Number(await this.eval(RENEW, [PREFIX, claim.user, claim.token, String(now + leaseMs), ids])) === 1;
+    return Number(await this.eval(RENEW, [PREFIX, claim.user, claim.token, String(leaseMs), ids])) === 1;
   }
 
   async finish(claim: Claim, outcome: ClaimOutcome, now: number): Promise<void> {
@@ -62,7 +64,8 @@ export class RedisOutbox implements OutboxStore {
       String(KEEP_SETTLED_MS),
       String(outcome.failures),
       outcome.hold === true ? '1' : '0',
-      outcome.retryAt === undefined ? '' : String(outcome.retryAt),
+      // A wait, not a time: Redis adds it to its own clock.
+      outcome.retryAt === undefined ? '' : String(Math.max(0, outcome.retryAt - now)),
       outcome.sent ? '1' : '0',
       outcome.unanswered ? '1' : '0',
       outcome.reason === undefined ? '0' : '1',

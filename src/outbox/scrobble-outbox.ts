@@ -4,6 +4,7 @@ import { messageOf } from '../error-message';
 import type { Logger } from '../logger';
 import type { KeySealer } from '../stores/key-sealer';
 import { ChangeSignal } from './change-signal';
+import { DAILY_WINDOW_MS, dailyRoom } from './daily-count';
 import { DEFAULT_BACKOFF, type Backoff } from './delivery-outcome';
 import { deliver, keyContext, type DeliveryOptions } from './delivery';
 import { KEEP_SETTLED_MS, type OutboxStats, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
@@ -13,6 +14,8 @@ const PRUNE_EVERY_MS = 10 * 60 * 1000;
 export interface ScrobbleOutboxOptions extends Omit<DeliveryOptions, 'backoff' | 'random' | 'changes'> {
   /** How long a request waits for Last.fm's answer before it says "queued". */
   answerWaitMs?: number;
+  /** Most scrobbles one person may have waiting (OUTBOX_MAX_PER_PERSON). */
+  maxWaitingPerPerson: number;
   /** Between looks at the store for work another instance made due, or for answers another instance got. */
   pollMs?: number;
   backoff?: Backoff;
@@ -32,6 +35,7 @@ export class ScrobbleOutbox {
   private readonly now: () => number;
   private readonly answerWaitMs: number;
   private readonly pollMs: number;
+  private readonly maxWaitingPerPerson: number;
   /** What a delivery needs; the same for the request's own call and for the loop's. */
   private readonly delivery: DeliveryOptions;
   /** Fires whenever this instance changed the store, so waiters and the loop look again at once. */
@@ -44,7 +48,8 @@ export class ScrobbleOutbox {
   private lastPrune = 0;
 
   constructor(options: ScrobbleOutboxOptions) {
-    const { answerWaitMs = 2500, pollMs = 250, backoff = DEFAULT_BACKOFF, random = Math.random, ...delivery } = options;
+    const { answerWaitMs = 2500, pollMs = 250, backoff = DEFAULT_BACKOFF, random = Math.random, maxWaitingPerPerson, ...delivery } = options;
+    this.maxWaitingPerPerson = maxWaitingPerPerson;
     this.store = options.store;
     this.sealer = options.sealer;
     this.logger = options.logger;
@@ -58,10 +63,17 @@ export class ScrobbleOutbox {
     return this.store.kind;
   }
 
-  /** Writes the scrobbles to the store with the person's key (sealed), as one send (`batch`), and returns their ids. */
+  /** The person's place under the daily limit: what went in the last 24 hours, and when more may go if nothing may now. */
+  async dailyState(user: string): Promise<{ limit: number; sentInLast24h: number; waitUntil: number | undefined }> {
+    const { limit, count } = this.delivery.daily;
+    const sent = await count.since(user, this.now() - DAILY_WINDOW_MS);
+    return { limit, sentInLast24h: sent.count, waitUntil: dailyRoom(sent, limit).opensAt };
+  }
+
+  /** Writes the scrobbles to the store with the person's key (sealed), as one send (`batch`), and returns their ids; all or none (OutboxFullError). */
   async queue(user: { name: string; key: string }, items: readonly ScrobbleItem[], batch: string = randomUUID()): Promise<string[]> {
     const queued = items.map((item) => ({ id: randomUUID(), batch, artist: item.artist, track: item.track, album: item.album, timestamp: item.timestamp }));
-    await this.store.add(user.name, this.sealer.seal(user.key, keyContext(user.name)), queued, this.now());
+    await this.store.add(user.name, this.sealer.seal(user.key, keyContext(user.name)), queued, this.now(), this.maxWaitingPerPerson);
     this.changes.notify();
     return queued.map((item) => item.id);
   }

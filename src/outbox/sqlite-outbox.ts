@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { claimable, viewOf } from './memory-outbox';
 import type { Claim, ClaimOutcome, ClaimRequest, NewScrobble, OutboxStats, OutboxStore, OutboxView, ScrobbleState, StoredScrobble } from './outbox-store';
 import { asError } from '../error-message';
+import { OutboxFullError } from '../errors';
 
 interface PersonRow {
   user: string;
@@ -72,6 +73,7 @@ export class SqliteOutbox implements OutboxStore {
       get: db.prepare<[string], ScrobbleRow>('SELECT * FROM outbox_scrobbles WHERE id IN (SELECT value FROM json_each(?))'),
       prune: db.prepare<[number]>('DELETE FROM outbox_scrobbles WHERE settled_at IS NOT NULL AND settled_at < ?'),
       waiting: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM outbox_scrobbles WHERE state = 'queued'"),
+      waitingOf: db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM outbox_scrobbles WHERE user = ? AND state = 'queued'"),
       // Per person through the queue index: a count, and the front's queued_at for moving queues.
       stats: db.prepare<[], { held: number; n: number; front: number | null }>(
         "SELECT p.held AS held, (SELECT COUNT(*) FROM outbox_scrobbles s WHERE s.user = p.user AND s.state = 'queued') AS n, (SELECT s.queued_at FROM outbox_scrobbles s WHERE s.user = p.user AND s.state = 'queued' ORDER BY s.timestamp, s.queued_at, s.rowid LIMIT 1) AS front FROM outbox_people p",
@@ -79,12 +81,15 @@ export class SqliteOutbox implements OutboxStore {
     };
   }
 
-  add(user: string, sealedKey: string, items: readonly NewScrobble[], now: number): Promise<void> {
+  add(user: string, sealedKey: string, items: readonly NewScrobble[], now: number, maxWaiting: number): Promise<void> {
     return this.run(() =>
       this.db.transaction(() => {
+        // Counted and written in one IMMEDIATE transaction: two processes cannot both pass the cap.
+        const waiting = this.sql.waitingOf.get(user)?.n ?? 0;
+        if (waiting + items.length > maxWaiting) throw new OutboxFullError(waiting, maxWaiting);
         this.sql.addPerson.run(user, sealedKey, now);
         for (const item of items) this.sql.addScrobble.run(item.id, user, item.batch, item.artist, item.track, item.album ?? null, item.timestamp, now);
-      })(),
+      }).immediate(),
     );
   }
 

@@ -4,7 +4,7 @@ import type { UserReadCache } from '../lastfm/read-cache';
 import type { Logger } from '../logger';
 import type { SessionBackend } from '../stores/backend';
 import { sealerFor } from '../stores/key-sealer';
-import { createOutboxStore } from './create-outbox';
+import { createDailyCount, createOutboxStore } from './create-outbox';
 import type { DeliveryEvent } from './delivery';
 import { DEFAULT_BACKOFF, type Backoff } from './delivery-outcome';
 import { ScrobbleOutbox } from './scrobble-outbox';
@@ -42,6 +42,8 @@ export function startScrobbleOutbox(config: Config, parts: OutboxParts, timing: 
     onDelivery: parts.onDelivery,
     // A claim outlives the longest call, so no second delivery sends it while the first may still hear back.
     leaseMs: config.lastfm.timeoutMs + 2000,
+    maxWaitingPerPerson: config.lastfm.outboxMaxPerPerson,
+    daily: { limit: config.lastfm.dailyScrobbles, count: createDailyCount(parts.sessions) },
     ...(timing.answerWaitMs === undefined ? {} : { answerWaitMs: timing.answerWaitMs }),
     backoff: timing.backoff ?? { baseMs: Math.min(DEFAULT_BACKOFF.baseMs, config.lastfm.outboxRetryMaxMs), maxMs: config.lastfm.outboxRetryMaxMs },
     ...(timing.pollMs === undefined ? {} : { pollMs: timing.pollMs }),

@@ -104,8 +104,14 @@ function outboxView(view: OutboxView, retryMaxMs: number): Record<string, unknow
   return {
     ...view,
     recent: view.recent.map((item) => ({ ...item, reason: item.reason === undefined ? undefined : withoutErrorNumbers(item.reason) })),
-    waitingBecause: waitingReason === undefined ? undefined : `${sentence(withoutErrorNumbers(waitingReason).replace(/; it will be (tried|sent) again$/, ''))}. The next try is within ${durationInWords(retryMaxMs)}, and scrobbles wait here until Last.fm takes them.`,
+    waitingBecause: waitingReason === undefined ? undefined : waitingWords(waitingReason, retryMaxMs),
   };
+}
+
+/** Why scrobbles wait, once: a daily limit says until when; trouble says when the next try is. */
+function waitingWords(reason: string, retryMaxMs: number): string {
+  if (reason.startsWith('Last.fm’s daily limit')) return `${sentence(reason)}.`;
+  return `${sentence(withoutErrorNumbers(reason).replace(/; it will be (tried|sent) again$/, ''))}. The next try is within ${durationInWords(retryMaxMs)}, and scrobbles wait here until Last.fm takes them.`;
 }
 
 /** "could not be sent" starts a sentence as "Could not be sent". */

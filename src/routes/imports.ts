@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
 import { HttpError } from '../errors';
+import { importUploadOf } from '../middleware/import-upload';
 import { zoneClock, type ZoneClock } from '../import/time-zone';
 import { LEFT_OUT_WORDS } from '../import/play';
 import type { ImportService, ImportPreview } from '../services/imports';
@@ -13,7 +14,8 @@ import { readForm, requireUser } from './signed-in';
 const MAX_PASTED_CHARS = 900_000;
 
 /**
- * Imports of listening history, mounted at /track/import: POST reads a file (or pasted text) and
+ * Imports of listening history, mounted at /track/import: POST reads a file (multipart, streamed
+ * in by middleware/import-upload.ts) or pasted text and
  * answers with what will be sent and what is left out, queueing nothing; the person confirms with
  * POST /<importId>/confirm. GET /<importId> shows the summary again.
  */
@@ -21,15 +23,14 @@ export function createImportsRouter({ imports, basePath }: { imports: ImportServ
   const router = Router();
 
   router.post('/', async (req, res) => {
-    const { text, zone } = readForm(req, 'import', (body) => {
-      return { text: readPasted(body.text), zone: readZone(body.timeZone) };
-    });
-    const preview = await imports.preview(requireUser(req), once(text), { ...(zone === undefined ? {} : { zone }), call: callOf(req) });
+    const file = importUploadOf(req)?.file;
+    const { source, zone } = readForm(req, 'import', (body) => ({ source: file === undefined ? once(readPasted(body.text)) : file.stream, zone: readZone(body.timeZone) }));
+    const preview = await imports.preview(requireUser(req), source, { ...(file === undefined ? {} : { fileName: file.name }), ...(zone === undefined ? {} : { zone }), call: callOf(req) });
     if (wantsJson(req)) {
       res.status(201).json(previewJson(preview));
       return;
     }
-    res.redirect(303, `${basePath}/track/import/${preview.importId}`);
+    res.redirect(303, `${basePath}/track/import/${preview.importId}#summary`);
   });
 
   router.get('/:importId', async (req, res) => {
@@ -51,7 +52,7 @@ export function createImportsRouter({ imports, basePath }: { imports: ImportServ
     }
     const message = done.queued === 0 ? 'Nothing from that import needed sending.' : `Queued ${done.queued.toLocaleString('en')} plays from your import, with the times they were played. They go to Last.fm in the background; the list below shows how far it has got.`;
     setFlash(req, { kind: done.queued === 0 ? 'warning' : 'success', message, details: [] });
-    res.redirect(303, `${basePath}/`);
+    res.redirect(303, `${basePath}/#message`);
   });
 
   return router;

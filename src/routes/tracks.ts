@@ -37,9 +37,10 @@ export function createTracksRouter({ accounts, basePath, now }: { accounts: Acco
 
   /** The person's outbox for scripts: what waits, what was answered, and progress per send. */
   router.get('/scrobbles', async (req, res) => {
-    const view = await accountFor(accounts, req).scrobbles(RECENT_IN_JSON);
+    const account = accountFor(accounts, req);
+    const [view, daily] = await Promise.all([account.scrobbles(RECENT_IN_JSON), account.dailyLimit()]);
     res.set('Cache-Control', 'no-store');
-    res.json({ waiting: view.waiting, held: view.held, batches: view.batches, scrobbles: view.recent.map(scrobbleJson) });
+    res.json({ waiting: view.waiting, held: view.held, batches: view.batches, dailyLimit: daily, scrobbles: view.recent.map(scrobbleJson) });
   });
 
   return router;

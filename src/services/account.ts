@@ -99,6 +99,11 @@ export class Account {
     return scrobbles;
   }
 
+  /** Where the person stands under the daily limit on scrobbles (LASTFM_DAILY_SCROBBLES). */
+  dailyLimit(): Promise<{ limit: number; sentInLast24h: number; waitUntil: number | undefined }> {
+    return this.outbox.dailyState(this.user.name);
+  }
+
   /** What waits in the outbox and what was answered, latest `recent` of them. */
   scrobbles(recent: number): Promise<OutboxView> {
     return this.outbox.view(this.user.name, recent);

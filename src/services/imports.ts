@@ -8,8 +8,6 @@ import type { ScrobbleOutbox } from '../outbox/scrobble-outbox';
 import type { ImportStaging } from '../shared-state/shared-state';
 import type { AccountUser } from './account';
 
-/** Plays one import may queue: as many as the outbox lets one person have waiting. */
-export const MAX_IMPORT_PLAYS = 10_000;
 /** How long a summary waits for the person to confirm it. */
 export const IMPORT_TTL_MS = 60 * 60 * 1000;
 /** Pages of 200 of the person's Last.fm history read to find plays it already has (5,000 plays). */
@@ -53,7 +51,7 @@ export class ImportService {
       outbox: ScrobbleOutbox;
       staging: ImportStaging;
       now: () => number;
-      /** Plays one import may hold: the outbox's cap on a person's waiting scrobbles. */
+      /** The outbox's cap on a person's waiting scrobbles (OUTBOX_MAX_PER_PERSON): an import fits in what is left. */
       maxPlays: number;
     },
   ) {}
@@ -61,9 +59,10 @@ export class ImportService {
   /** Reads the whole file and keeps the summary for confirmation; nothing is queued. */
   async preview(user: AccountUser, source: AsyncIterable<Buffer | string>, options: { fileName?: string; zone?: ZoneClock; call: { requestId: string | undefined; caller: string } }): Promise<ImportPreview> {
     const nowSeconds = Math.floor(this.deps.now() / 1000);
+    const waiting = await this.deps.outbox.view(user.name, this.deps.maxPlays);
     let summary;
     try {
-      summary = await readImport(source, { nowSeconds, maxKept: this.deps.maxPlays, ...(options.fileName === undefined ? {} : { fileName: options.fileName }), ...(options.zone === undefined ? {} : { zone: options.zone }) });
+      summary = await readImport(source, { nowSeconds, maxKept: Math.max(0, this.deps.maxPlays - waiting.waiting), ...(options.fileName === undefined ? {} : { fileName: options.fileName }), ...(options.zone === undefined ? {} : { zone: options.zone }) });
     } catch (error) {
       if (error instanceof ImportFormatError) throw new InputError('file', `The file ${error.message}.`);
       throw error;
@@ -75,7 +74,8 @@ export class ImportService {
       if (kept.length < plays.length) leftOut[reason] = (leftOut[reason] ?? 0) + plays.length - kept.length;
       return kept;
     };
-    const notQueued = without(summary.plays, await this.queuedKeys(user.name), 'already-queued');
+    const queued = new Set(waiting.recent.filter((item) => item.state === 'queued').map(playKey));
+    const notQueued = without(summary.plays, queued, 'already-queued');
     const plays = without(notQueued, await this.historyKeys(user.name, notQueued, this.deps.lastfm.forRequest(options.call.requestId, options.call.caller)), 'already-on-lastfm');
     const preview: ImportPreview = {
       importId: randomUUID(),
@@ -114,11 +114,6 @@ export class ImportService {
       throw error;
     }
     return { importId, queued: staged.plays.length };
-  }
-
-  private async queuedKeys(user: string): Promise<Set<string>> {
-    const view = await this.deps.outbox.view(user, this.deps.maxPlays);
-    return new Set(view.recent.filter((item) => item.state === 'queued').map(playKey));
   }
 
   /** The plays Last.fm already has between the import's first and last play. */

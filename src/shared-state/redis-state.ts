@@ -20,9 +20,16 @@ export function createRedisState(client: RedisClient, budget: BudgetOptions, sea
   const { budget: callBudget, attempts, rateLimits, exchanges } = redisSharedState(client, { apiKey, sealer, perSecond: budget.perSecond, leaseMs: budget.leaseMs, prefix: PREFIX });
   return {
     kind: 'redis',
-    budget: callBudget,
-    attempts,
-    rateLimits,
+    // Within the request's store time too (stores/deadline.ts), not only each command's own.
+    budget: { take: (priority, who) => run(callBudget.take(priority, who)), release: (slot) => run(callBudget.release(slot)), backOff: (ms) => run(callBudget.backOff(ms)) },
+    attempts: (name, limit) => {
+      const counter = attempts(name, limit);
+      return { take: (key) => run(counter.take(key)), reset: (key) => run(counter.reset(key)) };
+    },
+    rateLimits: (name, limit) => {
+      const limiter = rateLimits(name, limit);
+      return { take: (key) => run(limiter.take(key)) };
+    },
     exchanges,
     reads: new RedisReads(client),
     imports: new RedisImportStaging(client),

@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import { Store, type Session, type SessionData } from 'express-session';
 import { setNewest } from '../bounded-map';
 import { SessionStoreUnavailableError } from '../errors';
+import type { DesktopToken } from '../desktop-tokens';
 import type { SessionUser } from '../session';
 import { callbackWithDeadline, STORE_DEADLINE_MS } from './deadline';
 import type { KeySealer } from './key-sealer';
@@ -13,6 +14,12 @@ interface StoredUser extends Omit<SessionUser, 'key'> {
 }
 
 const CONTEXT = 'lastfm-session-key:';
+const TOKEN_CONTEXT = 'lastfm-desktop-token:';
+
+/** How a desktop token is written to a store: the Last.fm token only ever sealed. */
+interface StoredDesktopToken extends Omit<DesktopToken, 'token'> {
+  sealedToken: string;
+}
 /** How many opened keys are remembered (see `openKey`). */
 const RECENTLY_OPENED = 1000;
 
@@ -129,13 +136,36 @@ export class EncryptedStore extends Store implements UpdatingStore {
   }
 
   private seal(session: SessionData): SessionData {
-    const user: OpenedUser | undefined = (session as Partial<SessionData>).user;
-    if (user === undefined) return session;
+    const withTokens = this.sealTokens(session);
+    const user: OpenedUser | undefined = (withTokens as Partial<SessionData>).user;
+    if (user === undefined) return withTokens;
     const opened = user[OPENED_FROM];
     const sealedKey = opened?.key === user.key ? opened.sealedKey : this.sealer.seal(user.key, CONTEXT + user.name);
     const stored: StoredUser = { name: user.name, subscriber: user.subscriber, signedInAt: user.signedInAt, sealedKey };
     // The stored form differs from the live one on purpose; stores only serialize it.
-    return { ...session, user: stored as unknown as SessionUser };
+    return { ...withTokens, user: stored as unknown as SessionUser };
+  }
+
+  /**
+   * A desktop token, once approved, gets whoever holds it a session key for an hour: it is kept
+   * sealed like the key, bound to its entry's id.
+   */
+  private sealTokens(session: SessionData): SessionData {
+    const tokens = (session as Partial<SessionData>).desktopTokens;
+    if (tokens === undefined) return session;
+    const sealed: StoredDesktopToken[] = tokens.map(({ id, token, createdAt, status }) => ({ id, sealedToken: this.sealer.seal(token, TOKEN_CONTEXT + id), createdAt, status }));
+    return { ...session, desktopTokens: sealed as unknown as DesktopToken[] };
+  }
+
+  private openTokens(stored: SessionData): SessionData {
+    const raw = (stored as { desktopTokens?: unknown }).desktopTokens;
+    if (!Array.isArray(raw)) return stored;
+    // A token no configured secret opens is dropped, as a key is: the person makes a new one.
+    const tokens = (raw as StoredDesktopToken[]).flatMap((entry) => {
+      const token = typeof entry.sealedToken === 'string' ? this.sealer.open(entry.sealedToken, TOKEN_CONTEXT + entry.id) : undefined;
+      return token === undefined ? [] : [{ id: entry.id, token, createdAt: entry.createdAt, status: entry.status }];
+    });
+    return { ...stored, desktopTokens: tokens };
   }
 
   /**
@@ -153,7 +183,8 @@ export class EncryptedStore extends Store implements UpdatingStore {
     return key;
   }
 
-  private open(stored: SessionData): SessionData {
+  private open(sealed: SessionData): SessionData {
+    const stored = this.openTokens(sealed);
     const raw = (stored as { user?: unknown }).user;
     if (raw === undefined) return stored;
     const rest: Omit<SessionData, 'user'> & Partial<Pick<SessionData, 'user'>> = { ...stored };

@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { SandboxState } from 'lastfm-sign-in/testing';
 import { csrfFrom, startSandboxServer } from '../helpers/app';
 import { passwordSignIn, until } from '../helpers/stand-in';
@@ -88,7 +89,7 @@ it('in a browser: the form leads to a summary page in words, and confirming come
   expect(page.text).toContain('Line 5 has fewer than 7 tab-separated columns');
   const confirm = /action="([^"]+\/confirm)"/.exec(page.text)?.[1] ?? '';
   const home = await agent.post(confirm).type('form').send({ _csrf: csrfFrom(page.text) }).expect(303);
-  expect(home.headers.location).toBe('/');
+  expect(home.headers.location).toBe('/#message');
   expect((await agent.get('/').expect(200)).text).toContain('Queued 1 plays from your import');
   await until(() => state.library.of('sandbox-ada').scrobbles.some((s) => s.track === 'Jóga' && s.timestamp === t - 7200));
 });
@@ -100,4 +101,34 @@ it('refuses in words: an unknown time zone, a file of no known format, and nothi
   const json = await agent.post('/track/import').set('Accept', 'application/json').send({ _csrf: csrf, text: '[{"hello": "world"}]' }).expect(400);
   expect(JSON.stringify(json.body)).toContain('neither a ListenBrainz export nor Spotify');
   await agent.post('/track/import').set('Accept', 'application/json').send({ _csrf: csrf, text: '  ' }).expect(400);
+});
+
+describe('as a file (multipart/form-data), the form token first', () => {
+  it('streams a Spotify history file through the same summary, and refuses one without this session’s token before reading it', async () => {
+    const { agent, csrf } = await passwordSignIn(baseUrl);
+    const t = now();
+    const history = JSON.stringify([
+      { ts: new Date((t - 3600) * 1000).toISOString(), ms_played: 200_000, master_metadata_track_name: 'Digital Love', master_metadata_album_artist_name: 'Daft Punk', master_metadata_album_album_name: 'Discovery' },
+      { ts: new Date((t - 1800) * 1000).toISOString(), ms_played: 5_000, master_metadata_track_name: 'Skipped', master_metadata_album_artist_name: 'Daft Punk', master_metadata_album_album_name: null },
+      { ts: new Date((t - 900) * 1000).toISOString(), ms_played: 1_500_000, master_metadata_track_name: null, master_metadata_album_artist_name: null, episode_name: 'A talk' },
+    ]);
+    const summary = await agent
+      .post('/track/import')
+      .set('Accept', 'application/json')
+      .field('_csrf', csrf)
+      .field('timeZone', 'Europe/Berlin')
+      .attach('file', Buffer.from(history), 'Streaming_History_Audio_2026.json')
+      .expect(201);
+    expect(summary.body).toMatchObject({ read: 3, toSend: 1, leftOut: { 'too-short': 1, podcast: 1 }, format: 'spotify', from: t - 3600 - 200 });
+
+    const forged = await agent.post('/track/import').set('Accept', 'application/json').field('_csrf', 'not-the-token').attach('file', Buffer.from(history), 'history.json');
+    expect(forged.status).toBe(403);
+    const tokenLast = await agent.post('/track/import').set('Accept', 'application/json').attach('file', Buffer.from(history), 'history.json').field('_csrf', csrf);
+    expect(tokenLast.status).toBe(403);
+  });
+
+  it('a signed-out upload is refused before its body is read', async () => {
+    const res = await request(baseUrl).post('/track/import').set('Accept', 'application/json').field('_csrf', 'x').attach('file', Buffer.from('[]'), 'a.json');
+    expect(res.status).toBe(401);
+  });
 });

@@ -45,11 +45,18 @@ const at = (i: number): string => instances[i % instances.length]?.baseUrl ?? ''
 
 /** One browser: a cookie carried from instance to instance. */
 class Browser {
-  cookie = '';
+  /** Every cookie, as a browser keeps them: the session's, and a visitor's form token. */
+  private readonly cookies = new Map<string, string>();
+
+  get cookie(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
 
   keep(res: request.Response): request.Response {
-    const id = sessionCookie(res, COOKIE);
-    if (id !== undefined) this.cookie = `${COOKIE}=${id}`;
+    for (const name of [COOKIE, `${COOKIE}.form`]) {
+      const value = sessionCookie(res, name);
+      if (value !== undefined) this.cookies.set(name, value);
+    }
     return res;
   }
 
@@ -109,9 +116,9 @@ describe('three instances on one Redis', () => {
     // An address of its own (through the trusted loopback proxy), so earlier sign-ins do not count.
     const address = '203.0.113.77';
     for (let i = 0; i < 7; i += 1) {
-      const form = await request(at(i)).get('/auth/mobile').set('X-Forwarded-For', address);
-      const cookie = `${COOKIE}=${sessionCookie(form, COOKIE) ?? ''}`;
-      const res = await request(at(i)).post('/auth/mobile').type('form').set('X-Forwarded-For', address).set('Cookie', cookie).send({ _csrf: csrfFrom(form.text), username: BO.name, password: 'not-the-password' });
+      const browser = new Browser();
+      const form = browser.keep(await request(at(i)).get('/auth/mobile').set('X-Forwarded-For', address));
+      const res = await request(at(i)).post('/auth/mobile').type('form').set('X-Forwarded-For', address).set('Cookie', browser.cookie).send({ _csrf: csrfFrom(form.text), username: BO.name, password: 'not-the-password' });
       statuses.push(res.status);
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);

@@ -46,20 +46,25 @@ async function claimed(request: Parameters<RedisOutbox['claim']>[0]): Promise<Cl
   return claim;
 }
 
+/** Leases and due times run on Redis's clock: the tests wait for it in real time. */
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 const scrobble = (id: string, track: string, timestamp = NOW / 1000 - 600): NewScrobble => ({ id, batch: `b-${id}`, artist: 'M', track, timestamp });
 
 it('a scrobble whose text JSON writes as \\udc00 goes through claim, a send cut short, a second claim and finish, and the next person is claimed after', async () => {
-  await store.add('mallory', 'sealed-m', [scrobble('00000000-0000-4000-8000-000000000001', '\udc00')], NOW);
-  await store.add('ada', 'sealed-a', [scrobble('00000000-0000-4000-8000-000000000002', 'Fine')], NOW + 1);
+  await store.add('mallory', 'sealed-m', [scrobble('00000000-0000-4000-8000-000000000001', '\udc00')], NOW, 10_000);
+  await sleep(5);
+  await store.add('ada', 'sealed-a', [scrobble('00000000-0000-4000-8000-000000000002', 'Fine')], NOW + 1, 10_000);
 
-  const first = await claimed({ max: 50, leaseMs: 1000, now: NOW + 10 });
+  const first = await claimed({ max: 50, leaseMs: 100, now: NOW + 10 });
   expect(first.user).toBe('mallory');
   expect(first.items[0]?.track).toBe('\udc00');
   // The call was about to go when this instance died: the lease runs out with the items marked as sending.
-  expect(await store.renew(first, 1000, NOW + 10, true)).toBe(true);
+  expect(await store.renew(first, 100, NOW + 10, true)).toBe(true);
 
-  const ada = await store.claim({ max: 50, leaseMs: 1000, now: NOW + 20 });
+  const ada = await store.claim({ max: 50, leaseMs: 100, now: NOW + 20 });
   expect(ada?.user).toBe('ada');
+  await sleep(150);
   const again = await claimed({ max: 50, leaseMs: 1000, now: NOW + 2000 });
   expect(again.user).toBe('mallory');
   expect(again.items[0]).toMatchObject({ track: '\udc00', unanswered: 1 });
@@ -71,17 +76,19 @@ it('a scrobble whose text JSON writes as \\udc00 goes through claim, a send cut 
 });
 
 it('a waiting reason in any text, even a lone surrogate from an odd answer, is kept without breaking the finish', async () => {
-  await store.add('ada', 'sealed-a', [scrobble('00000000-0000-4000-8000-000000000003', 'T')], NOW);
+  await store.add('ada', 'sealed-a', [scrobble('00000000-0000-4000-8000-000000000003', 'T')], NOW, 10_000);
   const claim = await claimed({ max: 50, leaseMs: 1000, now: NOW });
-  await store.finish(claim, { settled: [], sent: true, unanswered: true, reason: 'Last.fm said \ud800 "oops"', retryAt: NOW + 500, failures: 1 }, NOW + 1);
+  await store.finish(claim, { settled: [], sent: true, unanswered: true, reason: 'Last.fm said \ud800 "oops"', retryAt: NOW + 51, failures: 1 }, NOW + 1);
   const [item] = await store.get(['00000000-0000-4000-8000-000000000003']);
   expect(item).toMatchObject({ state: 'queued', unanswered: 1, tries: 1, reason: expect.stringContaining('oops') as unknown });
+  await sleep(60);
   expect(await store.claim({ max: 50, leaseMs: 1000, now: NOW + 500 })).toMatchObject({ user: 'ada', failures: 1 });
 });
 
 it('a stored scrobble that cannot be read back is handed out as unreadable, and settling it frees the person and the line', async () => {
-  await store.add('mallory', 'sealed-m', [scrobble('00000000-0000-4000-8000-000000000004', 'A'), scrobble('00000000-0000-4000-8000-000000000005', 'B', NOW / 1000 - 500)], NOW);
-  await store.add('ada', 'sealed-a', [scrobble('00000000-0000-4000-8000-000000000006', 'Fine')], NOW + 1);
+  await store.add('mallory', 'sealed-m', [scrobble('00000000-0000-4000-8000-000000000004', 'A'), scrobble('00000000-0000-4000-8000-000000000005', 'B', NOW / 1000 - 500)], NOW, 10_000);
+  await sleep(5);
+  await store.add('ada', 'sealed-a', [scrobble('00000000-0000-4000-8000-000000000006', 'Fine')], NOW + 1, 10_000);
   await client.hSet(`${PREFIX}entry:00000000-0000-4000-8000-000000000004`, 'data', '{"artist":');
 
   const claim = await claimed({ max: 50, leaseMs: 1000, now: NOW + 10 });
@@ -92,6 +99,15 @@ it('a stored scrobble that cannot be read back is handed out as unreadable, and 
   expect(await client.zCard(`${PREFIX}queue:mallory`)).toBe(0);
   expect(await store.claim({ max: 50, leaseMs: 1000, now: NOW + 30 })).toMatchObject({ user: 'ada' });
   expect(await store.claim({ max: 50, leaseMs: 1000, now: NOW + 40 })).toBeUndefined();
+});
+
+it('a lease holds on Redis\'s clock: an instance whose clock runs 30 s ahead cannot claim the person again and send twice', async () => {
+  await store.add('ada', 'sealed-a', [scrobble('00000000-0000-4000-8000-000000000009', 'Once')], NOW, 10_000);
+  const first = await claimed({ max: 50, leaseMs: 5000, now: Date.now() });
+  expect(first.user).toBe('ada');
+  const ahead = new RedisOutbox(client);
+  expect(await ahead.claim({ max: 50, leaseMs: 5000, now: Date.now() + 30_000 })).toBeUndefined();
+  expect(await ahead.claim({ max: 50, leaseMs: 5000, now: Date.now() + 30_000, user: 'ada' })).toBeUndefined();
 });
 
 it('scrobbles kept in the earlier layout (one JSON string each) are moved over once and still sent', async () => {

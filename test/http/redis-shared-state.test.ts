@@ -102,6 +102,24 @@ describe('token exchanges in Redis', () => {
     expect(stored.join(' ')).not.toContain('token-1');
   });
 
+  it('hold the lock longer than the longest exchange, and release only their own', async () => {
+    const client = clients[0];
+    if (client === undefined) throw new Error('no client');
+    const lockKey = async (): Promise<string> => (await client.keys('*exchange*:lock'))[0] ?? '';
+    let lifetime = 0;
+    const outcome = await a.exchanges.once('token-3', async () => {
+      const lock = await lockKey();
+      // A budget wait of 15 s plus a 10 s Last.fm timeout must not outlive it.
+      lifetime = await client.pTTL(lock);
+      // As if this lock had expired and a second exchange had taken it.
+      await client.set(lock, 'another-owner');
+      return { ok: false, code: 14, message: 'Unauthorized Token' };
+    });
+    expect(outcome.ok).toBe(false);
+    expect(lifetime).toBeGreaterThan(25_000);
+    expect(await client.get(await lockKey())).toBe('another-owner');
+  });
+
   it('hand a Last.fm error to the second request too', async () => {
     const refused: ExchangeOutcome = { ok: false, code: 14, message: 'Unauthorized Token' };
     expect(await a.exchanges.once('token-2', () => Promise.resolve(refused))).toEqual(refused);

@@ -39,6 +39,15 @@ describe('EncryptedStore', () => {
     expect((await call<SessionData>((done) => store.get('sid', done)))?.user.key).toBe('the-session-key');
   });
 
+  it('stores desktop tokens only sealed, gives them back plain, and drops one that no secret opens', async () => {
+    const withTokens = { ...session('the-session-key'), desktopTokens: [{ id: 'AAAAAAAAAAAAAAAAAAAAAA', token: 'approved-desktop-token', createdAt: 1, status: 'sent' }] } as SessionData;
+    await call((done) => store.set('sid', withTokens, done));
+    expect(JSON.stringify(await raw(inner, 'sid'))).not.toContain('approved-desktop-token');
+    expect((await call<SessionData>((done) => store.get('sid', done)))?.desktopTokens).toEqual(withTokens.desktopTokens);
+    const otherSecret = new EncryptedStore(inner, new KeySealer(['another-secret-0123456789abcdefghijklmn']));
+    expect((await call<SessionData>((done) => otherSecret.get('sid', done)))?.desktopTokens).toEqual([]);
+  });
+
   it('touches without sealing again: the sealed form stays byte for byte as it was', async () => {
     const before = (await raw(inner, 'sid')).user?.sealedKey;
     const opened = await call<SessionData>((done) => store.get('sid', done));

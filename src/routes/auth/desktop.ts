@@ -1,8 +1,9 @@
 import { Router, type Request, type Response } from 'express';
-import { kindOfCode, type ExchangeOutcome, type LastfmClient, type LastfmSession, type TokenExchanges } from 'lastfm-sign-in';
+import { kindOfCode, type AttemptCounter, type ExchangeOutcome, type LastfmClient, type LastfmSession, type TokenExchanges } from 'lastfm-sign-in';
 import type { Config } from '../../config';
 import { addDesktopToken, currentStatus, findDesktopToken, newDesktopToken, type DesktopToken } from '../../desktop-tokens';
 import { HttpError, LastfmError } from '../../errors';
+import { countSignInStart } from './sign-in-starts';
 import { saveSession, startUserSession, type SignInListener } from '../../session';
 import { lastfmFailure } from '../../failure-pages';
 import { wantsJson } from '../../wants-json';
@@ -16,6 +17,8 @@ export interface DesktopRoutesDeps {
   exchanges: TokenExchanges;
   /** Told of each sign-in (the account service, which sends scrobbles held for a new key). */
   onSignIn: SignInListener;
+  /** Sign-ins started per address, shared with the web flow: each token made is one. */
+  starts: AttemptCounter;
 }
 
 const TO_LIST = { href: '/desktop', label: 'Back to your tokens' };
@@ -31,7 +34,7 @@ interface TokenRow {
  * The desktop (token-first) flow, mounted at /auth/desktop: get a token, approve it on Last.fm in
  * another tab, then exchange it. The list of tokens is its own page at /desktop (createDesktopPage).
  */
-export function createDesktopSignIn({ config, lastfm, now, exchanges, onSignIn }: DesktopRoutesDeps): Router {
+export function createDesktopSignIn({ config, lastfm, now, exchanges, onSignIn, starts }: DesktopRoutesDeps): Router {
   const router = Router();
   /**
    * A double click sends two requests with the same token, maybe to two instances: the second
@@ -62,6 +65,7 @@ export function createDesktopSignIn({ config, lastfm, now, exchanges, onSignIn }
   };
 
   router.post('/token', async (req, res) => {
+    await countSignInStart(starts, req, res, TO_LIST);
     const token = await lastfmFor(lastfm, req).getToken();
     req.session.desktopTokens = addDesktopToken(req.session.desktopTokens ?? [], newDesktopToken(token, now()));
     await saveSession(req);

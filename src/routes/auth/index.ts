@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { LastfmClient, RateLimiter, TokenExchanges } from 'lastfm-sign-in';
+import type { AttemptCounter, LastfmClient, RateLimiter, TokenExchanges } from 'lastfm-sign-in';
 import type { Config } from '../../config';
 import { failuresAs } from '../../failure-pages';
 import { limitSignInCalls } from '../../middleware/sign-in-rate';
@@ -20,6 +20,8 @@ export interface AuthDeps {
   signOuts: SignOutRegistry;
   /** Told of each sign-in, whichever flow it came by. */
   onSignIn: SignInListener;
+  /** Web sign-ins and desktop tokens started per address (SIGN_IN_STARTS). */
+  signInStarts: AttemptCounter;
   /** Per address, every instance together: the sign-in requests that call Last.fm. */
   signInCalls: RateLimiter;
 }
@@ -36,8 +38,8 @@ export function createAuthRouter(deps: AuthDeps): Router {
   router.get('/callback', limited);
   router.post(['/desktop/token', '/desktop/session', '/mobile'], limited);
   router.use(['/login', '/callback'], failuresAs('web-sign-in'));
-  router.use(createWebSignIn({ config, lastfm, now, onSignIn }));
-  router.use('/desktop', failuresAs('desktop-sign-in'), createDesktopSignIn({ config, lastfm, now, exchanges: deps.exchanges, onSignIn }));
+  router.use(createWebSignIn({ config, lastfm, now, onSignIn, starts: deps.signInStarts }));
+  router.use('/desktop', failuresAs('desktop-sign-in'), createDesktopSignIn({ config, lastfm, now, exchanges: deps.exchanges, onSignIn, starts: deps.signInStarts }));
   router.use('/mobile', failuresAs('mobile-sign-in'), createMobileSignIn({ config, lastfm, now, attempts: deps.passwordAttempts, onSignIn }));
   router.use(createSignOut({ config, signOuts: deps.signOuts, now }));
   return router;

@@ -6,6 +6,8 @@ import { HttpError } from '../../errors';
 import { saveSession, startUserSession, type PendingSignIn, type SignInListener } from '../../session';
 import { lastfmFor } from '../caller';
 import { optionalString, safeReturnTo } from '../input';
+import type { AttemptCounter } from 'lastfm-sign-in';
+import { countSignInStart } from './sign-in-starts';
 import { wantsJson } from '../../wants-json';
 
 /** A few sign-ins may be under way at once (several tabs); older ones are dropped. */
@@ -18,6 +20,8 @@ export interface WebSignInDeps {
   now: () => number;
   /** Told of each sign-in (the account service, which sends scrobbles held for a new key). */
   onSignIn: SignInListener;
+  /** Sign-ins started per address, shared with the desktop flow. */
+  starts: AttemptCounter;
 }
 
 const START_AGAIN = { href: '/auth/login', label: 'Start sign-in again' };
@@ -25,7 +29,7 @@ const START_AGAIN = { href: '/auth/login', label: 'Start sign-in again' };
 const MOVED = 'moved';
 
 /** The web flow, mounted at /auth: /login sends the browser to Last.fm, /callback is where it comes back. */
-export function createWebSignIn({ config, lastfm, now, onSignIn }: WebSignInDeps): Router {
+export function createWebSignIn({ config, lastfm, now, onSignIn, starts }: WebSignInDeps): Router {
   const router = Router();
 
   router.get('/login', async (req, res) => {
@@ -40,6 +44,7 @@ export function createWebSignIn({ config, lastfm, now, onSignIn }: WebSignInDeps
       res.redirect(303, there.href);
       return;
     }
+    await countSignInStart(starts, req, res, { href: '/', label: 'Back to the start page' });
     const state = randomBytes(32).toString('base64url');
     const pending = prunePending(req.session.pendingSignIns ?? {}, now());
     pending[state] = { returnTo, createdAt: now() };

@@ -10,7 +10,7 @@ import type { AttemptCounter, AttemptLimit } from '../core/attempts';
 import type { RateLimit, RateLimiter } from '../core/rate-limit';
 import { signedOutShare, slotLimit, type BudgetAnswer, type BudgetOptions, type CallBudget, type CallerKind, type CallPriority } from '../core/budget';
 import type { ExchangeOutcome, TokenExchanges } from '../core/exchanges';
-import { ATTEMPT, BACK_OFF, RATE, RELEASE, TAKE } from './scripts';
+import { ATTEMPT, BACK_OFF, RATE, RELEASE, RELEASE_LOCK, TAKE } from './scripts';
 
 export type RedisClient = ReturnType<typeof createClient>;
 
@@ -50,6 +50,12 @@ export const DEFAULT_PREFIX = 'lastfm-signin:';
 const DEFAULT_COMMAND_TIMEOUT_MS = 3000;
 /** How long the second request of a double click waits for the first one's exchange. */
 const EXCHANGE_WAIT_MS = 20_000;
+/**
+ * How long an exchange's lock lives if its owner never lets go (a crash): well past the longest
+ * exchange, a call's wait for the budget plus a Last.fm timeout of up to 120 s, so a live
+ * exchange never loses its lock to a second one.
+ */
+const EXCHANGE_LOCK_MS = 5 * 60_000;
 const EXCHANGE_POLL_MS = 50;
 /** The outcome outlives the exchange long enough for a late second click to find it. */
 const EXCHANGE_RESULT_TTL_MS = 60_000;
@@ -204,14 +210,16 @@ export class RedisExchanges implements TokenExchanges {
     for (;;) {
       const earlier = await this.outcome(result, id);
       if (earlier !== undefined) return earlier;
-      if ((await this.run(this.client.set(lock, '1', { condition: 'NX', expiration: { type: 'PX', value: EXCHANGE_WAIT_MS } }))) === 'OK') {
+      const owner = randomUUID();
+      if ((await this.run(this.client.set(lock, owner, { condition: 'NX', expiration: { type: 'PX', value: EXCHANGE_LOCK_MS } }))) === 'OK') {
         try {
           const outcome = await exchange();
           const stored = outcome.ok ? { ...outcome, key: this.sealer.seal(outcome.key, `exchange:${id}`) } : outcome;
           await this.run(this.client.set(result, JSON.stringify(stored), { expiration: { type: 'PX', value: EXCHANGE_RESULT_TTL_MS } }));
           return outcome;
         } finally {
-          await this.run(this.client.del(lock));
+          // Only this exchange's own lock: one that expired and was taken by another stays theirs.
+          await this.run(this.client.eval(RELEASE_LOCK, { keys: [lock], arguments: [owner] }));
         }
       }
       if (Date.now() > deadline) return { ok: false, code: 16, message: 'Another request is still exchanging this token' };

@@ -73,3 +73,7 @@ tokens = tokens - 1
 redis.call('HSET', KEYS[1], 't', tostring(tokens), 'at', now)
 redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((burst - tokens) * every)))
 return 0`;
+
+/** KEYS: lock. ARGV: owner. Deletes the lock only while it is still the owner's (compare and delete). */
+export const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;

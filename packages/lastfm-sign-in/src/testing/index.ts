@@ -5,8 +5,9 @@
  */
 export { startSandbox, type StartSandboxOptions, type StartedSandbox } from './start-sandbox';
 export { createSandboxRouter, type SandboxOptions } from './sandbox/router';
-export { SandboxState, type PendingAuthorization, type SandboxToken, type TokenCheck } from './sandbox/state';
+export { MAX_SESSION_KEYS, SandboxState, type PendingAuthorization, type SandboxToken, type TokenCheck } from './sandbox/state';
 export { DEMO_ACCOUNTS, SANDBOX_API_KEY, SANDBOX_SHARED_SECRET, type DemoAccount } from './sandbox/credentials';
+export type { SandboxRecord, SandboxRecordKind, SandboxRecordWrite, SandboxStore } from './sandbox/store';
 export { SandboxFaults, type SandboxFault } from './sandbox/faults';
 export { SandboxCallCounter } from './sandbox/call-counter';
 export { SandboxLibrary, itemKey, type SandboxNowPlaying, type SandboxScrobble, type SandboxUserLibrary } from './sandbox/library';

@@ -12,7 +12,7 @@ export function createAuthorizeRouter(state: SandboxState, appUrl: string | unde
   const router = Router();
   router.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
 
-  router.get('/api/auth/', (req, res, next) => {
+  router.get('/api/auth/', async (req, res, next) => {
     const { message, render } = pages(req, res, next, appUrl);
     const apiKey = single(req.query.api_key);
     const cb = single(req.query.cb);
@@ -22,61 +22,54 @@ export function createAuthorizeRouter(state: SandboxState, appUrl: string | unde
       return;
     }
     if (token !== undefined) {
-      if (!state.isTokenOpen(token)) {
+      const request = await state.transact(() => (state.isTokenOpen(token) ? state.openAuthorization({ callback: undefined, token }) : undefined));
+      if (request === undefined) {
         message(400, 'Invalid or expired token', 'This token was never issued, has expired (tokens last 60 minutes) or was already used. Go back to the application and get a new one.');
         return;
       }
-      render(state.openAuthorization({ callback: undefined, token }), undefined);
+      render(request, undefined);
       return;
     }
     if (cb === undefined || !isHttpUrl(cb)) {
       message(400, 'No callback given', 'This authorize link has neither a `cb` (web flow) nor a `token` (desktop flow), so there is nowhere to send you afterwards.');
       return;
     }
+    const request = await state.transact(() => state.openAuthorization({ callback: cb, token: undefined }));
     allowFormRedirectTo(res, new URL(cb).origin);
-    render(state.openAuthorization({ callback: cb, token: undefined }), cb);
+    render(request, cb);
   });
 
-  router.post('/api/auth/', (req, res, next) => {
+  router.post('/api/auth/', async (req, res, next) => {
     const { message } = pages(req, res, next, appUrl);
     const body = req.body as Record<string, unknown> | undefined;
     const request = single(body?.request);
-    const pending = request === undefined ? undefined : state.takeAuthorization(request);
-    if (pending === undefined) {
-      message(400, 'This page has expired', 'Each authorize page can be answered once, within 30 minutes. Go back to the application and start again.');
-      return;
-    }
     const allowed = single(body?.decision) === 'allow';
     const account = state.account(single(body?.user) ?? '');
-    if (allowed && account === undefined) {
-      message(400, 'Pick a demo account', 'Choose which sandbox account allows access. Go back to the application and start again.');
-      return;
-    }
-
-    if (pending.callback !== undefined) {
-      if (!allowed || account === undefined) {
-        res.redirect(303, pending.callback);
-        return;
+    const outcome = await state.transact((): Outcome => {
+      const pending = request === undefined ? undefined : state.takeAuthorization(request);
+      if (pending === undefined) return { message: [400, 'This page has expired', 'Each authorize page can be answered once, within 30 minutes. Go back to the application and start again.'] };
+      if (allowed && account === undefined) return { message: [400, 'Pick a demo account', 'Choose which sandbox account allows access. Go back to the application and start again.'] };
+      if (pending.callback !== undefined) {
+        if (!allowed || account === undefined) return { redirect: pending.callback };
+        const token = state.issueToken(account.name);
+        const separator = pending.callback.includes('?') ? '&' : '?';
+        return { redirect: `${pending.callback}${separator}token=${encodeURIComponent(token)}` };
       }
-      const token = state.issueToken(account.name);
-      const separator = pending.callback.includes('?') ? '&' : '?';
-      res.redirect(303, `${pending.callback}${separator}token=${encodeURIComponent(token)}`);
-      return;
-    }
-
-    if (!allowed || account === undefined || pending.token === undefined) {
-      message(200, 'Access declined', 'You did not allow access. You can close this tab.');
-      return;
-    }
-    if (!state.approveToken(pending.token, account.name)) {
-      message(400, 'Invalid or expired token', 'The token expired or was used while this page was open. Go back to the application and get a new one.');
-      return;
-    }
-    message(200, 'Application authorized', `You allowed access as ${account.name}. Go back to the application to finish signing in; you can close this tab.`);
+      if (!allowed || account === undefined || pending.token === undefined) return { message: [200, 'Access declined', 'You did not allow access. You can close this tab.'] };
+      if (!state.approveToken(pending.token, account.name)) {
+        return { message: [400, 'Invalid or expired token', 'The token expired or was used while this page was open. Go back to the application and get a new one.'] };
+      }
+      return { message: [200, 'Application authorized', `You allowed access as ${account.name}. Go back to the application to finish signing in; you can close this tab.`] };
+    });
+    if ('redirect' in outcome) res.redirect(303, outcome.redirect);
+    else message(...outcome.message);
   });
 
   return router;
 }
+
+/** What an answer to the authorize page leads to, decided against the state before anything is sent. */
+type Outcome = { redirect: string } | { message: [status: number, title: string, text: string] };
 
 /**
  * Chromium applies the page's `form-action` to the redirect that follows a form POST, so the

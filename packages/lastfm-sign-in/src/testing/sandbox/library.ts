@@ -25,6 +25,14 @@ export interface SandboxUserLibrary {
   tags: Map<string, Set<string>>;
 }
 
+/** A user's library as a store keeps it. */
+interface LibraryText {
+  loves: string[];
+  scrobbles: SandboxScrobble[];
+  nowPlaying: SandboxNowPlaying | null;
+  tags: [string, string[]][];
+}
+
 /** Bounds memory per user: older scrobbles are forgotten. */
 const MAX_SCROBBLES = 5000;
 
@@ -33,13 +41,19 @@ export function itemKey(...parts: string[]): string {
   return parts.map((part) => part.toLowerCase()).join('\u0000');
 }
 
+const emptyLibrary = (): SandboxUserLibrary => ({ loves: new Set(), scrobbles: [], nowPlaying: undefined, tags: new Map() });
+
 export class SandboxLibrary {
   private readonly users = new Map<string, SandboxUserLibrary>();
 
+  /** `used` hears of every user whose library is read or changed (the state loads it from its store first). */
+  constructor(private readonly used: (user: string) => void = () => undefined) {}
+
   of(user: string): SandboxUserLibrary {
+    this.used(user);
     let library = this.users.get(user);
     if (library === undefined) {
-      library = { loves: new Set(), scrobbles: [], nowPlaying: undefined, tags: new Map() };
+      library = emptyLibrary();
       this.users.set(user, library);
     }
     return library;
@@ -50,5 +64,33 @@ export class SandboxLibrary {
     scrobbles.push(scrobble);
     scrobbles.sort((a, b) => a.timestamp - b.timestamp);
     if (scrobbles.length > MAX_SCROBBLES) scrobbles.splice(0, scrobbles.length - MAX_SCROBBLES);
+  }
+
+  /** The user's library as text; undefined when there is nothing in it. */
+  toText(user: string): string | undefined {
+    const library = this.users.get(user);
+    if (library === undefined || (library.loves.size === 0 && library.scrobbles.length === 0 && library.nowPlaying === undefined && library.tags.size === 0)) return undefined;
+    const text: LibraryText = {
+      loves: [...library.loves],
+      scrobbles: library.scrobbles,
+      nowPlaying: library.nowPlaying ?? null,
+      tags: [...library.tags].map(([key, tags]) => [key, [...tags]]),
+    };
+    return JSON.stringify(text);
+  }
+
+  /** Replaces the user's library with one read from a store (undefined: an empty one). */
+  install(user: string, text: string | undefined): void {
+    if (text === undefined) {
+      this.users.delete(user);
+      return;
+    }
+    const parsed = JSON.parse(text) as LibraryText;
+    this.users.set(user, {
+      loves: new Set(parsed.loves),
+      scrobbles: parsed.scrobbles.map((s) => ({ artist: s.artist, track: s.track, album: s.album ?? undefined, timestamp: s.timestamp })),
+      nowPlaying: parsed.nowPlaying === null ? undefined : { ...parsed.nowPlaying, album: parsed.nowPlaying.album ?? undefined },
+      tags: new Map(parsed.tags.map(([key, tags]) => [key, new Set(tags)])),
+    });
   }
 }

@@ -49,7 +49,8 @@ export function createWebServiceRouter(state: SandboxState, methods: Readonly<Re
       }
     }
     try {
-      if (req.method !== 'GET' && req.method !== 'POST') throw new SandboxApiError(3, 'Invalid Method - Use GET or POST');
+      const httpMethod = req.method;
+      if (httpMethod !== 'GET' && httpMethod !== 'POST') throw new SandboxApiError(3, 'Invalid Method - Use GET or POST');
       const params = readParams(req);
       const name = params.method;
       if (name === undefined || name === '') throw new SandboxApiError(3, 'Invalid Method - No method with that name in this package');
@@ -60,7 +61,8 @@ export function createWebServiceRouter(state: SandboxState, methods: Readonly<Re
       const signedCall = params.api_sig !== undefined;
       if ((signedCall || method.signed) && !signatureMatches(params, SANDBOX_SHARED_SECRET)) throw new SandboxApiError(13, 'Invalid method signature supplied');
       if (method.postOnly === true && req.method !== 'POST') throw new SandboxApiError(4, 'Authentication Failed - This method must be called with POST over HTTPS');
-      const body = writeAnswer(format, method.handle({ params, httpMethod: req.method, signedCall, state }));
+      const answer = await state.transact(() => method.handle({ params, httpMethod, signedCall, state }));
+      const body = writeAnswer(format, answer);
       if (cutShort !== undefined) {
         sendCutShort(res, format, body, cutShort);
         return;
