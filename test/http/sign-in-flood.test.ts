@@ -49,7 +49,14 @@ afterAll(async () => {
 });
 
 const at = (i: number): string => instances[i % instances.length]?.baseUrl ?? '';
-const cookieOf = (res: request.Response): string => `${COOKIE}=${sessionCookie(res, COOKIE) ?? ''}`;
+/** The cookies a browser would keep from this answer: the session's, and a visitor's form token. */
+const cookieOf = (res: request.Response): string =>
+  [COOKIE, `${COOKIE}.form`]
+    .flatMap((name) => {
+      const value = sessionCookie(res, name);
+      return value === undefined ? [] : [`${name}=${value}`];
+    })
+    .join('; ');
 
 /** One stranger's round on instance `i`: a sign-in started there, and its callback on the next instance with a made-up token. */
 async function madeUpCallback(i: number, address: string, n: number): Promise<number> {
