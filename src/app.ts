@@ -48,6 +48,7 @@ import type { AppMetrics } from './metrics/app-metrics';
 import { countRequests } from './metrics/count-requests';
 import { createMetricsRouter } from './routes/metrics';
 import { refuseMalformedText } from './middleware/well-formed-text';
+import { signInCallRate } from './middleware/sign-in-rate';
 
 /**
  * What the app works with, built by buildAppDeps (src/app-deps.ts) for server.ts, the test
@@ -186,7 +187,18 @@ export function createApp(config: Config, deps: AppDeps): Express {
   });
   site.use('/', home.router);
   site.use('/desktop', createDesktopPage(now));
-  site.use('/auth', createAuthRouter({ config, lastfm, now, exchanges: shared.exchanges, passwordAttempts: deps.passwordAttempts, signInStarts: shared.attempts('sign-in-start', signInStartLimit(config.signInStartsPerMinute)), signOuts: sessions.signOuts, onSignIn: (user) => accounts.signedIn(user), discardWaiting: (user) => outbox.discard(user) }));
+  site.use('/auth', createAuthRouter({
+    config,
+    lastfm,
+    now,
+    exchanges: shared.exchanges,
+    passwordAttempts: deps.passwordAttempts,
+    signInStarts: shared.attempts('sign-in-start', signInStartLimit(config.signInStartsPerMinute)),
+    signInCalls: shared.rateLimits('sign-in-calls', signInCallRate(config.signInCallsPerMinute)),
+    signOuts: sessions.signOuts,
+    onSignIn: (user) => accounts.signedIn(user),
+    discardWaiting: (user) => outbox.discard(user),
+  }));
   site.use('/track/import', createImportsRouter({ imports: new ImportService({ lastfm, outbox, staging: shared.imports, now, maxPlays: config.lastfm.outboxMaxPerPerson }), basePath: config.basePath }));
   site.use('/track', createTracksRouter({ accounts, basePath: config.basePath, now }));
   site.use('/tags', createTagsRouter({ accounts, basePath: config.basePath }));

@@ -64,6 +64,8 @@ export function loadConfig(env: Env, options: ConfigOptions = {}): Config {
   const rateLimitPerSecond = parseWholeNumber('LASTFM_RATE_LIMIT', value('LASTFM_RATE_LIMIT'), { min: 1, max: 50, fallback: 5, unit: 'requests per second' }, problems);
   // How long one Last.fm call may go without an answer before it counts as failed.
   const timeoutMs = parseWholeNumber('LASTFM_TIMEOUT_MS', value('LASTFM_TIMEOUT_MS'), { min: 100, max: 120_000, fallback: 10_000, unit: 'milliseconds' }, problems);
+  // Sign-in requests that call Last.fm, per address: people click through Last.fm's pages far slower.
+  const signInCallsPerMinute = parseWholeNumber('SIGN_IN_CALLS_PER_MINUTE', value('SIGN_IN_CALLS_PER_MINUTE'), { min: 1, max: 1_000_000, fallback: 10, unit: 'sign-in requests a minute' }, problems);
   // Each start stores a session; a household behind one address starts far fewer.
   const signInStartsPerMinute = parseWholeNumber('SIGN_IN_STARTS_PER_MINUTE', value('SIGN_IN_STARTS_PER_MINUTE'), { min: 1, max: 1_000_000, fallback: 20, unit: 'sign-ins a minute' }, problems);
   // Queued faster than Last.fm takes them, one person's queue would grow without bound.
@@ -169,5 +171,6 @@ export function loadConfig(env: Env, options: ConfigOptions = {}): Config {
     setupPage,
     signInStartsPerMinute,
     metrics,
+    signInCallsPerMinute,
   };
 }

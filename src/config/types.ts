@@ -67,6 +67,11 @@ export interface Config {
   /** Web sign-ins and desktop tokens one address may start a minute (SIGN_IN_STARTS_PER_MINUTE). */
   signInStartsPerMinute: number;
   metrics: MetricsConfig;
+  /**
+   * Sign-in requests that call Last.fm (callback, desktop token and session, password) one address
+   * may make: this many at once, then one every 60/N seconds (SIGN_IN_CALLS_PER_MINUTE).
+   */
+  signInCallsPerMinute: number;
 }
 
 export interface MetricsConfig {

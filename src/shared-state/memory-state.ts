@@ -1,4 +1,4 @@
-import { MemoryAttempts, MemoryBudget, MemoryExchanges, type BudgetOptions } from 'lastfm-sign-in';
+import { MemoryAttempts, MemoryBudget, MemoryExchanges, MemoryRateLimiter, type BudgetOptions } from 'lastfm-sign-in';
 import { setNewest } from '../bounded-map';
 import type { ImportStaging, ReadStore, SharedState, StoredRead } from './shared-state';
 
@@ -15,6 +15,7 @@ export function createMemoryState(budget: BudgetOptions, times: { budgetNow?: ()
     kind: 'memory',
     budget: new MemoryBudget(budget, times.budgetNow ?? Date.now),
     attempts: (_name, limit) => new MemoryAttempts(limit, now),
+    rateLimits: (_name, limit) => new MemoryRateLimiter(limit, now),
     exchanges: new MemoryExchanges(),
     reads: new MemoryReads(),
     imports: new MemoryImportStaging(now),

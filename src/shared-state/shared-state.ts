@@ -1,4 +1,4 @@
-import type { AttemptCounter, AttemptLimit, CallBudget, TokenExchanges } from 'lastfm-sign-in';
+import type { AttemptCounter, AttemptLimit, CallBudget, RateLimit, RateLimiter, TokenExchanges } from 'lastfm-sign-in';
 
 /**
  * Everything that must hold across requests, and so across app instances: Last.fm's call budget,
@@ -45,6 +45,8 @@ export interface SharedState {
   budget: CallBudget;
   /** A counter per limit, named by the caller ("mobile-client", ...). */
   attempts(name: string, limit: AttemptLimit): AttemptCounter;
+  /** A token bucket per key, named by the caller ("sign-in-calls"). */
+  rateLimits(name: string, limit: RateLimit): RateLimiter;
   exchanges: TokenExchanges;
   reads: ReadStore;
   imports: ImportStaging;

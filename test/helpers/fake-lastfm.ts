@@ -73,7 +73,8 @@ export class FakeLastfm {
   /** Hands out a token as if a person had approved it on the authorize page. */
   approveToken(user = this.userForNextAuthorize): string {
     this.tokenCounter += 1;
-    const token = `faketoken${this.tokenCounter}`;
+    // Last.fm's shape (32 letters and digits), or the app would refuse it unasked.
+    const token = `faketoken${String(this.tokenCounter).padStart(23, '0')}`;
     this.approvedTokens.set(token, user);
     recordSecrets([token]);
     return token;

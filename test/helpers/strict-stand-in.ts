@@ -13,6 +13,8 @@ export class StrictStandIn {
   readonly state = new SandboxState();
   /** Arrival times (ms) of every web service call, refused ones included. */
   readonly arrivals: number[] = [];
+  /** Arrival times of the sign-in calls (auth.*) among them, sent as GETs. */
+  readonly signInArrivals: number[] = [];
   refusedWith29 = 0;
   private server: http.Server | undefined;
 
@@ -22,9 +24,10 @@ export class StrictStandIn {
 
   async start(): Promise<this> {
     const app = express();
-    app.use('/2.0/', (_req, res, next) => {
+    app.use('/2.0/', (req, res, next) => {
       const at = performance.now();
       this.arrivals.push(at);
+      if (typeof req.query.method === 'string' && req.query.method.startsWith('auth.')) this.signInArrivals.push(at);
       if (this.arrivals.filter((t) => t > at - 1000).length > this.perSecond) {
         this.refusedWith29 += 1;
         res.status(429).json({ error: 29, message: 'Rate Limit Exceded - Your IP has made too many requests in a short period' });
@@ -50,9 +53,9 @@ export class StrictStandIn {
     };
   }
 
-  /** The most arrivals seen within any one second. */
-  busiestSecond(): number {
-    return Math.max(0, ...this.arrivals.map((at) => this.arrivals.filter((t) => t >= at && t < at + 1000).length));
+  /** The most arrivals (or of those given) seen within any one second. */
+  busiestSecond(arrivals = this.arrivals): number {
+    return Math.max(0, ...arrivals.map((at) => arrivals.filter((t) => t >= at && t < at + 1000).length));
   }
 
   async stop(): Promise<void> {

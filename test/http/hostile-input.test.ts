@@ -163,9 +163,9 @@ describe('hostile input', () => {
 
   beforeAll(async () => {
     state = new SandboxState();
-    // Hundreds of hostile requests reach /auth/login from one address; the per-address limit on
-    // sign-in starts is not what this file tests.
-    const server = await startSandboxServer({ SIGN_IN_STARTS_PER_MINUTE: '1000000' }, { sandboxState: state });
+    // Hundreds of hostile requests reach /auth/login and the callback from one address; the
+    // per-address limits on sign-in starts and sign-in requests are not what this file tests.
+    const server = await startSandboxServer({ SIGN_IN_STARTS_PER_MINUTE: '1000000', SIGN_IN_CALLS_PER_MINUTE: '1000000' }, { sandboxState: state });
     app = server.baseUrl;
     publicUrl = server.config.publicUrl.href;
     close = server.close;

@@ -39,20 +39,20 @@ afterAll(async () => {
 
 describe('the call budget in Redis', () => {
   it('grants perSecond slots in all across instances, and reads all but the reserve', async () => {
-    const reads = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).budget.take('read')));
+    const reads = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).budget.take('read', 'signed-in')));
     expect(reads.filter((answer) => answer.ok)).toHaveLength(4);
-    const writes = await Promise.all(Array.from({ length: 4 }, (_, i) => (i % 2 === 0 ? a : b).budget.take('write')));
+    const writes = await Promise.all(Array.from({ length: 4 }, (_, i) => (i % 2 === 0 ? a : b).budget.take('write', 'signed-in')));
     expect(writes.filter((answer) => answer.ok)).toHaveLength(1);
   });
 
   it('frees an answered call\'s slot one second after its answer, for every instance', async () => {
-    const taken = await Promise.all(Array.from({ length: 5 }, () => a.budget.take('write')));
-    const refused = await b.budget.take('write');
+    const taken = await Promise.all(Array.from({ length: 5 }, () => a.budget.take('write', 'signed-in')));
+    const refused = await b.budget.take('write', 'signed-in');
     expect(refused.ok).toBe(false);
     // Under way, the slots are held for their lease; answered, for one more second.
     if (!refused.ok) expect(refused.retryInMs).toBeGreaterThan(1000);
     for (const answer of taken) if (answer.ok) await a.budget.release(answer.slot);
-    const after = await b.budget.take('write');
+    const after = await b.budget.take('write', 'signed-in');
     expect(after.ok).toBe(false);
     if (!after.ok) expect(after.retryInMs).toBeLessThanOrEqual(1000);
   });
@@ -60,7 +60,7 @@ describe('the call budget in Redis', () => {
   it('pauses every instance after error 29, and never shortens a pause', async () => {
     await a.budget.backOff(30_000);
     await b.budget.backOff(1000);
-    const answer = await b.budget.take('sign-in');
+    const answer = await b.budget.take('sign-in', 'signed-in');
     expect(answer.ok).toBe(false);
     if (!answer.ok) expect(answer.pausedMs).toBeGreaterThan(28_000);
   });

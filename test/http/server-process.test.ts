@@ -83,7 +83,7 @@ describe('the server process', () => {
       const login = await request(second.baseUrl).get('/auth/login').expect(303);
       const started = String(login.headers['set-cookie']).split(';')[0] ?? '';
       const state = new URL(new URL(login.headers.location as string).searchParams.get('cb') ?? '').searchParams.get('state') ?? '';
-      const inFlight = request(second.baseUrl).get(`/auth/callback?state=${state}&token=slowtoken`).set('Cookie', started).then((res) => res);
+      const inFlight = request(second.baseUrl).get(`/auth/callback?state=${state}&token=${'5'.repeat(32)}`).set('Cookie', started).then((res) => res);
       await slow.requestArrived;
       second.child.kill('SIGTERM');
       await second.waitFor(/shutting down/, 5_000);

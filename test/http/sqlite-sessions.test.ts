@@ -208,11 +208,25 @@ describe('several processes on one SQLite file', () => {
       return createSharedState(config, sessions).budget;
     });
     const answers = [];
-    for (let i = 0; i < 10; i += 1) answers.push(await budgets[i % 2]?.take('write'));
+    for (let i = 0; i < 10; i += 1) answers.push(await budgets[i % 2]?.take('write', 'signed-in'));
     expect(answers.filter((answer) => answer?.ok)).toHaveLength(5);
     await budgets[0]?.backOff(60_000);
-    const paused = await budgets[1]?.take('sign-in');
+    const paused = await budgets[1]?.take('sign-in', 'signed-out');
     expect(paused).toMatchObject({ ok: false });
     expect(paused?.ok === false && paused.pausedMs).toBeGreaterThan(50_000);
+  });
+
+  it('keep sign-in calls of every process within 2 of the 5 slots, the other 3 for signed-in calls', async () => {
+    const config = sqliteConfig({ LASTFM_RATE_LIMIT: '5' });
+    const budgets = [createSqliteBackend(config), createSqliteBackend(config)].map((sessions) => {
+      opened.push(sessions);
+      return createSharedState(config, sessions).budget;
+    });
+    const signIns = [];
+    for (let i = 0; i < 4; i += 1) signIns.push(await budgets[i % 2]?.take('sign-in', 'signed-out'));
+    expect(signIns.map((answer) => answer?.ok)).toEqual([true, true, false, false]);
+    const writes = [];
+    for (let i = 0; i < 4; i += 1) writes.push(await budgets[i % 2]?.take('write', 'signed-in'));
+    expect(writes.map((answer) => answer?.ok)).toEqual([true, true, true, false]);
   });
 });

@@ -123,7 +123,7 @@ describe('a store failing under a request that already has its session', () => {
     const shared = createMemoryState({ perSecond: 5, leaseMs: 1000 });
     let down = false;
     const take = shared.budget.take.bind(shared.budget);
-    shared.budget.take = (priority) => (down ? Promise.reject(failure()) : take(priority));
+    shared.budget.take = (priority, who) => (down ? Promise.reject(failure()) : take(priority, who));
     const { app } = buildApp(config, { shared });
     const cookie = await signInAs(app, fake, 'rj');
     const csrf = csrfFrom((await request(app).get('/').set('Cookie', cookie).expect(200)).text);

@@ -34,6 +34,9 @@ async function signIn(path = '/auth/login') {
   return { ...started, token, callbackRes: res };
 }
 
+/** Has Last.fm's shape, so the app asks Last.fm about it. */
+const SOME_TOKEN = '0123456789abcdef0123456789abcdef';
+
 describe('GET /auth/login', () => {
   it('redirects to the authorize page with the API key and an encoded callback carrying a fresh state', async () => {
     const { location, callback, state, res } = await startSignIn();
@@ -145,7 +148,7 @@ describe('GET /auth/callback', () => {
 
   it('spends the state even when Last.fm refuses the token', async () => {
     const { agent, state } = await startSignIn();
-    await agent.get(`/auth/callback?state=${state}&token=notissued`).expect(400);
+    await agent.get(`/auth/callback?state=${state}&token=${SOME_TOKEN}`).expect(400);
     await agent.get(`/auth/callback?state=${state}&token=${fake.approveToken('rj')}`).expect(400);
     expect(fake.calls('auth.getSession')).toHaveLength(1);
   });
@@ -176,6 +179,15 @@ describe('GET /auth/callback', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
+  it('refuses a made-up token of the wrong length without calling Last.fm (Last.fm sends 32 characters)', async () => {
+    for (const token of ['abc', 'a'.repeat(31), 'a'.repeat(33), `${'a'.repeat(31)}-`]) {
+      const { agent, state } = await startSignIn();
+      const res = await agent.get(`/auth/callback?state=${state}&token=${token}`).expect(400);
+      expect(res.text).toContain('not one Last.fm would send');
+    }
+    expect(fake.requests).toHaveLength(0);
+  });
+
   it.each([
     [4, 200, 400, 'was not valid'],
     [4, 403, 400, 'was not valid'],
@@ -185,7 +197,7 @@ describe('GET /auth/callback', () => {
   ])('Last.fm error %i (HTTP %i) gives a %i page that offers to start again', async (code, httpStatus, expected, text) => {
     const { agent, state } = await startSignIn();
     fake.replyNextError(code, 'refused', httpStatus);
-    const res = await agent.get(`/auth/callback?state=${state}&token=sometoken`).expect(expected);
+    const res = await agent.get(`/auth/callback?state=${state}&token=${SOME_TOKEN}`).expect(expected);
     expect(res.text).toContain(text);
     expect(res.text).toContain('Start sign-in again');
     expect((await agent.get('/')).text).not.toContain('Hello,');
@@ -203,20 +215,20 @@ describe('GET /auth/callback', () => {
   ])('maps Last.fm error %i to a %i page, never a 500', async (code, expected) => {
     const { agent, state } = await startSignIn();
     fake.replyNextError(code, 'something');
-    await agent.get(`/auth/callback?state=${state}&token=sometoken`).expect(expected);
+    await agent.get(`/auth/callback?state=${state}&token=${SOME_TOKEN}`).expect(expected);
   });
 
   it('logs an operator error loudly for an invalid API key', async () => {
     const { agent, state } = await startSignIn();
     fake.replyNextError(10, 'Invalid API key', 403);
-    await agent.get(`/auth/callback?state=${state}&token=sometoken`).expect(502);
+    await agent.get(`/auth/callback?state=${state}&token=${SOME_TOKEN}`).expect(502);
     expect(logs.text).toContain('OPERATOR: Last.fm refused the API key');
   });
 
   it('shows a 503 page for an HTML 500 from Last.fm', async () => {
     const { agent, state } = await startSignIn();
     fake.replyNext({ status: 500, body: '<html><body><h1>Internal Server Error</h1></body></html>', contentType: 'text/html' });
-    const res = await agent.get(`/auth/callback?state=${state}&token=sometoken`).expect(503);
+    const res = await agent.get(`/auth/callback?state=${state}&token=${SOME_TOKEN}`).expect(503);
     expect(res.text).toContain('Last.fm is not answering');
     expect(res.text).not.toContain('Internal Server Error</h1>');
   });
@@ -224,13 +236,13 @@ describe('GET /auth/callback', () => {
   it('shows a 503 page for a 200 answer that is not JSON', async () => {
     const { agent, state } = await startSignIn();
     fake.replyNext({ status: 200, body: 'upstream maintenance', contentType: 'text/plain' });
-    await agent.get(`/auth/callback?state=${state}&token=sometoken`).expect(503);
+    await agent.get(`/auth/callback?state=${state}&token=${SOME_TOKEN}`).expect(503);
   });
 
   it('shows a 503 page when Last.fm cannot be reached', async () => {
     const { agent, state } = await startSignIn();
     await fake.stop();
-    const res = await agent.get(`/auth/callback?state=${state}&token=sometoken`).expect(503);
+    const res = await agent.get(`/auth/callback?state=${state}&token=${SOME_TOKEN}`).expect(503);
     expect(res.text).toContain('Nothing was changed');
   });
 

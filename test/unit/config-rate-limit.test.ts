@@ -21,3 +21,20 @@ describe('LASTFM_RATE_LIMIT', () => {
     expect(problems).toEqual([`LASTFM_RATE_LIMIT must be a whole number of requests per second from 1 to 50 (got "${value}")`]);
   });
 });
+
+describe('SIGN_IN_CALLS_PER_MINUTE', () => {
+  it('defaults to 10 sign-in requests a minute per address', () => {
+    expect(loadConfig({}).signInCallsPerMinute).toBe(10);
+    expect(loadConfig({ SIGN_IN_CALLS_PER_MINUTE: '30' }).signInCallsPerMinute).toBe(30);
+  });
+
+  it.each(['0', '2.5', 'many'])('refuses %s with one line naming the variable', (value) => {
+    let problems: readonly string[] = [];
+    try {
+      loadConfig({ SIGN_IN_CALLS_PER_MINUTE: value });
+    } catch (error) {
+      if (error instanceof ConfigError) problems = error.problems;
+    }
+    expect(problems).toEqual([expect.stringMatching(/^SIGN_IN_CALLS_PER_MINUTE must be a whole number of sign-in requests a minute from 1 to 1000000 \(got "/)]);
+  });
+});

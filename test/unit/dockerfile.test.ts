@@ -175,6 +175,11 @@ describe('compose.yaml', () => {
     expect(compose).toMatch(/^ {4}environment:\n(?: {6}#[^\n]*\n)* {6}NODE_ENV: production$/m);
   });
 
+  it('believes X-Forwarded-For from one hop only (the proxy in front), not from every private address, which could then claim to be anyone', () => {
+    expect(compose).toMatch(/^ {6}TRUST_PROXY: \$\{TRUST_PROXY:-1\}$/m);
+    expect(compose).not.toMatch(/uniquelocal|linklocal/);
+  });
+
   it('runs Redis so the outbox survives: AOF on, no eviction, and the app waits until it answers PING', () => {
     const redis = compose.slice(compose.indexOf('\n  redis:\n'));
     expect(redis).toMatch(/command: \["redis-server", "--appendonly", "yes", "--maxmemory-policy", "noeviction"\]/);

@@ -16,15 +16,17 @@ export { asList, field, integer, isObject, text, type Json, type JsonObject } fr
 export { DEFAULT_RETRY_POLICY, backoffDelay, equalJitterDelay, withRetry, type RetryOptions, type RetryPolicy } from './core/retry';
 export { retryable, type RetryClass } from './core/retry-class';
 export { CallScheduler, DEFAULT_DEADLINES_MS, type CallTicket, type Release, type SchedulerEvent, type SchedulerListener, type SchedulerOptions } from './core/scheduler';
-export { MemoryBudget, SLOT_WINDOW_MS, readReserve, slotLimit, type BudgetAnswer, type BudgetOptions, type CallBudget, type CallPriority } from './core/budget';
+export { MemoryBudget, SLOT_WINDOW_MS, readReserve, signedOutShare, slotLimit, type BudgetAnswer, type BudgetOptions, type CallBudget, type CallerKind, type CallPriority } from './core/budget';
 export { MemoryAttempts, type AttemptCounter, type AttemptLimit } from './core/attempts';
 export { AttemptLimiter } from './core/attempt-limiter';
+export { MemoryRateLimiter, type RateLimit, type RateLimiter } from './core/rate-limit';
 export { MemoryExchanges, type ExchangeOutcome, type TokenExchanges } from './core/exchanges';
 export { KeySealer } from './core/key-sealer';
 export { systemClock, type Clock } from './core/clock';
 export type { CallListener, LastfmCallEvent } from './core/call-events';
 export { MAX_SCROBBLES_PER_CALL, MAX_TAGS_PER_CALL, scrobbleParams, tagTargetParams, type TagTarget } from './core/call-params';
 export { SCROBBLE_WINDOW_SECONDS, TOKEN_LIFETIME_MS } from './core/protocol-limits';
+export { isLastfmTokenShape } from './core/token-shape';
 export {
   ignoredReason,
   parseNowPlaying,

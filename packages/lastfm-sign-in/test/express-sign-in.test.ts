@@ -106,6 +106,15 @@ describe.each(MAJORS)('lastfmSignIn on %s', (_major, express) => {
     for (const cause of ['another address', 'SameSite', 'not saved', PUBLIC_URL]) expect(lost.text).toContain(cause);
   });
 
+  test('a callback whose token cannot be Last.fm\'s (not 32 letters and digits) is refused without a call; the sandbox\'s tokens pass', async () => {
+    const host = buildHost(express, sandbox);
+    const before = sandbox.state.calls.of('auth.getSession');
+    const started = await startLogin(host.app);
+    const refused = await request(host.app).get(`/auth/lastfm/callback?state=${started.state}&token=${'a'.repeat(31)}`).set('Cookie', started.cookie).expect(400);
+    expect(refused.text).toContain('not one Last.fm would send');
+    expect(sandbox.state.calls.of('auth.getSession')).toBe(before);
+  });
+
   test('declined access on Last.fm gets 403 in words, and spends the state', async () => {
     const host = buildHost(express, sandbox);
     const started = await startLogin(host.app);

@@ -41,10 +41,20 @@ afterAll(async () => {
 describe('lastfm-sign-in/redis', () => {
   it('gives two hosts one call budget: what one takes, the other cannot', async () => {
     const [a, b] = [await host(2), await host(2)];
-    expect((await a.budget.take('write')).ok).toBe(true);
-    expect((await a.budget.take('write')).ok).toBe(true);
-    const refused = await b.budget.take('write');
+    expect((await a.budget.take('write', 'signed-in')).ok).toBe(true);
+    expect((await a.budget.take('write', 'signed-in')).ok).toBe(true);
+    const refused = await b.budget.take('write', 'signed-in');
     expect(refused.ok).toBe(false);
+  });
+
+  it('lets sign-in calls on every host together hold 2 of 5 slots, leaving the other 3 to signed-in calls', async () => {
+    const [a, b] = [await host(5), await host(5)];
+    expect((await a.budget.take('sign-in', 'signed-out')).ok).toBe(true);
+    expect((await b.budget.take('sign-in', 'signed-out')).ok).toBe(true);
+    const refused = await a.budget.take('sign-in', 'signed-out');
+    expect(refused).toMatchObject({ ok: false, pausedMs: 0 });
+    for (let i = 0; i < 3; i += 1) expect((await (i % 2 === 0 ? a : b).budget.take('write', 'signed-in')).ok).toBe(true);
+    expect((await b.budget.take('write', 'signed-in')).ok).toBe(false);
   });
 
   it('pauses the other host too after one of them hears error 29, without sending its call', async () => {
@@ -99,5 +109,19 @@ describe('lastfm-sign-in/redis', () => {
     expect(await a.take('someone')).toBeGreaterThan(0);
     await b.reset('someone');
     expect(await a.take('someone')).toBe(0);
+  });
+
+  it('shares a token bucket per key across hosts: the burst, then one a period, a refusal not pushing the wait out', async () => {
+    const limit = { burst: 3, everyMs: 400 };
+    const [a, b] = [(await host()).rateLimits('sign-in-calls', limit), (await host()).rateLimits('sign-in-calls', limit)];
+    expect([await a.take('203.0.113.7'), await b.take('203.0.113.7'), await a.take('203.0.113.7')]).toEqual([0, 0, 0]);
+    const wait = await b.take('203.0.113.7');
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(400);
+    expect(await a.take('198.51.100.1')).toBe(0);
+    expect(await a.take('203.0.113.7')).toBeLessThanOrEqual(wait);
+    await new Promise((resolve) => setTimeout(resolve, wait + 20));
+    expect(await b.take('203.0.113.7')).toBe(0);
+    expect(await a.take('203.0.113.7')).toBeGreaterThan(0);
   });
 });

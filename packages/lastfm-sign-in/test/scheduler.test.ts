@@ -1,7 +1,7 @@
 import { LastfmBusyError, LastfmError } from '../src/core/errors';
 import { CallScheduler, type CallTicket, type Release } from '../src/core/scheduler';
 import { MemoryBudget } from '../src/core/budget';
-import type { CallPriority } from '../src/core/budget';
+import type { CallerKind, CallPriority } from '../src/core/budget';
 import { ManualClock, settle } from './helpers/clocks';
 
 function setup(perSecond: number, options: Partial<ConstructorParameters<typeof CallScheduler>[0]> = {}) {
@@ -11,8 +11,8 @@ function setup(perSecond: number, options: Partial<ConstructorParameters<typeof 
   /** Calls in the order they were let through, with when. */
   const sent: { name: string; at: number }[] = [];
   const outcomes = new Map<string, string>();
-  const call = (name: string, priority: CallPriority, caller?: string): void => {
-    const ticket: CallTicket = { method: name, priority, caller };
+  const call = (name: string, priority: CallPriority, caller?: string, who: CallerKind = 'signed-in'): void => {
+    const ticket: CallTicket = { method: name, priority, caller, who };
     scheduler.acquire(ticket).then(
       (release: Release) => {
         sent.push({ name, at: clock.now() });
@@ -178,7 +178,7 @@ describe('CallScheduler', () => {
     it('the review’s case: a background call waits past its handicap while other instances hold the background slots; a write arriving then goes at once', async () => {
       const { clock, budget, sent, call } = setup(5, { deadlinesMs: { background: 60_000 } });
       // Another instance's drain holds the 3 slots background calls may use (5 a second, less two reserves).
-      for (let i = 0; i < 3; i += 1) expect((await budget.take('background')).ok).toBe(true);
+      for (let i = 0; i < 3; i += 1) expect((await budget.take('background', 'signed-in')).ok).toBe(true);
       call('delivery', 'background');
       await clock.advance(3000);
       expect(sent).toHaveLength(0);
@@ -189,7 +189,7 @@ describe('CallScheduler', () => {
 
     it('a sign-in and a read get their slots past a background head too, each as its own priority allows', async () => {
       const { clock, budget, sent, call } = setup(5, { deadlinesMs: { background: 60_000 } });
-      for (let i = 0; i < 3; i += 1) expect((await budget.take('background')).ok).toBe(true);
+      for (let i = 0; i < 3; i += 1) expect((await budget.take('background', 'signed-in')).ok).toBe(true);
       call('delivery', 'background');
       await clock.advance(2500);
       // Reads may use 4 of the 5 slots, sign-ins all 5: both fit beside the 3 held.
@@ -201,6 +201,47 @@ describe('CallScheduler', () => {
         ['profile', 2500],
         ['sign-in', 2500],
       ]);
+    });
+  });
+  describe('signed-out callers together hold a bounded share of the budget (issue 21)', () => {
+    it('lets sign-in calls hold 2 of 5 slots; a signed-in write arriving behind a flood of them goes at once', async () => {
+      const { clock, sent, call } = setup(5, { deadlinesMs: { 'sign-in': 60_000 }, maxWaitingPerCaller: 100 });
+      for (let i = 0; i < 20; i += 1) call(`getSession-${i}`, 'sign-in', `address:${i}`, 'signed-out');
+      await settle();
+      expect(sent).toHaveLength(2);
+      call('love', 'write', 'victim');
+      await settle();
+      expect(sent.map((s) => s.name)).toContain('love');
+      expect(sent.find((s) => s.name === 'love')?.at).toBe(0);
+      // Over ten seconds the flood gets its share: 2 slots, each free again a second after its answer.
+      await clock.advance(10_000);
+      expect(sent.filter((s) => s.name.startsWith('getSession') && s.at < 10_000).length).toBeLessThanOrEqual(2 * 10);
+    });
+
+    it('a signed-out read (a desktop token) refused for its share does not hold up a signed-in read behind it', async () => {
+      const { budget, sent, call } = setup(5, { deadlinesMs: { read: 60_000 } });
+      for (let i = 0; i < 2; i += 1) expect((await budget.take('sign-in', 'signed-out')).ok).toBe(true);
+      call('getToken', 'read', 'address:1', 'signed-out');
+      call('profile', 'read', 'session:1');
+      await settle();
+      expect(sent.map((s) => s.name)).toEqual(['profile']);
+    });
+  });
+
+  describe('MemoryBudget', () => {
+    it('refuses a third signed-out slot of five, with the wait until one frees, while signed-in calls still get the rest', async () => {
+      const clock = new ManualClock(0);
+      const budget = new MemoryBudget({ perSecond: 5, leaseMs: 10_000 }, clock.now);
+      const first = await budget.take('sign-in', 'signed-out');
+      expect((await budget.take('sign-in', 'signed-out')).ok).toBe(true);
+      expect(await budget.take('sign-in', 'signed-out')).toEqual({ ok: false, retryInMs: 10_000, pausedMs: 0 });
+      if (!first.ok) throw new Error('first slot refused');
+      await budget.release(first.slot);
+      expect(await budget.take('sign-in', 'signed-out')).toEqual({ ok: false, retryInMs: 1000, pausedMs: 0 });
+      for (let i = 0; i < 3; i += 1) expect((await budget.take('write', 'signed-in')).ok).toBe(true);
+      expect((await budget.take('write', 'signed-in')).ok).toBe(false);
+      await clock.advance(1000);
+      expect((await budget.take('sign-in', 'signed-out')).ok).toBe(true);
     });
   });
 });

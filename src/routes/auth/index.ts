@@ -1,7 +1,8 @@
 import { Router } from 'express';
-import type { AttemptCounter, LastfmClient, TokenExchanges } from 'lastfm-sign-in';
+import type { AttemptCounter, LastfmClient, RateLimiter, TokenExchanges } from 'lastfm-sign-in';
 import type { Config } from '../../config';
 import { failuresAs } from '../../failure-pages';
+import { limitSignInCalls } from '../../middleware/sign-in-rate';
 import type { SignInListener } from '../../session';
 import type { SignOutRegistry } from '../../stores/backend';
 import { createDesktopSignIn } from './desktop';
@@ -23,6 +24,8 @@ export interface AuthDeps {
   discardWaiting: (user: string) => Promise<number>;
   /** Web sign-ins and desktop tokens started per address (SIGN_IN_STARTS). */
   signInStarts: AttemptCounter;
+  /** Per address, every instance together: the sign-in requests that call Last.fm. */
+  signInCalls: RateLimiter;
 }
 
 /**
@@ -32,6 +35,10 @@ export interface AuthDeps {
 export function createAuthRouter(deps: AuthDeps): Router {
   const { config, lastfm, now, onSignIn } = deps;
   const router = Router();
+  // Each of these may call Last.fm for someone who is not signed in: a rate per address, before anything else.
+  const limited = limitSignInCalls(deps.signInCalls);
+  router.get('/callback', limited);
+  router.post(['/desktop/token', '/desktop/session', '/mobile'], limited);
   router.use(['/login', '/callback'], failuresAs('web-sign-in'));
   router.use(createWebSignIn({ config, lastfm, now, onSignIn, starts: deps.signInStarts }));
   router.use('/desktop', failuresAs('desktop-sign-in'), createDesktopSignIn({ config, lastfm, now, exchanges: deps.exchanges, onSignIn, starts: deps.signInStarts }));

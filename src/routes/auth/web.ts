@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Router, type Request } from 'express';
-import { TOKEN_LIFETIME_MS, type LastfmClient } from 'lastfm-sign-in';
+import { isLastfmTokenShape, TOKEN_LIFETIME_MS, type LastfmClient } from 'lastfm-sign-in';
 import type { Config } from '../../config';
 import { HttpError } from '../../errors';
 import { saveSession, startUserSession, type PendingSignIn, type SignInListener } from '../../session';
@@ -14,7 +14,6 @@ import { wantsJson } from '../../wants-json';
 /** A few sign-ins may be under way at once (several tabs); older ones are dropped. */
 const MAX_PENDING = 5;
 const STATE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
 export interface WebSignInDeps {
   config: Config;
@@ -93,7 +92,7 @@ export function createWebSignIn({ config, lastfm, now, onSignIn, starts }: WebSi
       res.render('declined', { title: 'You did not give access' });
       return;
     }
-    if (!TOKEN_PATTERN.test(token)) {
+    if (!isLastfmTokenShape(token)) {
       throw new HttpError(400, 'This sign-in link is not valid', 'The token in the link is not one Last.fm would send. Start again.', { action: START_AGAIN });
     }
 

@@ -3,6 +3,14 @@ import { randomUUID } from 'node:crypto';
 /** Which calls go first when the budget is tight; 'background' is for queued work such as an outbox's deliveries. */
 export type CallPriority = 'sign-in' | 'write' | 'read' | 'background';
 
+/**
+ * Whom a call is made for. 'signed-out': a sign-in call (auth.getToken, auth.getSession,
+ * auth.getMobileSession), which anyone can cause without an account here; these together may
+ * hold only `signedOutShare` slots, so a flood of made-up sign-ins cannot take the slots signed-in
+ * people's writes and reads need.
+ */
+export type CallerKind = 'signed-in' | 'signed-out';
+
 export type BudgetAnswer =
   /** A slot was taken: pass `slot` to `release` when the call has its answer. */
   | { ok: true; slot: string }
@@ -17,7 +25,8 @@ export type BudgetAnswer =
  * MemoryBudget keeps it in one process; `lastfm-sign-in/redis` shares it between instances.
  */
 export interface CallBudget {
-  take(priority: CallPriority): Promise<BudgetAnswer>;
+  /** `who` is required so that a wrapper cannot drop it unseen and lift the signed-out share. */
+  take(priority: CallPriority, who: CallerKind): Promise<BudgetAnswer>;
   release(slot: string): Promise<void>;
   /** Last.fm answered 29: no instance sends anything for `ms`. */
   backOff(ms: number): Promise<void>;
@@ -41,6 +50,16 @@ export function slotLimit(perSecond: number, priority: CallPriority): number {
   return priority === 'read' ? perSecond - readReserve(perSecond) : perSecond;
 }
 
+/**
+ * Slots sign-in calls together may hold: two of every five (2 of Last.fm's 5 a second). A
+ * sign-in is one or two calls, so that is still about 120 sign-ins a minute for the whole app,
+ * far more than people clicking through Last.fm's pages make, while three of five slots stay
+ * for the signed-in. At 1 or 2 a second it is 1: sign-in must stay possible.
+ */
+export function signedOutShare(perSecond: number): number {
+  return Math.max(1, Math.floor((perSecond * 2) / 5));
+}
+
 /** An answered call holds its slot this much longer: the arrival window. */
 export const SLOT_WINDOW_MS = 1000;
 
@@ -48,6 +67,8 @@ export const SLOT_WINDOW_MS = 1000;
 export class MemoryBudget implements CallBudget {
   /** Slot id → when it frees. */
   private readonly slots = new Map<string, number>();
+  /** The slots of `slots` that signed-out calls hold, with the same times. */
+  private readonly signedOut = new Map<string, number>();
   private pausedUntil = 0;
 
   constructor(
@@ -55,24 +76,28 @@ export class MemoryBudget implements CallBudget {
     private readonly now: () => number = Date.now,
   ) {}
 
-  take(priority: CallPriority): Promise<BudgetAnswer> {
+  take(priority: CallPriority, who: CallerKind): Promise<BudgetAnswer> {
     const at = this.now();
     if (this.pausedUntil > at) return Promise.resolve({ ok: false, retryInMs: this.pausedUntil - at, pausedMs: this.pausedUntil - at });
-    for (const [slot, freesAt] of this.slots) if (freesAt <= at) this.slots.delete(slot);
-    const limit = slotLimit(this.options.perSecond, priority);
-    if (this.slots.size < limit) {
-      const slot = randomUUID();
-      this.slots.set(slot, at + this.options.leaseMs);
-      return Promise.resolve({ ok: true, slot });
+    for (const [slot, freesAt] of this.slots) {
+      if (freesAt > at) continue;
+      this.slots.delete(slot);
+      this.signedOut.delete(slot);
     }
-    // The soonest moment enough slots have freed for this priority.
-    const frees = [...this.slots.values()].sort((a, b) => a - b);
-    const needed = frees[this.slots.size - limit] ?? at;
-    return Promise.resolve({ ok: false, retryInMs: Math.max(1, needed - at), pausedMs: 0 });
+    const limit = slotLimit(this.options.perSecond, priority);
+    if (this.slots.size >= limit) return Promise.resolve(refusal(this.slots, limit, at));
+    const share = signedOutShare(this.options.perSecond);
+    if (who === 'signed-out' && this.signedOut.size >= share) return Promise.resolve(refusal(this.signedOut, share, at));
+    const slot = randomUUID();
+    this.slots.set(slot, at + this.options.leaseMs);
+    if (who === 'signed-out') this.signedOut.set(slot, at + this.options.leaseMs);
+    return Promise.resolve({ ok: true, slot });
   }
 
   release(slot: string): Promise<void> {
-    if (this.slots.has(slot)) this.slots.set(slot, this.now() + SLOT_WINDOW_MS);
+    const freesAt = this.now() + SLOT_WINDOW_MS;
+    if (this.slots.has(slot)) this.slots.set(slot, freesAt);
+    if (this.signedOut.has(slot)) this.signedOut.set(slot, freesAt);
     return Promise.resolve();
   }
 
@@ -80,4 +105,11 @@ export class MemoryBudget implements CallBudget {
     this.pausedUntil = Math.max(this.pausedUntil, this.now() + ms);
     return Promise.resolve();
   }
+}
+
+/** No slot among `held` (slot → when it frees) while `limit` are taken: the soonest moment enough have freed. */
+function refusal(held: Map<string, number>, limit: number, at: number): BudgetAnswer {
+  const frees = [...held.values()].sort((a, b) => a - b);
+  const needed = frees[held.size - limit] ?? at;
+  return { ok: false, retryInMs: Math.max(1, needed - at), pausedMs: 0 };
 }

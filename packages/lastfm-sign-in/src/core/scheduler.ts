@@ -1,4 +1,4 @@
-import type { CallBudget, CallPriority } from './budget';
+import type { CallBudget, CallerKind, CallPriority } from './budget';
 import type { Clock } from './clock';
 import { LastfmBusyError, LastfmError, type BusyReason } from './errors';
 
@@ -56,6 +56,8 @@ export interface CallTicket {
   priority: CallPriority;
   /** Who the call is for; calls without one are not limited per caller. */
   caller: string | undefined;
+  /** 'signed-out' for sign-in calls, which share a few of the budget's slots (default 'signed-in'). */
+  who?: CallerKind;
 }
 
 /** Call when the call has its answer (or has failed): its slot then lasts one more second. */
@@ -166,7 +168,7 @@ export class CallScheduler {
           if (REACH[candidate.priority] <= refusedReach) continue;
           let answer;
           try {
-            answer = await this.budget.take(candidate.priority);
+            answer = await this.budget.take(candidate.priority, candidate.who ?? 'signed-in');
           } catch (error) {
             // The shared budget cannot be asked (Redis away): fail the call rather than send blind.
             if (this.remove(candidate)) candidate.refuse(error instanceof Error ? error : new Error(String(error)));
@@ -184,7 +186,8 @@ export class CallScheduler {
             break;
           }
           retryInMs = Math.min(retryInMs, answer.retryInMs);
-          refusedReach = Math.max(refusedReach, REACH[candidate.priority]);
+          // A signed-out call may be refused for its share alone, which says nothing of the rest.
+          if (candidate.who !== 'signed-out') refusedReach = Math.max(refusedReach, REACH[candidate.priority]);
         }
         if (granted) continue;
         if (this.queue.length === 0) break;
@@ -222,18 +225,20 @@ export class CallScheduler {
   }
 
   /**
-   * The next call of each priority waiting, the priority whose oldest call's turn came first
-   * leading. Within a priority, callers take turns: the one served longest ago (or never) goes
-   * next, its oldest call first, so one caller's many calls cannot keep another's one waiting.
+   * The next call of each priority waiting (signed-out calls apart, as their share may be full
+   * when the rest is not), the group whose oldest call's turn came first leading. Within a group,
+   * callers take turns: the one served longest ago (or never) goes next, its oldest call first,
+   * so one caller's many calls cannot keep another's one waiting.
    */
   private candidates(): Waiting[] {
-    const byPriority = new Map<CallPriority, { turn: number; next: Waiting }>();
+    const groups = new Map<string, { turn: number; next: Waiting }>();
     for (const entry of this.queue) {
-      const best = byPriority.get(entry.priority);
-      if (best === undefined) byPriority.set(entry.priority, { turn: entry.turn, next: entry });
-      else byPriority.set(entry.priority, { turn: Math.min(best.turn, entry.turn), next: this.before(entry, best.next) ? entry : best.next });
+      const group = `${entry.priority}:${entry.who ?? 'signed-in'}`;
+      const best = groups.get(group);
+      if (best === undefined) groups.set(group, { turn: entry.turn, next: entry });
+      else groups.set(group, { turn: Math.min(best.turn, entry.turn), next: this.before(entry, best.next) ? entry : best.next });
     }
-    return [...byPriority.values()].sort((a, b) => a.turn - b.turn).map((group) => group.next);
+    return [...groups.values()].sort((a, b) => a.turn - b.turn).map((group) => group.next);
   }
 
   /** Whether `a` goes before `b` of the same priority. */

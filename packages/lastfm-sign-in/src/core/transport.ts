@@ -100,7 +100,9 @@ export class LastfmTransport {
     const httpMethod = 'sk' in all || 'password' in all ? 'POST' : options.httpMethod;
     const encoded = new URLSearchParams(all).toString();
 
-    const release = await this.scheduler.acquire({ method, priority: options.priority ?? priorityOf(method, all), caller: this.caller });
+    // Every auth.* call is made for someone not signed in yet, whoever asks: they share a few slots.
+    const who = method.startsWith('auth.') ? 'signed-out' : 'signed-in';
+    const release = await this.scheduler.acquire({ method, priority: options.priority ?? priorityOf(method, all), caller: this.caller, who });
     try {
       await options.beforeSend?.();
     } catch (error) {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { TOKEN_LIFETIME_MS } from '../index';
+import { isLastfmTokenShape, TOKEN_LIFETIME_MS } from '../index';
 import { SignInError } from './errors';
 import { oneString } from './fields';
 import type { LastfmSessionData, PendingSignIn } from './session-data';
@@ -7,7 +7,6 @@ import type { LastfmSessionData, PendingSignIn } from './session-data';
 /** A few sign-ins may be under way at once (several tabs); older ones are dropped. */
 const MAX_PENDING = 5;
 const STATE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
 /**
  * Last.fm's web flow has no state parameter of its own, so the state rides inside the callback
@@ -48,6 +47,6 @@ export function takeState(data: LastfmSessionData | undefined, state: string | u
 export function callbackToken(value: unknown): string {
   const token = oneString(value, 'The token', 128);
   if (token === undefined || token === '') throw new SignInError('access-declined');
-  if (!TOKEN_PATTERN.test(token)) throw new SignInError('bad-token');
+  if (!isLastfmTokenShape(token)) throw new SignInError('bad-token');
   return token;
 }

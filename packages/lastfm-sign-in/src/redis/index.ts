@@ -7,9 +7,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { createClient } from 'redis';
 import type { AttemptCounter, AttemptLimit } from '../core/attempts';
-import { slotLimit, type BudgetAnswer, type BudgetOptions, type CallBudget, type CallPriority } from '../core/budget';
+import type { RateLimit, RateLimiter } from '../core/rate-limit';
+import { signedOutShare, slotLimit, type BudgetAnswer, type BudgetOptions, type CallBudget, type CallerKind, type CallPriority } from '../core/budget';
 import type { ExchangeOutcome, TokenExchanges } from '../core/exchanges';
-import { ATTEMPT, BACK_OFF, RELEASE, RELEASE_LOCK, TAKE } from './scripts';
+import { ATTEMPT, BACK_OFF, RATE, RELEASE, RELEASE_LOCK, TAKE } from './scripts';
 
 export type RedisClient = ReturnType<typeof createClient>;
 
@@ -40,6 +41,8 @@ export interface RedisSharedState {
   budget: CallBudget;
   /** A counter per limit, named by the caller ("mobile-client", ...). */
   attempts: (name: string, limit: AttemptLimit) => AttemptCounter;
+  /** A token bucket per key and limit, named by the caller ("sign-in-calls", ...). */
+  rateLimits: (name: string, limit: RateLimit) => RateLimiter;
   exchanges: TokenExchanges;
 }
 
@@ -74,6 +77,7 @@ export function redisSharedState(client: RedisClient, options: RedisSharedOption
   return {
     budget: new RedisBudget(client, { apiKey: options.apiKey, perSecond: options.perSecond ?? 5, leaseMs: options.leaseMs ?? 11_000, prefix, commandTimeoutMs: timeoutMs }),
     attempts: (name, limit) => new RedisAttempts(client, name, limit, { prefix, commandTimeoutMs: timeoutMs }),
+    rateLimits: (name, limit) => new RedisRateLimiter(client, name, limit, { prefix, commandTimeoutMs: timeoutMs }),
     exchanges: new RedisExchanges(client, { sealer: options.sealer, prefix, commandTimeoutMs: timeoutMs }),
   };
 }
@@ -105,17 +109,18 @@ export class RedisBudget implements CallBudget {
     this.options = { perSecond: options.perSecond, leaseMs: options.leaseMs, commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS };
   }
 
-  async take(priority: CallPriority): Promise<BudgetAnswer> {
+  async take(priority: CallPriority, who: CallerKind): Promise<BudgetAnswer> {
     const slot = randomUUID();
     const limit = slotLimit(this.options.perSecond, priority);
+    const share = who === 'signed-out' ? signedOutShare(this.options.perSecond) : 0;
     const [taken, retryInMs, pausedMs] = (await this.run(
-      this.client.eval(TAKE, { keys: [`${this.key}:slots`, `${this.key}:pause`], arguments: [slot, String(limit), String(this.options.leaseMs)] }),
+      this.client.eval(TAKE, { keys: [`${this.key}:slots`, `${this.key}:pause`, `${this.key}:signed-out`], arguments: [slot, String(limit), String(this.options.leaseMs), String(share)] }),
     )) as [number, number, number];
     return taken === 1 ? { ok: true, slot } : { ok: false, retryInMs, pausedMs };
   }
 
   async release(slot: string): Promise<void> {
-    await this.run(this.client.eval(RELEASE, { keys: [`${this.key}:slots`], arguments: [slot] }));
+    await this.run(this.client.eval(RELEASE, { keys: [`${this.key}:slots`, `${this.key}:signed-out`], arguments: [slot] }));
   }
 
   async backOff(ms: number): Promise<void> {
@@ -154,6 +159,28 @@ export class RedisAttempts implements AttemptCounter {
   /** Keys are user names and addresses: hashed so Redis holds neither. */
   private keyOf(key: string): string {
     return `${this.prefix}${sha256(key, 'base64url')}`;
+  }
+}
+
+/** Token buckets per key, for every instance at once, on Redis's clock. */
+export class RedisRateLimiter implements RateLimiter {
+  private readonly prefix: string;
+  private readonly commandTimeoutMs: number;
+
+  constructor(
+    private readonly client: RedisClient,
+    name: string,
+    private readonly limit: RateLimit,
+    options: { prefix?: string; commandTimeoutMs?: number } = {},
+  ) {
+    this.prefix = `${options.prefix ?? DEFAULT_PREFIX}rate:${name}:`;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  }
+
+  async take(key: string): Promise<number> {
+    const bucket = `${this.prefix}${sha256(key, 'base64url')}`;
+    const wait = await withDeadline(this.client.eval(RATE, { keys: [bucket], arguments: [String(this.limit.burst), String(this.limit.everyMs)] }), this.commandTimeoutMs);
+    return Number(wait);
   }
 }
 
