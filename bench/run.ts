@@ -22,6 +22,11 @@ const CONNECTIONS = [1, 10, 100];
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? '60');
 /** Pause between pages of each browsing client in the many-instances browse run. */
 const THINK_MS = Number(process.env.BENCH_THINK_MS ?? '1000');
+/**
+ * BENCH_ACCEPT_ENCODING=gzip asks for compressed pages as a browser does (the app compresses, bare
+ * Express does not); unset, as autocannon does by default, nothing is compressed.
+ */
+const ENCODING: Record<string, string> = process.env.BENCH_ACCEPT_ENCODING === undefined ? {} : { 'accept-encoding': process.env.BENCH_ACCEPT_ENCODING };
 /** Which parts to run, e.g. BENCH_ONLY=home,throttle; all when unset. */
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'home,signin,writes,throttle,memory,load,burst,browse,flood,outbox,import').split(','));
 
@@ -74,8 +79,8 @@ async function homeVersusBaseline(app: ChildServer): Promise<HomeRow[]> {
       const appRuns: LoadResult[] = [];
       // Alternating runs cancel slow drift of the machine (thermal, other load).
       for (let round = 0; round < ROUNDS; round += 1) {
-        baseRuns.push(await runLoad({ url: `http://127.0.0.1:${baseline.port}/`, connections, durationSeconds: SECONDS, headers: { cookie: baseCookie } }));
-        appRuns.push(await runLoad({ url: `http://127.0.0.1:${app.port}/`, connections, durationSeconds: SECONDS, headers: { cookie } }));
+        baseRuns.push(await runLoad({ url: `http://127.0.0.1:${baseline.port}/`, connections, durationSeconds: SECONDS, headers: { cookie: baseCookie, ...ENCODING } }));
+        appRuns.push(await runLoad({ url: `http://127.0.0.1:${app.port}/`, connections, durationSeconds: SECONDS, headers: { cookie, ...ENCODING } }));
       }
       const base = medianRun(baseRuns);
       const mine = medianRun(appRuns);
