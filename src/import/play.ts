@@ -1,3 +1,5 @@
+import { hasBrokenCharacter } from '../well-formed';
+
 /** One play read from an import file, before anything is decided about it. */
 export interface ImportedPlay {
   artist: string;
@@ -42,8 +44,6 @@ export type ReadEntry = { play: ImportedPlay } | { leftOut: LeftOutReason; line:
 /** Longest artist, track or album name taken, as on the forms. */
 export const MAX_NAME_LENGTH = 256;
 
-/** A UTF-16 surrogate without its partner: no real name holds one, and no store keeps one faithfully. */
-const LONE_SURROGATE = /\p{Surrogate}/u;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
@@ -51,7 +51,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 export function cleanName(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const name = value.trim();
-  if (name === '' || name.length > MAX_NAME_LENGTH || LONE_SURROGATE.test(name) || CONTROL.test(name)) return undefined;
+  if (name === '' || name.length > MAX_NAME_LENGTH || hasBrokenCharacter(name) || CONTROL.test(name)) return undefined;
   return name;
 }
 

@@ -1,4 +1,4 @@
-import { hasBrokenCharacter } from '../routes/input';
+import { hasBrokenCharacter } from '../well-formed';
 import { batchLineParts } from '../routes/track-input';
 import { malformed, type ReadEntry } from './play';
 

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
-import { BROKEN_CHARACTER, badInput, hasBrokenCharacter } from '../routes/input';
+import { BROKEN_CHARACTER, badInput } from '../routes/input';
+import { hasBrokenCharacter } from '../well-formed';
 
 /** Deeper than any form or JSON body the app takes; a deeper one is refused by the routes anyway. */
 const MAX_DEPTH = 4;

@@ -7,7 +7,8 @@ import type { ImportService, ImportPreview } from '../services/imports';
 import { wantsJson } from '../wants-json';
 import { callerOf } from './caller';
 import { setFlash } from './flash';
-import { BROKEN_CHARACTER, badInput, hasBrokenCharacter, optionalString } from './input';
+import { hasBrokenCharacter } from '../well-formed';
+import { BROKEN_CHARACTER, badInput, optionalString } from './input';
 import { readForm, requireUser } from './signed-in';
 
 /** Pasted text an import takes, as the large form's body limit allows. */

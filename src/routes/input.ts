@@ -1,4 +1,5 @@
 import { InputError } from '../errors';
+import { hasBrokenCharacter } from '../well-formed';
 
 /**
  * One string from a query or form field. Repeated fields (`a=1&a=2`, `a[]=`) and oversized or
@@ -14,15 +15,7 @@ export function optionalString(value: unknown, field: string, maxLength = 256): 
   return value;
 }
 
-/** A UTF-16 surrogate without its partner: JSON's `\udc00` gives one, and no real text holds one. */
-const LONE_SURROGATE = /\p{Surrogate}/u;
-
 export const BROKEN_CHARACTER = 'contains a broken character (text that is not valid Unicode); type or paste it again';
-
-/** Text that cannot be stored faithfully (Redis's JSON and UTF-8 both refuse or mangle it) nor sent to Last.fm. */
-export function hasBrokenCharacter(value: string): boolean {
-  return LONE_SURROGATE.test(value);
-}
 
 /** What each field is called on the forms, so a refusal speaks the form's words, not the code's. */
 const LABELS: Readonly<Record<string, string>> = {

@@ -132,3 +132,14 @@ describe('as a file (multipart/form-data), the form token first', () => {
     expect(res.status).toBe(401);
   });
 });
+
+it('a file refused before it is read (an unknown time zone) is answered at once, and the rest of the upload is let go', async () => {
+  const { agent, csrf } = await passwordSignIn(baseUrl);
+  // Larger than the socket buffers: an upload nobody reads any more would stall the sender.
+  const big = Buffer.alloc(8 * 1024 * 1024, 'a');
+  const res = await agent.post('/track/import').set('Accept', 'application/json').field('_csrf', csrf).field('timeZone', 'Mars/Base').attach('file', big, 'history.json');
+  expect(res.status).toBe(400);
+  expect(JSON.stringify(res.body)).toContain('is not a time zone name');
+  // The app goes on answering this browser.
+  await agent.get('/track/scrobbles').set('Accept', 'application/json').expect(200);
+});
