@@ -27,7 +27,7 @@ export function importUploadOf(req: Request): ImportUpload | undefined {
 const back = { action: { href: '/#import-form', label: 'Back to the import form' } };
 const tooBig = () => new HttpError(413, 'That file is too large', `An import file may be at most ${MAX_IMPORT_BYTES / 1024 / 1024} MB. Split a longer history into several files.`, back);
 const unreadable = (why: string) => new HttpError(400, 'That form could not be read', why, back);
-const tooSlow = () => new HttpError(408, 'The upload took too long', `The file did not arrive within ${IMPORT_DEADLINE_MS / 1000} seconds, so it was not read. Nothing was queued.`, back);
+const tooSlow = (ms: number) => new HttpError(408, 'The upload took too long', `The file did not arrive within ${ms / 1000} seconds, so it was not read. Nothing was queued.`, back);
 const expired = () =>
   new HttpError(403, 'This form has expired', 'The page you sent this from is out of date or did not come from this site. Reload the page and try again.', { action: { href: '/', label: 'Back to the start page' } });
 
@@ -37,8 +37,8 @@ const expired = () =>
  * taken; the file is handed on as a stream while it arrives, so a large history is read without
  * being held whole, and refused as soon as it passes the size limit or the deadline.
  */
-export function createImportUpload({ csrfMatches }: { csrfMatches: (req: Request, given: string | undefined) => boolean }): RequestHandler {
-  return (req, _res, next) => {
+export function createImportUpload({ csrfMatches, deadlineMs = IMPORT_DEADLINE_MS }: { csrfMatches: (req: Request, given: string | undefined) => boolean; deadlineMs?: number }): RequestHandler {
+  return (req, res, next) => {
     if (req.method !== 'POST' || !req.is('multipart/form-data')) {
       next();
       return;
@@ -63,7 +63,16 @@ export function createImportUpload({ csrfMatches }: { csrfMatches: (req: Request
     let tokenSeen = headerToken !== undefined;
     let handedOn = false;
     let file: PassThrough | undefined;
-    const timer = setTimeout(() => stop(tooSlow()), IMPORT_DEADLINE_MS);
+    const timer = setTimeout(() => stop(tooSlow(deadlineMs)), deadlineMs);
+    // Answered before the file was read to its end (a refused time zone, a file of no known format):
+    // what is left of the upload is let go quietly, and the deadline can no longer fire into a
+    // stream nobody reads, where its error would have nowhere to go.
+    res.on('close', () => {
+      clearTimeout(timer);
+      if (file !== undefined && !file.readableEnded) file.destroy();
+      req.unpipe(parser);
+      req.resume();
+    });
     /** Hands the request on once: with the fields, and the file while it arrives. */
     const handOn = (upload: ImportUpload): void => {
       if (handedOn) return;
