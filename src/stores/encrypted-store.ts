@@ -6,7 +6,7 @@ import type { DesktopToken } from '../desktop-tokens';
 import type { SessionUser } from '../session';
 import { callbackWithDeadline, STORE_DEADLINE_MS } from './deadline';
 import type { KeySealer } from './key-sealer';
-import { hasStored, markLoaded, updateStored, wasLoaded, type UpdatingStore } from './still-stored';
+import { hasStored, markLoaded, takeTouched, touchIfStored, updateStored, wasLoaded, type UpdatingStore } from './still-stored';
 
 /** How a signed-in user is written to a store: the Last.fm session key only ever sealed. */
 interface StoredUser extends Omit<SessionUser, 'key'> {
@@ -93,6 +93,13 @@ export class EncryptedStore extends Store implements UpdatingStore {
     });
   }
 
+  touchIfStored(sid: string, session: SessionData, callback: (err: unknown, present?: boolean) => void): void {
+    const done = this.settleOnce(callback);
+    this.guard(done, () => {
+      touchIfStored(this.inner, sid, this.seal(session), (error, present) => done(error ? SessionStoreUnavailableError.from(error) : null, present));
+    });
+  }
+
   /** express-session builds every session it read from the store here; fresh ones elsewhere. */
   override createSession(req: Request, data: SessionData): Session & SessionData {
     const session = super.createSession(req, data);
@@ -101,6 +108,12 @@ export class EncryptedStore extends Store implements UpdatingStore {
   }
 
   override touch(sid: string, session: SessionData, callback?: (err?: unknown) => void): void {
+    // Touched already on the way out, with the sign-out check (signed-out-stays.ts). Answered at
+    // once, so express-session also sends the page in one write rather than holding back its last byte.
+    if (takeTouched(session)) {
+      callback?.();
+      return;
+    }
     // A touch only pushes the expiry back, and express-session runs it once the page is ready: a
     // failure then would race the page with an error page, so it is dropped and the page stands.
     const settle = callbackWithDeadline(this.deadlineMs, () => callback?.());

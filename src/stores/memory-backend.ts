@@ -23,6 +23,11 @@ export class MemorySessionStore extends MemoryStore implements UpdatingStore {
     setImmediate(callback, null, this.stored(sid));
   }
 
+  touchIfStored(sid: string, session: SessionData, callback: (err: unknown, present?: boolean) => void): void {
+    // MemoryStore's touch drops a session found expired, so whether it is there afterwards is the answer.
+    this.touch(sid, session, (error?: unknown) => callback(error ?? null, this.stored(sid)));
+  }
+
   private stored(sid: string): boolean {
     // MemoryStore keeps sessions in this object (by id, as JSON); its type declarations leave it out.
     const sessions = (this as unknown as { sessions: Record<string, string | undefined> }).sessions;
