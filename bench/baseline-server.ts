@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { baselineSession } from './baseline-session';
 import { serveParent } from './child';
+import { serveProfiler } from './cpu-profile';
 
 /**
  * The yardstick: bare Express 5 with express-session configured like the app's (same store kind,
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  if (process.env.BENCH_PROFILE === '1') serveProfiler();
   serveParent((server.address() as AddressInfo).port);
 }
 
