@@ -6,7 +6,7 @@ import type { DesktopToken } from '../desktop-tokens';
 import type { SessionUser } from '../session';
 import { callbackWithDeadline, STORE_DEADLINE_MS } from './deadline';
 import type { KeySealer } from './key-sealer';
-import { hasStored, markLoaded, takeTouched, touchIfStored, updateStored, wasLoaded, type UpdatingStore } from './still-stored';
+import { hasStored, isUpdating, markLoaded, takeTouched, touchIfStored, updateStored, wasLoaded, type UpdatingStore } from './still-stored';
 
 /** How a signed-in user is written to a store: the Last.fm session key only ever sealed. */
 interface StoredUser extends Omit<SessionUser, 'key'> {
@@ -96,7 +96,7 @@ export class EncryptedStore extends Store implements UpdatingStore {
   touchIfStored(sid: string, session: SessionData, callback: (err: unknown, present?: boolean) => void): void {
     const done = this.settleOnce(callback);
     this.guard(done, () => {
-      touchIfStored(this.inner, sid, this.seal(session), (error, present) => done(error ? SessionStoreUnavailableError.from(error) : null, present));
+      touchIfStored(this.inner, sid, this.touchable(session), (error, present) => done(error ? SessionStoreUnavailableError.from(error) : null, present));
     });
   }
 
@@ -120,7 +120,7 @@ export class EncryptedStore extends Store implements UpdatingStore {
     const done = () => settle(undefined);
     this.guard(settle, () => {
       if (this.inner.touch === undefined) this.inner.set(sid, this.seal(session), done);
-      else this.inner.touch(sid, this.seal(session), done);
+      else this.inner.touch(sid, this.touchable(session), done);
     });
   }
 
@@ -146,6 +146,14 @@ export class EncryptedStore extends Store implements UpdatingStore {
     } catch (error) {
       callback?.(SessionStoreUnavailableError.from(error));
     }
+  }
+
+  /**
+   * What a touch hands the inner store. This app's own stores read only the cookie's expiry there
+   * (UpdatingStore), so nothing is sealed or copied for them; any other store gets the sealed session.
+   */
+  private touchable(session: SessionData): SessionData {
+    return isUpdating(this.inner) ? ({ cookie: session.cookie } as SessionData) : this.seal(session);
   }
 
   private seal(session: SessionData): SessionData {

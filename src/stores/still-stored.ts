@@ -10,11 +10,11 @@ export interface UpdatingStore {
   update(sid: string, session: SessionData, callback: (err: unknown, written?: boolean) => void): void;
   /** Whether `sid` is stored. */
   has(sid: string, callback: (err: unknown, present?: boolean) => void): void;
-  /** Pushes the expiry back only if `sid` is still stored, in one step; says whether it was. */
+  /** Pushes the expiry back only if `sid` is still stored, in one step; says whether it was. Reads only `session.cookie`. */
   touchIfStored(sid: string, session: SessionData, callback: (err: unknown, present?: boolean) => void): void;
 }
 
-function isUpdating(store: Store): store is Store & UpdatingStore {
+export function isUpdating(store: Store): store is Store & UpdatingStore {
   const candidate = store as Partial<UpdatingStore>;
   return typeof candidate.update === 'function' && typeof candidate.has === 'function' && typeof candidate.touchIfStored === 'function';
 }
