@@ -36,10 +36,12 @@ export class MemorySessionStore extends MemoryStore implements UpdatingStore {
 }
 
 /** For tests and throwaway demos: everything ends with the process. */
-export function createMemoryBackend(config: Config, inner: Store = new MemorySessionStore()): SessionBackend {
+export function createMemoryBackend(config: Config, inner?: Store): SessionBackend {
   return {
     kind: 'memory',
-    store: new EncryptedStore(inner, sealerFor(config)),
+    store: new EncryptedStore(inner ?? new MemorySessionStore(), sealerFor(config)),
+    // A store handed in (tests: one that fails or hangs) may wait like any other.
+    inProcess: inner === undefined,
     signOuts: signOutsFailingAsStore(new MemorySignOuts(config.session.ttlMs)),
     ping: () => Promise.resolve(),
     close: () => Promise.resolve(),

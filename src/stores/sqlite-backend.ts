@@ -71,6 +71,7 @@ export function createSqliteBackend(config: Config, options: { logger?: Logger; 
   const inner = new SqliteSessionStore(db, { ttlMs: config.session.ttlMs, ...options });
   return {
     kind: 'sqlite',
+    inProcess: true,
     store: new EncryptedStore(inner, sealerFor(config)),
     signOuts: signOutsFailingAsStore(new SqliteSignOuts(db, config.session.ttlMs)),
     sqlite: db,
