@@ -2,7 +2,6 @@ import path from 'node:path';
 import express, { type Express } from 'express';
 import ejs from 'ejs';
 import compression from 'compression';
-import helmet from 'helmet';
 import type { LastfmClient } from 'lastfm-sign-in';
 import { createSandboxRouter, type SandboxState } from 'lastfm-sign-in/testing';
 import type { Config } from './config';
@@ -49,6 +48,7 @@ import { countRequests } from './metrics/count-requests';
 import { createMetricsRouter } from './routes/metrics';
 import { refuseMalformedText } from './middleware/well-formed-text';
 import { signInCallRate } from './middleware/sign-in-rate';
+import { securityHeaders } from './middleware/security-headers';
 
 /**
  * What the app works with, built by buildAppDeps (src/app-deps.ts) for server.ts, the test
@@ -113,7 +113,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   if (config.basePath !== '') app.use(restoreBasePath(config.basePath));
 
   app.use(
-    helmet({
+    securityHeaders({
       contentSecurityPolicy: {
         useDefaults: false,
         directives: {
