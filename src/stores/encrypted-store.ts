@@ -4,7 +4,7 @@ import { setNewest } from '../bounded-map';
 import { SessionStoreUnavailableError } from '../errors';
 import type { DesktopToken } from '../desktop-tokens';
 import type { SessionUser } from '../session';
-import { callbackWithDeadline, STORE_DEADLINE_MS } from './deadline';
+import { callbackOnce, STORE_DEADLINE_MS } from './deadline';
 import type { KeySealer } from './key-sealer';
 import { hasStored, isUpdating, markLoaded, takeTouched, touchIfStored, updateStored, wasLoaded, type UpdatingStore } from './still-stored';
 
@@ -49,7 +49,8 @@ export class EncryptedStore extends Store implements UpdatingStore {
   constructor(
     private readonly inner: Store,
     private readonly sealer: KeySealer,
-    private readonly deadlineMs: number = STORE_DEADLINE_MS,
+    /** 'in-process' for a store that answers from this process: no timer per call (deadline.ts). */
+    private readonly deadlineMs: number | 'in-process' = STORE_DEADLINE_MS,
   ) {
     super();
   }
@@ -116,7 +117,7 @@ export class EncryptedStore extends Store implements UpdatingStore {
     }
     // A touch only pushes the expiry back, and express-session runs it once the page is ready: a
     // failure then would race the page with an error page, so it is dropped and the page stands.
-    const settle = callbackWithDeadline(this.deadlineMs, () => callback?.());
+    const settle = callbackOnce(this.deadlineMs, () => callback?.());
     const done = () => settle(undefined);
     this.guard(settle, () => {
       if (this.inner.touch === undefined) this.inner.set(sid, this.seal(session), done);
@@ -133,7 +134,7 @@ export class EncryptedStore extends Store implements UpdatingStore {
 
   /** The callback, called once, within the deadline, with any error as a SessionStoreUnavailableError. */
   private settleOnce<A extends unknown[]>(callback: ((err: unknown, ...rest: A) => void) | undefined): (err: unknown, ...rest: A) => void {
-    return callbackWithDeadline(this.deadlineMs, (error: unknown, ...rest: A) => {
+    return callbackOnce(this.deadlineMs, (error: unknown, ...rest: A) => {
       if (error) callback?.(SessionStoreUnavailableError.from(error), ...rest);
       else callback?.(error, ...rest);
     });

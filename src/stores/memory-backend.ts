@@ -39,8 +39,8 @@ export class MemorySessionStore extends MemoryStore implements UpdatingStore {
 export function createMemoryBackend(config: Config, inner?: Store): SessionBackend {
   return {
     kind: 'memory',
-    store: new EncryptedStore(inner ?? new MemorySessionStore(), sealerFor(config)),
     // A store handed in (tests: one that fails or hangs) may wait like any other.
+    store: new EncryptedStore(inner ?? new MemorySessionStore(), sealerFor(config), inner === undefined ? 'in-process' : undefined),
     inProcess: inner === undefined,
     signOuts: signOutsFailingAsStore(new MemorySignOuts(config.session.ttlMs)),
     ping: () => Promise.resolve(),

@@ -72,7 +72,8 @@ export function createSqliteBackend(config: Config, options: { logger?: Logger; 
   return {
     kind: 'sqlite',
     inProcess: true,
-    store: new EncryptedStore(inner, sealerFor(config)),
+    // better-sqlite3 answers synchronously: a timer could never fire before the answer.
+    store: new EncryptedStore(inner, sealerFor(config), 'in-process'),
     signOuts: signOutsFailingAsStore(new SqliteSignOuts(db, config.session.ttlMs)),
     sqlite: db,
     ping: () => {
