@@ -100,6 +100,8 @@ export function areaOf(frame: CallFrame): string | undefined {
     return undefined;
   }
   if (url.startsWith('node:')) return NODE_HTTP.test(url) ? 'node http/net/streams' : undefined;
+  if (url.endsWith('/bench/cpu-profile.js')) return 'the profiler itself';
+  if (url.endsWith('/bench/baseline-server.js')) return "bare Express's page handler";
   const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
   if (modules !== null) {
     const name = modules[1] ?? '';
