@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
-import { LastfmError, TOKEN_LIFETIME_MS, type ExchangeOutcome, type LastfmSession } from '../index';
+import { LastfmError, TOKEN_LIFETIME_MS, type ExchangeOutcome, type LastfmClient, type LastfmSession } from '../index';
 import { wantsJson } from './answer';
 import { SignInError } from './errors';
 import { formFields } from './form-body';
@@ -41,9 +41,10 @@ export function listDesktopTokens(req: Request, settings: Settings, mountPath: s
 export function newToken(settings: Settings, page: string): Handler {
   return async (req, res) => {
     if (!isSameOrigin(req, settings.publicUrl.origin)) throw new SignInError('cross-origin');
+    await settings.onStart?.(req, res);
     let token: string;
     try {
-      token = await settings.client.getToken();
+      token = await settings.clientOf(req).getToken();
     } catch (error) {
       throw signInFailure(error, 'desktop');
     }
@@ -52,7 +53,7 @@ export function newToken(settings: Settings, page: string): Handler {
     data.desktopTokens = [entry, ...(data.desktopTokens ?? [])].slice(0, MAX_DESKTOP_TOKENS);
     await saveSession(req);
     if (wantsJson(req)) {
-      res.status(201).json({ id: entry.id, createdAt: entry.createdAt, status: entry.status, authorizePath: `${settings.prefix}${req.baseUrl}/desktop/authorize?id=${entry.id}` });
+      res.status(201).json({ id: entry.id, createdAt: entry.createdAt, status: entry.status, authorizePath: `${settings.prefix}${settings.mountPath}/desktop/authorize?id=${entry.id}` });
       return;
     }
     res.redirect(303, `${settings.prefix}${page}`);
@@ -79,7 +80,7 @@ export function exchangeToken(settings: Settings): Handler {
 
     let session: LastfmSession;
     try {
-      session = await exchangeOnce(settings, entry.token);
+      session = await exchangeOnce(settings, settings.clientOf(req), entry.token);
     } catch (error) {
       const failure = signInFailure(error, 'desktop');
       if (failure instanceof SignInError && failure.code === 'token-expired') {
@@ -102,10 +103,10 @@ export function exchangeToken(settings: Settings): Handler {
  * A double click sends two requests with the same token, maybe to two instances: the second would
  * get error 15 (the first spent it), so the shared guard runs one exchange and hands its outcome to both.
  */
-async function exchangeOnce(settings: Settings, token: string): Promise<LastfmSession> {
+async function exchangeOnce(settings: Settings, client: LastfmClient, token: string): Promise<LastfmSession> {
   const outcome = await settings.exchanges.once(token, async (): Promise<ExchangeOutcome> => {
     try {
-      return { ok: true, ...(await settings.client.getSession(token)) };
+      return { ok: true, ...(await client.getSession(token)) };
     } catch (error) {
       if (error instanceof LastfmError) return { ok: false, code: error.code, message: error.lastfmMessage };
       throw error;

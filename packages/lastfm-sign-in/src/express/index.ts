@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import type { LastfmClient } from '../index';
+import type { LastfmClient, LastfmSession } from '../index';
 import { answerFailure, wantsJson, type NextStep } from './answer';
 import { authorizeToken, exchangeToken, listDesktopTokens, newToken, type DesktopTokenView } from './desktop-flow';
 import { SignInError } from './errors';
@@ -8,7 +8,7 @@ import { passwordSignIn } from './password-flow';
 import { safeReturnTo } from './return-to';
 import { peekData, saveSession } from './session-data';
 import { SignedInClient } from './signed-in-client';
-import { currentUser, sessionKeyOf } from './signed-in';
+import { currentUser, sessionKeyOf, startSignedIn } from './signed-in';
 import { callback, login, logout, type Handler } from './web-flow';
 
 export { SignInError, type SignInErrorCode } from './errors';
@@ -34,6 +34,12 @@ export interface LastfmSignIn {
   loginUrl(returnTo?: string): string;
   /** The desktop flow's tokens of this browser, for the host's page (empty when the flow is off). */
   desktopTokens(req: Request): DesktopTokenView[];
+  /**
+   * Signs a person in with a Last.fm session the host got by a flow of its own: a new session id,
+   * the key kept (and sealed) as the built-in flows keep it, `onSignIn` told. The new session
+   * keeps this browser's desktop tokens.
+   */
+  signIn(req: Request, session: LastfmSession): Promise<SignedInUser>;
   /** The Last.fm client underneath (shared budget), for calls that need no signed-in person. */
   client: LastfmClient;
 }
@@ -74,7 +80,8 @@ export function lastfmSignIn(options: LastfmSignInOptions): LastfmSignIn {
       next();
       return;
     }
-    if (req.baseUrl.toLowerCase() !== mountPath.toLowerCase()) {
+    const mountedAt = req.baseUrl.toLowerCase();
+    if (mountedAt !== mountPath.toLowerCase() && mountedAt !== `${prefix}${mountPath}`.toLowerCase()) {
       next(new Error(`lastfmSignIn: the router is mounted at "${req.baseUrl || '/'}" but its mountPath option is "${mountPath || '/'}"; pass mountPath: '${req.baseUrl || '/'}'`));
       return;
     }
@@ -120,6 +127,7 @@ export function lastfmSignIn(options: LastfmSignInOptions): LastfmSignIn {
     sessionKey: (req) => sessionKeyOf(req, settings),
     loginUrl,
     desktopTokens: (req) => (settings.desktop === undefined ? [] : listDesktopTokens(req, settings, mountPath)),
+    signIn: (req, session) => startSignedIn(req, session, settings, { desktopTokens: peekData(req)?.desktopTokens }),
     client: settings.client,
   };
 }

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { KeySealer, MemoryAttempts, MemoryExchanges, createLastfmClient, type AttemptCounter, type AttemptLimit, type CallBudget, type LastfmClient, type TokenExchanges } from '../index';
 import type { FailureMode } from './answer';
 
@@ -42,7 +42,11 @@ export interface DesktopFlowOptions {
 interface CommonOptions {
   /** The site's address as browsers see it, e.g. `https://example.org` (plus any prefix a proxy strips). */
   publicUrl: string | URL;
-  /** Where the router is mounted (`app.use(mountPath, lastfm.router)`); default `/auth/lastfm`. */
+  /**
+   * Where the router is mounted (`app.use(mountPath, lastfm.router)`), below publicUrl's path; default
+   * `/auth/lastfm`. A host whose requests still carry that path (its proxy passes `/sub/auth/…`
+   * through) mounts the router at the path plus mountPath, and the router takes that too.
+   */
   mountPath?: string;
   /** Seals the Last.fm session key (AES-256-GCM) inside the session; newest first to rotate. At least 32 characters each. */
   encryptionKey?: string | readonly string[];
@@ -58,6 +62,18 @@ interface CommonOptions {
   password?: boolean | PasswordFlowOptions;
   /** Shares the exchange guard and attempt counters (and the budget) between instances. */
   shared?: SharedSignInState;
+  /**
+   * Called as a sign-in starts (a web login about to be sent to Last.fm, a desktop token about to
+   * be asked for), before anything is stored or sent: throw (or reject) to refuse it, and the error
+   * reaches the host's error handler as it is. For a limit on the sign-ins one address may start.
+   */
+  onStart?: (req: Request, res: Response) => void | Promise<void>;
+  /**
+   * The client for one request's sign-in calls; default the client. E.g.
+   * `(req) => client.forRequest(req.id, req.ip)`, so the client's scheduler keeps one caller from
+   * filling its queue and its log lines carry the request id.
+   */
+  requestClient?: (req: Request) => LastfmClient;
   /** Told of every sign-in once the session is saved; a failure here reaches the host's error handler. */
   onSignIn?: (user: SignedInUser, req: Request) => void | Promise<void>;
   /** Told of every sign-out of a signed-in person. */
@@ -101,6 +117,9 @@ export interface Settings {
   desktop: { page: string } | undefined;
   password: { perClient: AttemptCounter; perUser: AttemptCounter; page: string; deviceSecret: string | undefined } | undefined;
   exchanges: TokenExchanges;
+  onStart: CommonOptions['onStart'];
+  /** The client for this request's calls (`requestClient`, or the client). */
+  clientOf: (req: Request) => LastfmClient;
   onSignIn: CommonOptions['onSignIn'];
   onSignOut: CommonOptions['onSignOut'];
   now: () => number;
@@ -163,6 +182,8 @@ export function resolveOptions(options: LastfmSignInOptions): Settings {
             deviceSecret: deviceSecret(passwordOptions.deviceSecret ?? keys?.[0]),
           },
     exchanges: shared.exchanges ?? new MemoryExchanges(),
+    onStart: options.onStart,
+    clientOf: options.requestClient ?? ((): LastfmClient => client),
     onSignIn: options.onSignIn,
     onSignOut: options.onSignOut,
     now,

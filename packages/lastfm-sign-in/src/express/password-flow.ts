@@ -37,7 +37,7 @@ export function passwordSignIn(settings: Settings, flow: NonNullable<Settings['p
 
     let session: LastfmSession;
     try {
-      session = await settings.client.getMobileSession(username, password);
+      session = await settings.clientOf(req).getMobileSession(username, password);
     } catch (error) {
       throw signInFailure(error, 'password');
     }

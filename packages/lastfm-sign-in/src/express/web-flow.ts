@@ -15,8 +15,8 @@ const MOVED = 'moved';
 export type Handler = (req: Request, res: Response) => Promise<void>;
 
 /** The address of a route of this router as the browser sees it: publicUrl's origin and prefix, the mount path, the route. */
-export function routeUrl(settings: Settings, req: Request, route: string): URL {
-  return new URL(`${settings.prefix}${req.baseUrl}${route}`, settings.publicUrl.origin);
+export function routeUrl(settings: Settings, route: string): URL {
+  return new URL(`${settings.prefix}${settings.mountPath}${route}`, settings.publicUrl.origin);
 }
 
 /** GET login[?returnTo=/path]: remembers a single-use state in the session and sends the browser to Last.fm. */
@@ -26,16 +26,17 @@ export function login(settings: Settings): Handler {
     // Last.fm sends the browser back to publicUrl, and browsers keep each host name's cookies apart:
     // a sign-in started at 127.0.0.1 could never be finished at localhost. So it starts there.
     if (req.hostname.toLowerCase() !== settings.publicUrl.hostname.toLowerCase() && req.query[MOVED] === undefined) {
-      const there = routeUrl(settings, req, '/login');
+      const there = routeUrl(settings, '/login');
       if (returnTo !== '/') there.searchParams.set('returnTo', returnTo);
       there.searchParams.set(MOVED, '1');
       res.redirect(303, there.href);
       return;
     }
+    await settings.onStart?.(req, res);
     const state = rememberState(dataOf(req), returnTo, settings.now());
     await saveSession(req);
 
-    const callback = routeUrl(settings, req, '/callback');
+    const callback = routeUrl(settings, '/callback');
     callback.searchParams.set('state', state);
     res.redirect(303, settings.client.webAuthorizeUrl(callback.href).href);
   };
@@ -54,7 +55,7 @@ export function callback(settings: Settings): Handler {
 
     let session;
     try {
-      session = await settings.client.getSession(token);
+      session = await settings.clientOf(req).getSession(token);
     } catch (error) {
       throw signInFailure(error, 'web');
     }
