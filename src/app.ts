@@ -25,8 +25,9 @@ import { createRequestLogger } from './middleware/request-log';
 import { signOutRevoked } from './middleware/revoked';
 import { failuresAs } from './failure-pages';
 import { AccountService } from './services/account';
-import { createAuthRouter } from './routes/auth';
-import { signInStartLimit } from './routes/auth/sign-in-starts';
+import { createAuthRouter, createLastfmSignIn } from './routes/auth';
+import { signInStartLimit } from './middleware/sign-in-starts';
+import { readSignInWith } from './signed-in-user';
 import { createDesktopPage } from './routes/auth/desktop';
 import { createHealthRouter } from './routes/health';
 import { createHome } from './routes/home';
@@ -97,6 +98,10 @@ export function createApp(config: Config, deps: AppDeps): Express {
   app.set('view cache', config.nodeEnv !== 'development');
   app.set('trust proxy', config.trustProxy);
   app.use(createRequestLogger(logger));
+  const accounts = new AccountService({ lastfm, cache: readCache, outbox });
+  const signInStarts = shared.attempts('sign-in-start', signInStartLimit(config.signInStartsPerMinute));
+  const signIn = createLastfmSignIn({ config, lastfm, now, signInStarts, onSignIn: (user) => accounts.signedIn(user) });
+  app.use(readSignInWith(signIn));
   app.use(storeBudgetPerRequest);
   // gzip or brotli, as the browser asks, for whatever is worth it (HTML, CSS, JS, JSON, SVG, text).
   // Only where the request accepts an encoding: the middleware's hooks cost about a sixth of a page
@@ -185,7 +190,6 @@ export function createApp(config: Config, deps: AppDeps): Express {
   site.use(csrf.verify);
   site.use(refuseMalformedText);
 
-  const accounts = new AccountService({ lastfm, cache: readCache, outbox });
   const home = createHome({
     accounts,
     now,
@@ -197,13 +201,13 @@ export function createApp(config: Config, deps: AppDeps): Express {
   site.use('/auth', createAuthRouter({
     config,
     lastfm,
+    signIn,
     now,
     exchanges: shared.exchanges,
     passwordAttempts: deps.passwordAttempts,
-    signInStarts: shared.attempts('sign-in-start', signInStartLimit(config.signInStartsPerMinute)),
+    signInStarts,
     signInCalls: shared.rateLimits('sign-in-calls', signInCallRate(config.signInCallsPerMinute)),
     signOuts: sessions.signOuts,
-    onSignIn: (user) => accounts.signedIn(user),
     discardWaiting: (user) => outbox.discard(user),
   }));
   site.use('/track/import', createImportsRouter({ imports: new ImportService({ lastfm, outbox, staging: shared.imports, now, maxPlays: config.lastfm.outboxMaxPerPerson }), basePath: config.basePath }));
@@ -216,6 +220,6 @@ export function createApp(config: Config, deps: AppDeps): Express {
 
   app.use(config.basePath === '' ? '/' : config.basePath, site);
   app.use(notFound);
-  app.use(createErrorHandler(logger, config.basePath));
+  app.use(createErrorHandler(logger, config.basePath, config.publicUrl));
   return app;
 }

@@ -6,6 +6,7 @@
  */
 import type { RequestHandler, Response } from 'express';
 import { isLastfmFailure, isRevokedKey, kindOfCode, type LastfmFailure } from 'lastfm-sign-in';
+import type { SignInError } from 'lastfm-sign-in/express';
 import { AccessRevokedError, HttpError, InputError, LastfmBusyError, LastfmUnavailableError, OutboxFullError, type LastfmError, type SessionStoreUnavailableError } from './errors';
 
 /** Where a Last.fm failure happened, which decides what the person is offered next. */
@@ -41,6 +42,41 @@ export function pageFor(error: unknown, res: Response): HttpError | undefined {
   }
   if (isLastfmFailure(error)) return lastfmFailure(error, (res.locals.failureContext as FailureContext | undefined) ?? 'call');
   return undefined;
+}
+
+/**
+ * The page for a failure of the sign-in (lastfm-sign-in/express), in this app's words. One that
+ * Last.fm caused carries Last.fm's answer, which gets the same page as everywhere else in the flow
+ * (`context`); the rest are the library's own refusals. `site` is PUBLIC_URL, which a lost sign-in's
+ * page names.
+ */
+export function signInFailurePage(error: SignInError, context: FailureContext, site: URL): HttpError {
+  if (isLastfmFailure(error.cause)) return lastfmFailure(error.cause, context);
+  switch (error.code) {
+    case 'state-missing':
+      return new HttpError(400, 'This sign-in link is incomplete', 'The link Last.fm sent you back with has no state, so it cannot be matched to a sign-in you started here.', { action: START_AGAIN });
+    case 'state-lost':
+      // Nothing under way in this browser at this address: most often the sign-in started at
+      // another address of this app (127.0.0.1 for localhost), whose cookies this one cannot see.
+      return new HttpError(
+        400,
+        'No sign-in was started here',
+        `This browser has no sign-in under way at ${site.href}. A sign-in has to start at the address Last.fm sends you back to, because browsers keep each address's cookies apart: if you opened this app at another address (such as 127.0.0.1 instead of localhost), open ${site.href} and sign in from there.`,
+        { action: START_AGAIN },
+      );
+    case 'state-unknown':
+      return new HttpError(400, 'This sign-in link is not valid here', 'It was already used, has expired, or was started in another browser. Start again from this page.', { action: START_AGAIN });
+    case 'access-declined':
+      return new HttpError(403, 'Access was not allowed', 'Last.fm sent you back without a token, which means access was declined.', { action: START_AGAIN });
+    case 'bad-token':
+      return new HttpError(400, 'This sign-in link is not valid', 'The token in the link is not one Last.fm would send. Start again.', { action: START_AGAIN });
+    case 'bad-input':
+      return new HttpError(error.status, 'Something in the request was wrong', error.message, { action: HOME });
+    case 'not-signed-in':
+      return new HttpError(401, 'Sign in first', 'You need to be signed in with Last.fm to do that.', { action: { href: '/auth/login', label: 'Sign in with Last.fm' } });
+    default:
+      return new HttpError(error.status, error.title, error.message, { action: HOME, ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }) });
+  }
 }
 
 /** A session store outage is temporary: a 503 that says so. The store's own error stays the cause, for the log. */

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { csrfToken, sameString, type VisitorTokens } from '../csrf-token';
 import { HttpError } from '../errors';
+import { signedInUser } from '../signed-in-user';
 import { wasLoaded } from '../stores/still-stored';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -27,10 +28,10 @@ export function createCsrfCheck(visitors: VisitorTokens): CsrfCheck {
     const expected = req.session.csrfToken;
     if (expected !== undefined) return sameString(given, expected);
     // A signed-in session always has its own token; only visitors' forms use the cookie one.
-    return req.session.user === undefined && visitors.matches(req, given);
+    return signedInUser(req) === undefined && visitors.matches(req, given);
   };
   return {
-    token: (req, res) => (req.session.csrfToken !== undefined || req.session.user !== undefined || wasLoaded(req.session) ? csrfToken(req) : visitors.issue(req, res)),
+    token: (req, res) => (req.session.csrfToken !== undefined || signedInUser(req) !== undefined || wasLoaded(req.session) ? csrfToken(req) : visitors.issue(req, res)),
     matches,
     verify: (req, _res, next) => {
       if (SAFE_METHODS.has(req.method)) {

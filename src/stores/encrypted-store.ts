@@ -3,15 +3,33 @@ import { Store, type Session, type SessionData } from 'express-session';
 import { setNewest } from '../bounded-map';
 import { SessionStoreUnavailableError } from '../errors';
 import type { DesktopToken } from '../desktop-tokens';
-import type { SessionUser } from '../session';
+import type { LastfmSessionData } from 'lastfm-sign-in/express';
 import { callbackWithDeadline, STORE_DEADLINE_MS } from './deadline';
 import type { KeySealer } from './key-sealer';
 import { hasStored, markLoaded, updateStored, wasLoaded, type UpdatingStore } from './still-stored';
+
+/** The signed-in person as the library keeps them in `req.session.lastfm`, key opened. */
+interface SessionUser {
+  name: string;
+  key: string;
+  subscriber: boolean;
+  signedInAt: number;
+}
 
 /** How a signed-in user is written to a store: the Last.fm session key only ever sealed. */
 interface StoredUser extends Omit<SessionUser, 'key'> {
   sealedKey: string;
 }
+
+/** The session as this store sees it: the library's part under `lastfm`, the app's beside it. */
+type WithLastfm = SessionData & { lastfm?: LastfmSessionData };
+
+/**
+ * What sessions kept before the sign-in moved into the library held at the top: a person signed in
+ * then is signed out by the upgrade (their sealed key is dropped, never moved), and a sign-in under
+ * way then has to start again.
+ */
+const OLD_LAYOUT: ReadonlySet<string> = new Set(['user', 'pendingSignIns']);
 
 const CONTEXT = 'lastfm-session-key:';
 const TOKEN_CONTEXT = 'lastfm-desktop-token:';
@@ -36,7 +54,7 @@ interface OpenedUser extends SessionUser {
 }
 
 /**
- * Wraps any express-session store: seals `user.key` on the way in and opens it on the way out, so
+ * Wraps any express-session store: seals `lastfm.user.key` on the way in and opens it on the way out, so
  * the rest of the app reads the key in plaintext while no store ever holds it. A key that no
  * known secret opens signs the person out instead of failing. Every error of the inner store
  * becomes a SessionStoreUnavailableError (a 503 at the edge), and so does an answer slower than
@@ -136,14 +154,14 @@ export class EncryptedStore extends Store implements UpdatingStore {
   }
 
   private seal(session: SessionData): SessionData {
-    const withTokens = this.sealTokens(session);
-    const user: OpenedUser | undefined = (withTokens as Partial<SessionData>).user;
-    if (user === undefined) return withTokens;
+    const withTokens: WithLastfm = this.sealTokens(session);
+    const lastfm = withTokens.lastfm;
+    const user = lastfm?.user as OpenedUser | undefined;
+    if (lastfm === undefined || user?.key === undefined) return withTokens;
     const opened = user[OPENED_FROM];
     const sealedKey = opened?.key === user.key ? opened.sealedKey : this.sealer.seal(user.key, CONTEXT + user.name);
     const stored: StoredUser = { name: user.name, subscriber: user.subscriber, signedInAt: user.signedInAt, sealedKey };
-    // The stored form differs from the live one on purpose; stores only serialize it.
-    return { ...withTokens, user: stored as unknown as SessionUser };
+    return { ...withTokens, lastfm: { ...lastfm, user: stored } } as WithLastfm;
   }
 
   /**
@@ -184,18 +202,19 @@ export class EncryptedStore extends Store implements UpdatingStore {
   }
 
   private open(sealed: SessionData): SessionData {
-    const stored = this.openTokens(sealed);
-    const raw = (stored as { user?: unknown }).user;
-    if (raw === undefined) return stored;
-    const rest: Omit<SessionData, 'user'> & Partial<Pick<SessionData, 'user'>> = { ...stored };
+    const stored: WithLastfm = Object.fromEntries(Object.entries(this.openTokens(sealed)).filter(([field]) => !OLD_LAYOUT.has(field))) as WithLastfm;
+    const lastfm = stored.lastfm;
+    const raw: unknown = lastfm?.user;
+    if (lastfm === undefined || raw === undefined) return stored;
+    const rest: LastfmSessionData = { ...lastfm };
     delete rest.user;
     const user = readStoredUser(raw);
     const key = user === undefined ? undefined : this.openKey(user);
     // No readable key: the session goes on, signed out.
-    if (user === undefined || key === undefined) return rest as SessionData;
+    if (user === undefined || key === undefined) return { ...stored, lastfm: rest } as WithLastfm;
     const opened: OpenedUser = { name: user.name, key, subscriber: user.subscriber, signedInAt: user.signedInAt };
     Object.defineProperty(opened, OPENED_FROM, { value: { key, sealedKey: user.sealedKey }, enumerable: false });
-    return { ...rest, user: opened };
+    return { ...stored, lastfm: { ...rest, user: opened } } as WithLastfm;
   }
 }
 

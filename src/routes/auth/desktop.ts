@@ -3,8 +3,9 @@ import { kindOfCode, type AttemptCounter, type ExchangeOutcome, type LastfmClien
 import type { Config } from '../../config';
 import { addDesktopToken, currentStatus, findDesktopToken, newDesktopToken, type DesktopToken } from '../../desktop-tokens';
 import { HttpError, LastfmError } from '../../errors';
-import { countSignInStart } from './sign-in-starts';
-import { saveSession, startUserSession, type SignInListener } from '../../session';
+import type { LastfmSignIn } from 'lastfm-sign-in/express';
+import { countSignInStart } from '../../middleware/sign-in-starts';
+import { saveSession } from '../../session';
 import { lastfmFailure } from '../../failure-pages';
 import { wantsJson } from '../../wants-json';
 import { lastfmFor } from '../caller';
@@ -15,8 +16,8 @@ export interface DesktopRoutesDeps {
   lastfm: LastfmClient;
   now: () => number;
   exchanges: TokenExchanges;
-  /** Told of each sign-in (the account service, which sends scrobbles held for a new key). */
-  onSignIn: SignInListener;
+  /** Signs the person in, the library's way. */
+  signIn: Pick<LastfmSignIn, 'signIn'>;
   /** Sign-ins started per address, shared with the web flow: each token made is one. */
   starts: AttemptCounter;
 }
@@ -34,7 +35,7 @@ interface TokenRow {
  * The desktop (token-first) flow, mounted at /auth/desktop: get a token, approve it on Last.fm in
  * another tab, then exchange it. The list of tokens is its own page at /desktop (createDesktopPage).
  */
-export function createDesktopSignIn({ config, lastfm, now, exchanges, onSignIn, starts }: DesktopRoutesDeps): Router {
+export function createDesktopSignIn({ config, lastfm, now, exchanges, signIn, starts }: DesktopRoutesDeps): Router {
   const router = Router();
   /**
    * A double click sends two requests with the same token, maybe to two instances: the second
@@ -108,7 +109,7 @@ export function createDesktopSignIn({ config, lastfm, now, exchanges, onSignIn, 
     }
 
     const list: DesktopToken[] = (req.session.desktopTokens ?? []).map((item) => (item.id === entry.id ? { ...item, status: 'used' } : item));
-    await startUserSession(req, session, now(), config.session.ttlMs, onSignIn);
+    await signIn.signIn(req, session);
     // The new session starts empty; the list comes along so the spent token shows as used.
     req.session.desktopTokens = list;
     await saveSession(req);

@@ -6,7 +6,7 @@ import type { Config } from '../../config';
 import { HttpError, LastfmError } from '../../errors';
 import { pageRefusalReason, passwordRefusalReason } from '../../lastfm/password-transport';
 import type { PasswordAttempts } from '../../password-attempts';
-import { startUserSession, type SignInListener } from '../../session';
+import type { LastfmSignIn } from 'lastfm-sign-in/express';
 import { lastfmFailure } from '../../failure-pages';
 import { wantsJson } from '../../wants-json';
 import { lastfmFor } from '../caller';
@@ -17,8 +17,8 @@ export interface MobileRoutesDeps {
   lastfm: LastfmClient;
   now: () => number;
   attempts: PasswordAttempts;
-  /** Told of each sign-in (the account service, which sends scrobbles held for a new key). */
-  onSignIn: SignInListener;
+  /** Signs the person in, the library's way. */
+  signIn: Pick<LastfmSignIn, 'signIn'>;
 }
 
 interface FormState {
@@ -31,7 +31,7 @@ interface FormState {
  * The password flow, mounted at /auth/mobile. The password is read from the form body, passed to the Last.fm client and
  * dropped: it is never stored, logged, put back into the form or into a URL.
  */
-export function createMobileSignIn({ config, lastfm, now, attempts, onSignIn }: MobileRoutesDeps): Router {
+export function createMobileSignIn({ config, lastfm, now, attempts, signIn }: MobileRoutesDeps): Router {
   const router = Router();
   const refusal = pageRefusalReason(config.publicUrl) ?? passwordRefusalReason(config.lastfm.apiUrl, config.sandbox);
   const { perClient, perUser } = attempts;
@@ -92,7 +92,7 @@ export function createMobileSignIn({ config, lastfm, now, attempts, onSignIn }: 
       renderProblem(req, res, lastfmFailure(error, 'mobile-sign-in'), username);
       return;
     }
-    await startUserSession(req, session, now(), config.session.ttlMs, onSignIn);
+    await signIn.signIn(req, session);
     await perUser.reset(userBucket);
     rememberDevice(res, config, username, now());
     res.redirect(303, `${config.basePath}/`);

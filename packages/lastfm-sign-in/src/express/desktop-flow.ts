@@ -63,7 +63,7 @@ export function newToken(settings: Settings, page: string): Handler {
 /** GET desktop/authorize?id: sends the browser to Last.fm to approve the token. */
 export function authorizeToken(settings: Settings): Handler {
   return async (req, res) => {
-    const entry = usableToken(req, oneString(req.query.id, 'The token', 64), settings);
+    const entry = usableToken(req, oneString(req.query.id, 'id', 64), settings);
     entry.status = 'sent';
     await saveSession(req);
     res.redirect(303, settings.client.desktopAuthorizeUrl(entry.token).href);
@@ -75,7 +75,7 @@ export function exchangeToken(settings: Settings): Handler {
   return async (req, res) => {
     if (!isSameOrigin(req, settings.publicUrl.origin)) throw new SignInError('cross-origin');
     const fields = await formFields(req);
-    const entry = usableToken(req, oneString(fields.id, 'The token', 64), settings);
+    const entry = usableToken(req, oneString(fields.id, 'id', 64), settings);
     const returnTo = safeReturnTo(fields.returnTo);
 
     let session: LastfmSession;

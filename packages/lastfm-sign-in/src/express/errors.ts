@@ -93,13 +93,16 @@ export class SignInError extends Error {
   readonly title: string;
   /** Sent as Retry-After when set. */
   readonly retryAfterSeconds: number | undefined;
+  /** `bad-input`: the query or form field at fault, as the request names it. */
+  readonly field: string | undefined;
 
-  constructor(code: SignInErrorCode, options: { message?: string; status?: number; cause?: unknown; retryAfterSeconds?: number } = {}) {
+  constructor(code: SignInErrorCode, options: { message?: string; status?: number; cause?: unknown; retryAfterSeconds?: number; field?: string } = {}) {
     const words = WORDS[code];
     super(options.message ?? words.message, { cause: options.cause });
     this.code = code;
     this.status = options.status ?? words.status;
     this.title = words.title;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.field = options.field;
   }
 }

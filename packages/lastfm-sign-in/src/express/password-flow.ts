@@ -23,8 +23,8 @@ export function passwordSignIn(settings: Settings, flow: NonNullable<Settings['p
     if (!isSameOrigin(req, settings.publicUrl.origin)) throw new SignInError('cross-origin');
     if (refusal !== undefined) throw new SignInError('password-refused', { message: refusal });
     const fields = await formFields(req);
-    const username = (oneString(fields.username, 'The user name', 256) ?? '').trim();
-    const password = oneString(fields.password, 'The password', 1024) ?? '';
+    const username = (oneString(fields.username, 'username', 256) ?? '').trim();
+    const password = oneString(fields.password, 'password', 1024) ?? '';
     const returnTo = safeReturnTo(fields.returnTo);
     if (username === '' || password === '') throw new SignInError('bad-input', { message: 'Enter your Last.fm user name (or email) and your password.' });
 

@@ -48,7 +48,7 @@ export function callback(settings: Settings): Handler {
     sessionOf(req);
     const data = peekData(req);
     // Spent and saved before Last.fm is asked, so a replay of this URL is refused even if the exchange fails.
-    const entry = takeState(data, oneString(req.query.state, 'The state', 128), settings.now(), settings.publicUrl.origin);
+    const entry = takeState(data, oneString(req.query.state, 'state', 128), settings.now(), settings.publicUrl.origin);
     await saveSession(req);
 
     const token = callbackToken(req.query.token);
