@@ -67,6 +67,14 @@ describe.each(MAJORS)('the host\'s hooks on %s', (_major, expressMajor) => {
     expect(asked).toEqual(['/callback', '/desktop/token']);
   });
 
+  test('trustWithoutOrigin lets a POST with neither Sec-Fetch-Site nor Origin through when the host says so, and never a cross-site one', async () => {
+    const host = buildHost(expressMajor, sandbox, { desktop: true, trustWithoutOrigin: (req) => req.get('x-host-checked') === 'yes' });
+    await request(host.app).post('/auth/lastfm/desktop/token').expect(403);
+    await request(host.app).post('/auth/lastfm/desktop/token').set('X-Host-Checked', 'yes').expect(303);
+    await request(host.app).post('/auth/lastfm/desktop/token').set('X-Host-Checked', 'yes').set('Sec-Fetch-Site', 'cross-site').expect(403);
+    await request(host.app).post('/auth/lastfm/desktop/token').set('X-Host-Checked', 'yes').set('Origin', 'https://evil.example').expect(403);
+  });
+
   test('signIn(req, session) signs in a person from a flow of the host\'s own, the built-in way', async () => {
     const signedIn: string[] = [];
     const host = buildHost(expressMajor, sandbox, { onSignIn: (user) => void signedIn.push(user.name) });

@@ -6,7 +6,7 @@ import { SignInError } from './errors';
 import { resolveOptions, type LastfmSignInOptions, type SignedInUser } from './options';
 import { passwordSignIn } from './password-flow';
 import { safeReturnTo } from './return-to';
-import { peekData, saveSession } from './session-data';
+import { peekData, saveSession, type DesktopNotice } from './session-data';
 import { SignedInClient } from './signed-in-client';
 import { currentUser, sessionKeyOf, startSignedIn } from './signed-in';
 import { callback, login, logout, type Handler } from './web-flow';
@@ -17,7 +17,7 @@ export { SignedInClient, type TrackRef } from './signed-in-client';
 export type { DesktopTokenView } from './desktop-flow';
 export type { ClientOptions, CredentialOptions, DesktopFlowOptions, LastfmSignInOptions, PasswordFlowOptions, SharedSignInState, SignedInUser } from './options';
 export type { FailureMode } from './answer';
-export type { LastfmSessionData } from './session-data';
+export type { DesktopNotice, LastfmSessionData } from './session-data';
 
 export interface LastfmSignIn {
   /** Mount it at `mountPath`: GET login[?returnTo=/path], GET callback, POST logout (and the desktop and password routes when on). */
@@ -34,6 +34,8 @@ export interface LastfmSignIn {
   loginUrl(returnTo?: string): string;
   /** The desktop flow's tokens of this browser, for the host's page (empty when the flow is off). */
   desktopTokens(req: Request): DesktopTokenView[];
+  /** With `desktop.notices`: Last.fm's last answer about a token of this browser, taken (shown once). */
+  desktopNotice(req: Request): DesktopNotice | undefined;
   /**
    * Signs a person in with a Last.fm session the host got by a flow of its own: a new session id,
    * the key kept (and sealed) as the built-in flows keep it, `onSignIn` told. The new session
@@ -62,7 +64,7 @@ export function lastfmSignIn(options: LastfmSignInOptions): LastfmSignIn {
   ]);
   if (settings.desktop !== undefined) {
     const toList: NextStep = { href: `${prefix}${settings.desktop.page}`, label: 'Back to your tokens' };
-    routes.set('POST /desktop/token', { handler: newToken(settings, settings.desktop.page), step: toList });
+    routes.set('POST /desktop/token', { handler: newToken(settings, settings.desktop.afterToken), step: toList });
     routes.set('GET /desktop/authorize', { handler: authorizeToken(settings), step: toList });
     routes.set('POST /desktop/session', { handler: exchangeToken(settings), step: toList });
   }
@@ -75,7 +77,8 @@ export function lastfmSignIn(options: LastfmSignInOptions): LastfmSignIn {
   const router: RequestHandler = (req, res, next) => {
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     const path = req.path.length > 1 ? req.path.replace(/\/+$/, '') : req.path;
-    const route = routes.get(`${method} ${path}`);
+    // The one route with a parameter: the token's id is the last part of its path.
+    const route = routes.get(`${method} ${path.startsWith('/desktop/authorize/') ? '/desktop/authorize' : path}`);
     if (route === undefined) {
       next();
       return;
@@ -127,6 +130,12 @@ export function lastfmSignIn(options: LastfmSignInOptions): LastfmSignIn {
     sessionKey: (req) => sessionKeyOf(req, settings),
     loginUrl,
     desktopTokens: (req) => (settings.desktop === undefined ? [] : listDesktopTokens(req, settings, mountPath)),
+    desktopNotice: (req) => {
+      const data = peekData(req);
+      const notice = data?.desktopNotice;
+      if (data !== undefined) delete data.desktopNotice;
+      return notice;
+    },
     signIn: (req, session) => startSignedIn(req, session, settings, { desktopTokens: peekData(req)?.desktopTokens }),
     client: settings.client,
   };

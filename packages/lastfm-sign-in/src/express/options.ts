@@ -37,6 +37,14 @@ export interface PasswordFlowOptions {
 export interface DesktopFlowOptions {
   /** The host's page that lists the tokens (see `desktopTokens(req)`); browsers are sent back there. Default `/`. */
   page?: string;
+  /** Where a browser goes once it made a token, e.g. `/desktop#tokens`; default `page`. */
+  afterToken?: string;
+  /**
+   * Last.fm's "not approved yet" and "expired" answers to a browser become a one-time notice and the
+   * browser goes back to `page` (post/redirect/get: a reload asks Last.fm nothing), instead of an
+   * error page. The page shows `desktopNotice(req)`. JSON clients get the error either way.
+   */
+  notices?: boolean;
 }
 
 interface CommonOptions {
@@ -78,6 +86,12 @@ interface CommonOptions {
   onSignIn?: (user: SignedInUser, req: Request) => void | Promise<void>;
   /** Told of every sign-out of a signed-in person. */
   onSignOut?: (user: SignedInUser, req: Request) => void | Promise<void>;
+  /**
+   * Asked about a POST of the router (logout, desktop, password) that carries neither
+   * `Sec-Fetch-Site` nor `Origin` (an old browser, a script): true lets it through. Only for a host
+   * whose own CSRF check has already passed the request; default: refused.
+   */
+  trustWithoutOrigin?: (req: Request) => boolean;
   /** The clock; tests move it. */
   now?: () => number;
 }
@@ -114,10 +128,11 @@ export interface Settings {
   failures: FailureMode;
   afterSignOut: string;
   signedInMaxAge: number | undefined;
-  desktop: { page: string } | undefined;
+  desktop: { page: string; afterToken: string; notices: boolean } | undefined;
   password: { perClient: AttemptCounter; perUser: AttemptCounter; page: string; deviceSecret: string | undefined } | undefined;
   exchanges: TokenExchanges;
   onStart: CommonOptions['onStart'];
+  trustWithoutOrigin: CommonOptions['trustWithoutOrigin'];
   /** The client for this request's calls (`requestClient`, or the client). */
   clientOf: (req: Request) => LastfmClient;
   onSignIn: CommonOptions['onSignIn'];
@@ -158,7 +173,12 @@ export function resolveOptions(options: LastfmSignInOptions): Settings {
   }
 
   const keys = options.encryptionKey === undefined ? undefined : typeof options.encryptionKey === 'string' ? [options.encryptionKey] : options.encryptionKey;
-  const desktop = options.desktop === undefined || options.desktop === false ? undefined : { page: localPath((options.desktop === true ? undefined : options.desktop.page) ?? '/', 'desktop.page') };
+  const desktopOptions = options.desktop === undefined || options.desktop === false ? undefined : options.desktop === true ? {} : options.desktop;
+  const desktopPage = localPath(desktopOptions?.page ?? '/', 'desktop.page');
+  const desktop =
+    desktopOptions === undefined
+      ? undefined
+      : { page: desktopPage, afterToken: localPath(desktopOptions.afterToken ?? desktopPage, 'desktop.afterToken'), notices: desktopOptions.notices === true };
   const passwordOptions = options.password === undefined || options.password === false ? undefined : options.password === true ? {} : options.password;
 
   return {
@@ -183,6 +203,7 @@ export function resolveOptions(options: LastfmSignInOptions): Settings {
           },
     exchanges: shared.exchanges ?? new MemoryExchanges(),
     onStart: options.onStart,
+    trustWithoutOrigin: options.trustWithoutOrigin,
     clientOf: options.requestClient ?? ((): LastfmClient => client),
     onSignIn: options.onSignIn,
     onSignOut: options.onSignOut,

@@ -8,7 +8,7 @@ import { knownDevices } from './known-device';
 import { signInFailure } from './lastfm-failure';
 import type { Settings } from './options';
 import { safeReturnTo } from './return-to';
-import { isSameOrigin } from './same-origin';
+import { isOwnRequest } from './same-origin';
 import { startSignedIn } from './signed-in';
 import type { Handler } from './web-flow';
 
@@ -20,7 +20,7 @@ export function passwordSignIn(settings: Settings, flow: NonNullable<Settings['p
   const refusal = passwordRefusal(settings);
   const devices = flow.deviceSecret === undefined ? undefined : knownDevices(flow.deviceSecret, `${settings.prefix}${settings.mountPath}/`, settings.publicUrl.protocol === 'https:');
   return async (req, res) => {
-    if (!isSameOrigin(req, settings.publicUrl.origin)) throw new SignInError('cross-origin');
+    if (!isOwnRequest(req, settings)) throw new SignInError('cross-origin');
     if (refusal !== undefined) throw new SignInError('password-refused', { message: refusal });
     const fields = await formFields(req);
     const username = (oneString(fields.username, 'username', 256) ?? '').trim();

@@ -4,7 +4,7 @@ import { oneString } from './fields';
 import { signInFailure } from './lastfm-failure';
 import type { Settings } from './options';
 import { safeReturnTo } from './return-to';
-import { isSameOrigin } from './same-origin';
+import { isOwnRequest } from './same-origin';
 import { callbackToken, rememberState, takeState } from './pending-state';
 import { dataOf, peekData, saveSession, sessionOf } from './session-data';
 import { endSignedIn, startSignedIn } from './signed-in';
@@ -67,7 +67,7 @@ export function callback(settings: Settings): Handler {
 /** POST logout: same-origin only, so it needs no CSRF token; the session gets a new id either way. */
 export function logout(settings: Settings): Handler {
   return async (req, res) => {
-    if (!isSameOrigin(req, settings.publicUrl.origin)) throw new SignInError('cross-origin');
+    if (!isOwnRequest(req, settings)) throw new SignInError('cross-origin');
     await endSignedIn(req, settings);
     if (req.accepts(['html', 'json']) === 'json') {
       res.status(204).end();
