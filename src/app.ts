@@ -28,7 +28,7 @@ import { AccountService } from './services/account';
 import { createAuthRouter, createLastfmSignIn } from './routes/auth';
 import { signInStartLimit } from './middleware/sign-in-starts';
 import { readSignInWith } from './signed-in-user';
-import { createDesktopPage } from './routes/auth/desktop';
+import { createDesktopPage } from './routes/desktop-page';
 import { createHealthRouter } from './routes/health';
 import { createHome } from './routes/home';
 import { signedInOnly } from './routes/signed-in';
@@ -100,7 +100,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
   app.use(createRequestLogger(logger));
   const accounts = new AccountService({ lastfm, cache: readCache, outbox });
   const signInStarts = shared.attempts('sign-in-start', signInStartLimit(config.signInStartsPerMinute));
-  const signIn = createLastfmSignIn({ config, lastfm, now, signInStarts, onSignIn: (user) => accounts.signedIn(user) });
+  const signIn = createLastfmSignIn({ config, lastfm, now, signInStarts, exchanges: shared.exchanges, onSignIn: (user) => accounts.signedIn(user) });
   app.use(readSignInWith(signIn));
   app.use(storeBudgetPerRequest);
   // gzip or brotli, as the browser asks, for whatever is worth it (HTML, CSS, JS, JSON, SVG, text).
@@ -197,15 +197,13 @@ export function createApp(config: Config, deps: AppDeps): Express {
     passwordRefusal: pageRefusalReason(config.publicUrl) ?? passwordRefusalReason(config.lastfm.apiUrl, config.sandbox),
   });
   site.use('/', home.router);
-  site.use('/desktop', createDesktopPage(now));
+  site.use('/desktop', createDesktopPage(signIn));
   site.use('/auth', createAuthRouter({
     config,
     lastfm,
     signIn,
     now,
-    exchanges: shared.exchanges,
     passwordAttempts: deps.passwordAttempts,
-    signInStarts,
     signInCalls: shared.rateLimits('sign-in-calls', signInCallRate(config.signInCallsPerMinute)),
     signOuts: sessions.signOuts,
     discardWaiting: (user) => outbox.discard(user),

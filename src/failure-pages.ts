@@ -27,6 +27,13 @@ export function failuresAs(context: FailureContext): RequestHandler {
   };
 }
 
+/** The page a request without this session's form token gets. */
+export function expiredForm(): HttpError {
+  return new HttpError(403, 'This form has expired', 'The page you sent this from is out of date or did not come from this site. Reload the page and try again.', {
+    action: { href: '/', label: 'Back to the start page' },
+  });
+}
+
 /** The page for an error this app understands, in the context of the route that failed; undefined for any other. */
 export function pageFor(error: unknown, res: Response): HttpError | undefined {
   if (error instanceof InputError) return new HttpError(400, 'Something in the request was wrong', error.message, { action: HOME });
@@ -52,6 +59,7 @@ export function pageFor(error: unknown, res: Response): HttpError | undefined {
  */
 export function signInFailurePage(error: SignInError, context: FailureContext, site: URL): HttpError {
   if (isLastfmFailure(error.cause)) return lastfmFailure(error.cause, context);
+  const again = context === 'desktop-sign-in' ? NEW_TOKEN : context === 'mobile-sign-in' ? PASSWORD_AGAIN : START_AGAIN;
   switch (error.code) {
     case 'state-missing':
       return new HttpError(400, 'This sign-in link is incomplete', 'The link Last.fm sent you back with has no state, so it cannot be matched to a sign-in you started here.', { action: START_AGAIN });
@@ -71,11 +79,19 @@ export function signInFailurePage(error: SignInError, context: FailureContext, s
     case 'bad-token':
       return new HttpError(400, 'This sign-in link is not valid', 'The token in the link is not one Last.fm would send. Start again.', { action: START_AGAIN });
     case 'bad-input':
-      return new HttpError(error.status, 'Something in the request was wrong', error.message, { action: HOME });
+      return new HttpError(error.status, 'Something in the request was wrong', error.message, { action: context === 'web-sign-in' ? HOME : again });
+    case 'no-such-token':
+      return new HttpError(404, 'No such token here', 'This token is not in this browser\'s list. Tokens belong to the browser that created them; create a new one.', { action: NEW_TOKEN });
+    case 'token-used':
+      return new HttpError(400, 'This token was already used', 'A token gives one session and this one already did. Create a new token to sign in again.', { action: NEW_TOKEN });
+    case 'token-expired':
+      return new HttpError(400, 'This token has expired', 'Tokens last 60 minutes, and Last.fm will not accept this one any more. Create a new token.', { action: NEW_TOKEN });
+    case 'cross-origin':
+      return expiredForm();
     case 'not-signed-in':
       return new HttpError(401, 'Sign in first', 'You need to be signed in with Last.fm to do that.', { action: { href: '/auth/login', label: 'Sign in with Last.fm' } });
     default:
-      return new HttpError(error.status, error.title, error.message, { action: HOME, ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }) });
+      return new HttpError(error.status, error.title, error.message, { action: again, ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }) });
   }
 }
 
@@ -143,12 +159,21 @@ function busyFailure(error: LastfmBusyError, context: FailureContext): HttpError
   return new HttpError(503, 'Last.fm is busy', `This app is sending Last.fm as many requests as it allows, and this one could not go in time. Nothing was sent; please try again in ${retryAfterSeconds} seconds.`, { action, cause: error, retryAfterSeconds });
 }
 
+/** Last.fm's answers about a desktop token that the token list shows once (the library's `desktop.notices`). */
+const NOT_APPROVED = { title: 'Not approved yet', message: 'This token is not approved yet: approve it on Last.fm, then try again.' };
+const EXPIRED_AT_LASTFM = { title: 'This token has expired', message: 'Last.fm says this token is older than an hour or was already used. Create a new token and approve that one.' };
+
+/** The words of a notice on the token list. */
+export function desktopNoticePage(code: 'token-not-approved' | 'token-expired'): { title: string; message: string } {
+  return code === 'token-not-approved' ? NOT_APPROVED : EXPIRED_AT_LASTFM;
+}
+
 /** Where the desktop and password flows part from the web flow: what the codes mean there and where to go next. */
 function flowFailure(error: LastfmError, context: FailureContext): HttpError | undefined {
   const kind = kindOfCode(error.code);
   if (context === 'desktop-sign-in') {
-    if (kind === 'token-unauthorized') return new HttpError(409, 'Not approved yet', 'This token is not approved yet: approve it on Last.fm, then try again.', { action: NEW_TOKEN, cause: error });
-    if (kind === 'token-expired') return new HttpError(400, 'This token has expired', 'Last.fm says this token is older than an hour or was already used. Create a new token and approve that one.', { action: NEW_TOKEN, cause: error });
+    if (kind === 'token-unauthorized') return new HttpError(409, NOT_APPROVED.title, NOT_APPROVED.message, { action: NEW_TOKEN, cause: error });
+    if (kind === 'token-expired') return new HttpError(400, EXPIRED_AT_LASTFM.title, EXPIRED_AT_LASTFM.message, { action: NEW_TOKEN, cause: error });
     if (kind === 'auth-failed') return new HttpError(400, 'Last.fm did not accept this token', 'Last.fm does not know this token. Create a new token and approve that one.', { action: NEW_TOKEN, cause: error });
   }
   if (context === 'mobile-sign-in' && kind === 'auth-failed') {

@@ -1,17 +1,10 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { csrfToken, sameString, type VisitorTokens } from '../csrf-token';
-import { HttpError } from '../errors';
+import { expiredForm } from '../failure-pages';
 import { signedInUser } from '../signed-in-user';
 import { wasLoaded } from '../stores/still-stored';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/** The page a request without this session's form token gets. */
-export function expiredForm(): HttpError {
-  return new HttpError(403, 'This form has expired', 'The page you sent this from is out of date or did not come from this site. Reload the page and try again.', {
-    action: { href: '/', label: 'Back to the start page' },
-  });
-}
 
 export interface CsrfCheck {
   /** The token a page's forms carry: the session's when it is stored, else the visitor's cookie token. */

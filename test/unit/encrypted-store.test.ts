@@ -44,12 +44,13 @@ describe('EncryptedStore', () => {
   });
 
   it('stores desktop tokens only sealed, gives them back plain, and drops one that no secret opens', async () => {
-    const withTokens = { ...session('the-session-key'), desktopTokens: [{ id: 'AAAAAAAAAAAAAAAAAAAAAA', token: 'approved-desktop-token', createdAt: 1, status: 'sent' }] } as SessionData;
+    const signedIn = session('the-session-key');
+    const withTokens: Stored = { ...signedIn, lastfm: { ...signedIn.lastfm, desktopTokens: [{ id: 'AAAAAAAAAAAAAAAAAAAAAA', token: 'approved-desktop-token', createdAt: 1, status: 'sent' }] } };
     await call((done) => store.set('sid', withTokens, done));
     expect(JSON.stringify(await raw(inner, 'sid'))).not.toContain('approved-desktop-token');
-    expect((await call<SessionData>((done) => store.get('sid', done)))?.desktopTokens).toEqual(withTokens.desktopTokens);
+    expect((await call<Stored>((done) => store.get('sid', done)))?.lastfm?.desktopTokens).toEqual(withTokens.lastfm?.desktopTokens);
     const otherSecret = new EncryptedStore(inner, new KeySealer(['another-secret-0123456789abcdefghijklmn']));
-    expect((await call<SessionData>((done) => otherSecret.get('sid', done)))?.desktopTokens).toEqual([]);
+    expect((await call<Stored>((done) => otherSecret.get('sid', done)))?.lastfm?.desktopTokens).toEqual([]);
   });
 
   it('touches without sealing again: the sealed form stays byte for byte as it was', async () => {

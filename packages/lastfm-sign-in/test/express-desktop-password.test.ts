@@ -90,7 +90,7 @@ describe.each(MAJORS)('on %s', (_major, expressMajor) => {
       const host = buildHost(expressMajor, sandbox, { desktop: true });
       const calls = sandbox.state.calls.of('auth.getSession');
       const res = await request(host.app).post('/auth/lastfm/desktop/session').set(SAME_ORIGIN).set('Accept', 'application/json').type('form').send({}).expect(400);
-      expect(res.body).toMatchObject({ error: 'bad-input', message: expect.stringContaining('No token was chosen') as unknown });
+      expect(res.body).toMatchObject({ error: 'bad-input', message: expect.stringContaining('No token chosen') as unknown });
       expect(sandbox.state.calls.of('auth.getSession')).toBe(calls);
     });
 

@@ -8,7 +8,6 @@ import { countSignInStart } from '../../middleware/sign-in-starts';
 import type { SignOutRegistry } from '../../stores/backend';
 import { wantsJson } from '../../wants-json';
 import { lastfmFor } from '../caller';
-import { createDesktopSignIn } from './desktop';
 import type { PasswordAttempts } from '../../password-attempts';
 import { createMobileSignIn } from './mobile';
 import { createSignOut } from './sign-out';
@@ -21,9 +20,12 @@ export interface SignInDeps {
   onSignIn: (user: { name: string; key: string }) => Promise<void>;
   /** Web sign-ins and desktop tokens started per address (SIGN_IN_STARTS). */
   signInStarts: AttemptCounter;
+  /** The desktop flow's exchange guard, shared by every instance. */
+  exchanges: TokenExchanges;
 }
 
 const HOME = { href: '/', label: 'Back to the start page' };
+const TO_LIST = { href: '/desktop', label: 'Back to your tokens' };
 
 /**
  * The library's sign-in, set up as this app signs in: under /auth, over the app's client and its
@@ -31,7 +33,7 @@ const HOME = { href: '/', label: 'Back to the start page' };
  * error edge (failure-pages.ts) for its own pages. Built once per app; the app reads who is signed
  * in only through it (signed-in-user.ts).
  */
-export function createLastfmSignIn({ config, lastfm, now, onSignIn, signInStarts }: SignInDeps): LastfmSignIn {
+export function createLastfmSignIn({ config, lastfm, now, onSignIn, signInStarts, exchanges }: SignInDeps): LastfmSignIn {
   const signIn: LastfmSignIn = lastfmSignIn({
     client: lastfm,
     apiUrl: config.lastfm.apiUrl,
@@ -40,7 +42,11 @@ export function createLastfmSignIn({ config, lastfm, now, onSignIn, signInStarts
     failures: 'next',
     signedInMaxAge: config.session.ttlMs,
     requestClient: (req) => lastfmFor(lastfm, req),
-    onStart: (req, res) => countSignInStart(signInStarts, req, res, HOME),
+    desktop: { page: '/desktop', afterToken: '/desktop#tokens', notices: true },
+    shared: { exchanges },
+    // Every POST under /auth has passed the app's form-token check (middleware/csrf.ts) first.
+    trustWithoutOrigin: () => true,
+    onStart: (req, res) => countSignInStart(signInStarts, req, res, req.path === '/login' ? HOME : TO_LIST),
     onSignIn: async (_user, req) => {
       const key = signIn.sessionKey(req);
       const user = signIn.user(req);
@@ -56,13 +62,10 @@ export interface AuthDeps {
   lastfm: LastfmClient;
   signIn: LastfmSignIn;
   now: () => number;
-  exchanges: TokenExchanges;
   passwordAttempts: PasswordAttempts;
   signOuts: SignOutRegistry;
   /** Drops a person's waiting scrobbles and key (their choice when signing out everywhere). */
   discardWaiting: (user: string) => Promise<number>;
-  /** Web sign-ins and desktop tokens started per address (SIGN_IN_STARTS). */
-  signInStarts: AttemptCounter;
   /** Per address, every instance together: the sign-in requests that call Last.fm. */
   signInCalls: RateLimiter;
 }
@@ -92,7 +95,7 @@ export function createAuthRouter(deps: AuthDeps): Router {
   router.get('/callback', limited);
   router.post(['/desktop/token', '/desktop/session', '/mobile'], limited);
   router.use(['/login', '/callback'], failuresAs('web-sign-in'));
-  router.use('/desktop', failuresAs('desktop-sign-in'), createDesktopSignIn({ config, lastfm, now, exchanges: deps.exchanges, signIn, starts: deps.signInStarts }));
+  router.use('/desktop', failuresAs('desktop-sign-in'));
   router.use('/mobile', failuresAs('mobile-sign-in'), createMobileSignIn({ config, lastfm, now, attempts: deps.passwordAttempts, signIn }));
   // Sign-out is the app's own: it destroys the session and drops its cookie, and "everywhere" reaches other browsers.
   router.use(createSignOut({ config, signOuts: deps.signOuts, now, discardWaiting: deps.discardWaiting }));

@@ -81,7 +81,7 @@ export function exchangeToken(settings: Settings): Handler {
     if (!isOwnRequest(req, settings)) throw new SignInError('cross-origin');
     const fields = await formFields(req);
     const id = oneString(fields.id, 'id', 64);
-    if (id === undefined || id === '') throw new SignInError('bad-input', { message: 'No token was chosen: choose the token to get a session for from the list.', field: 'id' });
+    if (id === undefined || id === '') throw new SignInError('bad-input', { message: 'No token chosen: choose the token to get a session for from the list.', field: 'id' });
     const entry = usableToken(req, id, settings);
     const returnTo = safeReturnTo(fields.returnTo);
 
