@@ -149,6 +149,17 @@ describe.each(MAJORS)('on %s', (_major, expressMajor) => {
       expect(refused.text).toContain('https');
     });
 
+    test('password.path moves the form\'s POST; an empty field is credentials-missing, before Last.fm is asked', async () => {
+      const host = buildHost(expressMajor, sandbox, { password: { path: '/mobile' } });
+      await request(host.app).post('/auth/lastfm/password').set(SAME_ORIGIN).type('form').send({ username: 'sandbox-ada', password: 'ada-listens' }).expect(404);
+      const calls = sandbox.state.calls.of('auth.getMobileSession');
+      const empty = await request(host.app).post('/auth/lastfm/mobile').set(SAME_ORIGIN).set('Accept', 'application/json').type('form').send({ username: 'sandbox-ada', password: '' }).expect(400);
+      expect(empty.body).toMatchObject({ error: 'credentials-missing', title: 'Something is missing' });
+      expect(sandbox.state.calls.of('auth.getMobileSession')).toBe(calls);
+      const done = await request(host.app).post('/auth/lastfm/mobile').set(SAME_ORIGIN).type('form').send({ username: 'sandbox-ada', password: 'ada-listens' }).expect(303);
+      await request(host.app).get('/').set('Cookie', cookieFrom(done) ?? '').expect(200, 'sandbox-ada');
+    });
+
     test('a password POST from another site is refused', async () => {
       const host = buildHost(expressMajor, sandbox, { password: true });
       await request(host.app).post('/auth/lastfm/password').set('Origin', 'https://evil.example').type('form').send({ username: 'sandbox-ada', password: 'ada-listens' }).expect(403);

@@ -69,7 +69,7 @@ export function lastfmSignIn(options: LastfmSignInOptions): LastfmSignIn {
     routes.set('POST /desktop/session', { handler: exchangeToken(settings), step: toList });
   }
   if (settings.password !== undefined) {
-    routes.set('POST /password', { handler: passwordSignIn(settings, settings.password), step: { href: `${prefix}${settings.password.page}`, label: 'Try the password sign-in again' } });
+    routes.set(`POST ${settings.password.path}`, { handler: passwordSignIn(settings, settings.password), step: { href: `${prefix}${settings.password.page}`, label: 'Try the password sign-in again' } });
   }
 
   // A plain handler rather than an express.Router: it needs nothing of either Express major, so the

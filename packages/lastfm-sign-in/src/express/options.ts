@@ -27,6 +27,8 @@ export interface PasswordFlowOptions {
   perUser?: AttemptLimit;
   /** The host's page with the password form; a failure's page links back to it. Default `/`. */
   page?: string;
+  /** Where under the mount path the form posts; default `/password`. */
+  path?: string;
   /**
    * Signs "known device" cookies (32+ characters; default: the first encryptionKey): a browser that
    * signed in with a password has its own allowance for that user name. Without either, none are made.
@@ -66,7 +68,7 @@ interface CommonOptions {
   signedInMaxAge?: number;
   /** Turns on the desktop (token-first) flow under `<mountPath>/desktop/…`. */
   desktop?: boolean | DesktopFlowOptions;
-  /** Turns on the password flow at `POST <mountPath>/password`. */
+  /** Turns on the password flow at `POST <mountPath>/password` (or `password.path`). */
   password?: boolean | PasswordFlowOptions;
   /** Shares the exchange guard and attempt counters (and the budget) between instances. */
   shared?: SharedSignInState;
@@ -129,7 +131,7 @@ export interface Settings {
   afterSignOut: string;
   signedInMaxAge: number | undefined;
   desktop: { page: string; afterToken: string; notices: boolean } | undefined;
-  password: { perClient: AttemptCounter; perUser: AttemptCounter; page: string; deviceSecret: string | undefined } | undefined;
+  password: { perClient: AttemptCounter; perUser: AttemptCounter; page: string; path: string; deviceSecret: string | undefined } | undefined;
   exchanges: TokenExchanges;
   onStart: CommonOptions['onStart'];
   trustWithoutOrigin: CommonOptions['trustWithoutOrigin'];
@@ -199,6 +201,7 @@ export function resolveOptions(options: LastfmSignInOptions): Settings {
             perClient: attempts('lastfm-password-client', passwordOptions.perClient ?? DEFAULT_LIMIT),
             perUser: attempts('lastfm-password-user', passwordOptions.perUser ?? DEFAULT_LIMIT),
             page: localPath(passwordOptions.page ?? '/', 'password.page'),
+            path: localPath(passwordOptions.path ?? '/password', 'password.path').replace(/\/+$/, ''),
             deviceSecret: deviceSecret(passwordOptions.deviceSecret ?? keys?.[0]),
           },
     exchanges: shared.exchanges ?? new MemoryExchanges(),

@@ -26,7 +26,7 @@ export function passwordSignIn(settings: Settings, flow: NonNullable<Settings['p
     const username = (oneString(fields.username, 'username', 256) ?? '').trim();
     const password = oneString(fields.password, 'password', 1024) ?? '';
     const returnTo = safeReturnTo(fields.returnTo);
-    if (username === '' || password === '') throw new SignInError('bad-input', { message: 'Enter your Last.fm user name (or email) and your password.' });
+    if (username === '' || password === '') throw new SignInError('credentials-missing');
 
     // The address's allowance is checked first, so someone already over it cannot use up a user name's.
     const device = devices?.of(req, username);
