@@ -10,7 +10,6 @@ import type { UserReadCache } from './lastfm/read-cache';
 import { pageRefusalReason, passwordRefusalReason } from './lastfm/password-transport';
 import type { SharedState } from './shared-state/shared-state';
 import type { Logger } from './logger';
-import type { PasswordAttempts } from './password-attempts';
 import { PROJECT_ROOT as ROOT } from './project-root';
 import { AssetVersions } from './asset-versions';
 import { createBodyParser } from './middleware/body';
@@ -25,7 +24,7 @@ import { createRequestLogger } from './middleware/request-log';
 import { signOutRevoked } from './middleware/revoked';
 import { failuresAs } from './failure-pages';
 import { AccountService } from './services/account';
-import { createAuthRouter, createLastfmSignIn } from './routes/auth';
+import { createAuthRouter, createLastfmSignIn, type PasswordLimits } from './routes/auth';
 import { signInStartLimit } from './middleware/sign-in-starts';
 import { readSignInWith } from './signed-in-user';
 import { createDesktopPage } from './routes/desktop-page';
@@ -69,8 +68,8 @@ export interface AppDeps {
   logger: Logger;
   /** The app's time for sign-in state, attempt windows and page times. */
   now: () => number;
-  /** The password flow's attempt counters, over `shared`. */
-  passwordAttempts: PasswordAttempts;
+  /** The password flow's attempt limits; its counters live in `shared`. Undefined: 5 in 15 minutes each. */
+  passwordLimits: PasswordLimits | undefined;
   /** The built-in Last.fm stand-in's memory, in sandbox mode. */
   sandboxState: SandboxState | undefined;
   /** This app's metrics registry, with METRICS=on: its collectors are already wired to the client and outbox. */
@@ -100,7 +99,15 @@ export function createApp(config: Config, deps: AppDeps): Express {
   app.use(createRequestLogger(logger));
   const accounts = new AccountService({ lastfm, cache: readCache, outbox });
   const signInStarts = shared.attempts('sign-in-start', signInStartLimit(config.signInStartsPerMinute));
-  const signIn = createLastfmSignIn({ config, lastfm, now, signInStarts, exchanges: shared.exchanges, onSignIn: (user) => accounts.signedIn(user) });
+  const signIn = createLastfmSignIn({
+    config,
+    lastfm,
+    now,
+    signInStarts,
+    shared: { exchanges: shared.exchanges, attempts: (name, limit) => shared.attempts(name, limit) },
+    passwordLimits: deps.passwordLimits,
+    onSignIn: (user) => accounts.signedIn(user),
+  });
   app.use(readSignInWith(signIn));
   app.use(storeBudgetPerRequest);
   // gzip or brotli, as the browser asks, for whatever is worth it (HTML, CSS, JS, JSON, SVG, text).
@@ -200,10 +207,8 @@ export function createApp(config: Config, deps: AppDeps): Express {
   site.use('/desktop', createDesktopPage(signIn));
   site.use('/auth', createAuthRouter({
     config,
-    lastfm,
     signIn,
     now,
-    passwordAttempts: deps.passwordAttempts,
     signInCalls: shared.rateLimits('sign-in-calls', signInCallRate(config.signInCallsPerMinute)),
     signOuts: sessions.signOuts,
     discardWaiting: (user) => outbox.discard(user),

@@ -18,6 +18,8 @@ const NEW_TOKEN = { href: '/desktop', label: 'Back to your tokens' };
 const PASSWORD_AGAIN = { href: '/auth/mobile', label: 'Try the password sign-in again' };
 
 const SIGN_IN_AGAIN = { href: '/auth/login', label: 'Sign in with Last.fm again' };
+/** From the password flow to the web flow. */
+export const SIGN_IN_INSTEAD = { href: '/auth/login', label: 'Sign in with Last.fm instead' };
 
 /** Marks the routes after it as `context`, so the edge words their Last.fm failures for it. */
 export function failuresAs(context: FailureContext): RequestHandler {
@@ -88,6 +90,15 @@ export function signInFailurePage(error: SignInError, context: FailureContext, s
       return new HttpError(400, 'This token has expired', 'Tokens last 60 minutes, and Last.fm will not accept this one any more. Create a new token.', { action: NEW_TOKEN });
     case 'cross-origin':
       return expiredForm();
+    case 'too-many-attempts': {
+      const minutes = Math.ceil((error.retryAfterSeconds ?? 60) / 60);
+      return new HttpError(
+        429,
+        'Too many sign-in attempts',
+        `There have been too many password sign-in attempts from your network or for this user name. Wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again, or sign in on Last.fm's own page instead.`,
+        { action: SIGN_IN_INSTEAD, ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }) },
+      );
+    }
     case 'not-signed-in':
       return new HttpError(401, 'Sign in first', 'You need to be signed in with Last.fm to do that.', { action: { href: '/auth/login', label: 'Sign in with Last.fm' } });
     default:

@@ -1,6 +1,6 @@
 import { Router, type ErrorRequestHandler } from 'express';
-import type { AttemptCounter, LastfmClient, RateLimiter, TokenExchanges } from 'lastfm-sign-in';
-import { lastfmSignIn, SignInError, type LastfmSignIn } from 'lastfm-sign-in/express';
+import type { AttemptCounter, LastfmClient, RateLimiter } from 'lastfm-sign-in';
+import { lastfmSignIn, SignInError, type LastfmSignIn, type PasswordFlowOptions, type SharedSignInState } from 'lastfm-sign-in/express';
 import type { Config } from '../../config';
 import { failuresAs } from '../../failure-pages';
 import { limitSignInCalls } from '../../middleware/sign-in-rate';
@@ -8,8 +8,7 @@ import { countSignInStart } from '../../middleware/sign-in-starts';
 import type { SignOutRegistry } from '../../stores/backend';
 import { wantsJson } from '../../wants-json';
 import { lastfmFor } from '../caller';
-import type { PasswordAttempts } from '../../password-attempts';
-import { createMobileSignIn } from './mobile';
+import { createPasswordPage } from '../password-page';
 import { createSignOut } from './sign-out';
 
 export interface SignInDeps {
@@ -20,9 +19,17 @@ export interface SignInDeps {
   onSignIn: (user: { name: string; key: string }) => Promise<void>;
   /** Web sign-ins and desktop tokens started per address (SIGN_IN_STARTS). */
   signInStarts: AttemptCounter;
-  /** The desktop flow's exchange guard, shared by every instance. */
-  exchanges: TokenExchanges;
+  /** The desktop flow's exchange guard and the password flow's attempt counters, shared by every instance. */
+  shared: Pick<SharedSignInState, 'exchanges' | 'attempts'>;
+  /** Password attempts per address and per user name (default 5 in 15 minutes each). */
+  passwordLimits: PasswordLimits | undefined;
 }
+
+/**
+ * `perClient` counts every attempt from one address; `perUser` one user name's attempts from
+ * browsers that never signed in as it (a browser that did has its own allowance).
+ */
+export type PasswordLimits = Pick<PasswordFlowOptions, 'perClient' | 'perUser'>;
 
 const HOME = { href: '/', label: 'Back to the start page' };
 const TO_LIST = { href: '/desktop', label: 'Back to your tokens' };
@@ -33,7 +40,7 @@ const TO_LIST = { href: '/desktop', label: 'Back to your tokens' };
  * error edge (failure-pages.ts) for its own pages. Built once per app; the app reads who is signed
  * in only through it (signed-in-user.ts).
  */
-export function createLastfmSignIn({ config, lastfm, now, onSignIn, signInStarts, exchanges }: SignInDeps): LastfmSignIn {
+export function createLastfmSignIn({ config, lastfm, now, onSignIn, signInStarts, shared, passwordLimits }: SignInDeps): LastfmSignIn {
   const signIn: LastfmSignIn = lastfmSignIn({
     client: lastfm,
     apiUrl: config.lastfm.apiUrl,
@@ -43,7 +50,8 @@ export function createLastfmSignIn({ config, lastfm, now, onSignIn, signInStarts
     signedInMaxAge: config.session.ttlMs,
     requestClient: (req) => lastfmFor(lastfm, req),
     desktop: { page: '/desktop', afterToken: '/desktop#tokens', notices: true },
-    shared: { exchanges },
+    password: { ...passwordLimits, path: '/mobile', page: '/auth/mobile', deviceSecret: config.session.secrets[0] },
+    shared,
     // Every POST under /auth has passed the app's form-token check (middleware/csrf.ts) first.
     trustWithoutOrigin: () => true,
     onStart: (req, res) => countSignInStart(signInStarts, req, res, req.path === '/login' ? HOME : TO_LIST),
@@ -59,10 +67,8 @@ export function createLastfmSignIn({ config, lastfm, now, onSignIn, signInStarts
 
 export interface AuthDeps {
   config: Config;
-  lastfm: LastfmClient;
   signIn: LastfmSignIn;
   now: () => number;
-  passwordAttempts: PasswordAttempts;
   signOuts: SignOutRegistry;
   /** Drops a person's waiting scrobbles and key (their choice when signing out everywhere). */
   discardWaiting: (user: string) => Promise<number>;
@@ -88,7 +94,7 @@ const declined: ErrorRequestHandler = (error: unknown, req, res, next) => {
  * Last.fm failures reach the error handler marked with the flow, so the page offers its way back.
  */
 export function createAuthRouter(deps: AuthDeps): Router {
-  const { config, lastfm, now, signIn } = deps;
+  const { config, now, signIn } = deps;
   const router = Router();
   // Each of these may call Last.fm for someone who is not signed in: a rate per address, before anything else.
   const limited = limitSignInCalls(deps.signInCalls);
@@ -96,9 +102,11 @@ export function createAuthRouter(deps: AuthDeps): Router {
   router.post(['/desktop/token', '/desktop/session', '/mobile'], limited);
   router.use(['/login', '/callback'], failuresAs('web-sign-in'));
   router.use('/desktop', failuresAs('desktop-sign-in'));
-  router.use('/mobile', failuresAs('mobile-sign-in'), createMobileSignIn({ config, lastfm, now, attempts: deps.passwordAttempts, signIn }));
+  const passwordPage = createPasswordPage(config);
+  router.use('/mobile', failuresAs('mobile-sign-in'), passwordPage.page);
   // Sign-out is the app's own: it destroys the session and drops its cookie, and "everywhere" reaches other browsers.
   router.use(createSignOut({ config, signOuts: deps.signOuts, now, discardWaiting: deps.discardWaiting }));
   router.use(signIn.router, declined);
+  router.use('/mobile', passwordPage.formErrors);
   return router;
 }
