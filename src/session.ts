@@ -52,12 +52,6 @@ export function regenerateSession(req: Express.Request): Promise<void> {
   });
 }
 
-export function saveSession(req: Express.Request): Promise<void> {
-  return new Promise((resolve, reject) => {
-    req.session.save((error: unknown) => (error ? reject(asError(error)) : resolve()));
-  });
-}
-
 function destroySession(req: Express.Request): Promise<void> {
   return new Promise((resolve, reject) => {
     req.session.destroy((error: unknown) => (error ? reject(asError(error)) : resolve()));

@@ -1,8 +1,8 @@
 import type { Request } from 'express';
 import { Store, type Session, type SessionData } from 'express-session';
-import { setNewest } from '../bounded-map';
-import { SessionStoreUnavailableError } from '../errors';
+import { setNewest } from 'lastfm-sign-in';
 import type { LastfmSessionData } from 'lastfm-sign-in/express';
+import { SessionStoreUnavailableError } from '../errors';
 import { callbackWithDeadline, STORE_DEADLINE_MS } from './deadline';
 import type { KeySealer } from './key-sealer';
 import { hasStored, markLoaded, updateStored, wasLoaded, type UpdatingStore } from './still-stored';
