@@ -55,10 +55,10 @@ export function createLastfmSignIn({ config, lastfm, now, onSignIn, signInStarts
     // Every POST under /auth has passed the app's form-token check (middleware/csrf.ts) first.
     trustWithoutOrigin: () => true,
     onStart: (req, res) => countSignInStart(signInStarts, req, res, req.path === '/login' ? HOME : TO_LIST),
-    onSignIn: async (_user, req) => {
+    onSignIn: async (user, req) => {
+      // The library tells who, never the key; the outbox needs the key, which the session holds by now.
       const key = signIn.sessionKey(req);
-      const user = signIn.user(req);
-      if (key !== undefined && user !== undefined) await onSignIn({ name: user.name, key });
+      if (key !== undefined) await onSignIn({ name: user.name, key });
     },
     now,
   });
