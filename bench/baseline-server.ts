@@ -5,6 +5,11 @@ import { baselineSession } from './baseline-session';
 import { serveParent } from './child';
 import { serveProfiler } from './cpu-profile';
 
+/** What the app's sign-in keeps in the session (lastfm-sign-in/express), so the baseline stores as much. */
+interface WithSignIn {
+  lastfm?: { user?: { name: string; key: string; subscriber: boolean; signedInAt: number } };
+}
+
 /**
  * The yardstick: bare Express 5 with express-session configured like the app's (same store kind,
  * rolling cookie), serving a page of the same size to a signed-in session, and nothing else.
@@ -15,11 +20,11 @@ async function main(): Promise<void> {
   const app = express();
   app.use(baselineSession());
   app.get('/login', (req, res) => {
-    req.session.user = { name: 'baseline', key: 'k', subscriber: false, signedInAt: Date.now() };
+    (req.session as unknown as WithSignIn).lastfm = { user: { name: 'baseline', key: 'k', subscriber: false, signedInAt: Date.now() } };
     res.send('ok');
   });
   app.get('/', (req, res) => {
-    res.type('html').send(req.session.user === undefined ? 'signed out' : page);
+    res.type('html').send((req.session as unknown as WithSignIn).lastfm?.user === undefined ? 'signed out' : page);
   });
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;

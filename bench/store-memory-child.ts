@@ -35,7 +35,7 @@ async function main(): Promise<void> {
         const n = done + i;
         const session = {
           cookie: { originalMaxAge: config.session.ttlMs, expires, httpOnly: true, path: '/', sameSite: 'lax', secure: false },
-          user: { name: `listener-${n}`, key: randomBytes(16).toString('hex'), subscriber: false, signedInAt: Date.now() },
+          lastfm: { user: { name: `listener-${n}`, key: randomBytes(16).toString('hex'), subscriber: false, signedInAt: Date.now() } },
           csrfToken: randomBytes(32).toString('base64url'),
         } as unknown as SessionData;
         return set(randomBytes(24).toString('base64url'), session);

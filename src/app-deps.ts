@@ -1,6 +1,7 @@
 import type { LastfmClient } from 'lastfm-sign-in';
 import { SandboxState } from 'lastfm-sign-in/testing';
 import type { AppDeps } from './app';
+import type { PasswordLimits } from './routes/auth';
 import type { Config } from './config';
 import { createLastfmClient, type ClientTiming } from './lastfm/create-client';
 import { UserReadCache } from './lastfm/read-cache';
@@ -8,7 +9,6 @@ import type { Logger } from './logger';
 import { AppMetrics } from './metrics/app-metrics';
 import type { DeliveryEvent } from './outbox/delivery';
 import { startScrobbleOutbox, type OutboxTiming } from './outbox/start-outbox';
-import { passwordAttempts, type PasswordLimits } from './password-attempts';
 import { createSharedState } from './shared-state/create-shared-state';
 import type { SharedState } from './shared-state/shared-state';
 import type { SessionBackend } from './stores/backend';
@@ -59,7 +59,7 @@ export function buildAppDeps(config: Config, options: AppDepsOptions): AppDeps {
     outbox,
     logger,
     now,
-    passwordAttempts: passwordAttempts(shared, options.passwordLimits),
+    passwordLimits: options.passwordLimits,
     sandboxState: config.sandbox ? (options.sandboxState ?? new SandboxState(Date.now, undefined, sandboxStoreFor(sessions))) : undefined,
     metrics,
   };

@@ -9,7 +9,6 @@ import type { UserReadCache } from './lastfm/read-cache';
 import { pageRefusalReason, passwordRefusalReason } from './lastfm/password-transport';
 import type { SharedState } from './shared-state/shared-state';
 import type { Logger } from './logger';
-import type { PasswordAttempts } from './password-attempts';
 import { PROJECT_ROOT as ROOT } from './project-root';
 import { AssetVersions } from './asset-versions';
 import { createBodyParser } from './middleware/body';
@@ -24,9 +23,10 @@ import { createRequestLogger } from './middleware/request-log';
 import { signOutRevoked } from './middleware/revoked';
 import { failuresAs } from './failure-pages';
 import { AccountService } from './services/account';
-import { createAuthRouter } from './routes/auth';
-import { signInStartLimit } from './routes/auth/sign-in-starts';
-import { createDesktopPage } from './routes/auth/desktop';
+import { createAuthRouter, createLastfmSignIn, type PasswordLimits } from './routes/auth';
+import { signInStartLimit } from './middleware/sign-in-starts';
+import { readSignInWith } from './signed-in-user';
+import { createDesktopPage } from './routes/desktop-page';
 import { createHealthRouter } from './routes/health';
 import { createHome } from './routes/home';
 import { signedInOnly } from './routes/signed-in';
@@ -68,8 +68,8 @@ export interface AppDeps {
   logger: Logger;
   /** The app's time for sign-in state, attempt windows and page times. */
   now: () => number;
-  /** The password flow's attempt counters, over `shared`. */
-  passwordAttempts: PasswordAttempts;
+  /** The password flow's attempt limits; its counters live in `shared`. Undefined: 5 in 15 minutes each. */
+  passwordLimits: PasswordLimits | undefined;
   /** The built-in Last.fm stand-in's memory, in sandbox mode. */
   sandboxState: SandboxState | undefined;
   /** This app's metrics registry, with METRICS=on: its collectors are already wired to the client and outbox. */
@@ -97,6 +97,18 @@ export function createApp(config: Config, deps: AppDeps): Express {
   app.set('view cache', config.nodeEnv !== 'development');
   app.set('trust proxy', config.trustProxy);
   app.use(createRequestLogger(logger));
+  const accounts = new AccountService({ lastfm, cache: readCache, outbox });
+  const signInStarts = shared.attempts('sign-in-start', signInStartLimit(config.signInStartsPerMinute));
+  const signIn = createLastfmSignIn({
+    config,
+    lastfm,
+    now,
+    signInStarts,
+    shared: { exchanges: shared.exchanges, attempts: (name, limit) => shared.attempts(name, limit) },
+    passwordLimits: deps.passwordLimits,
+    onSignIn: (user) => accounts.signedIn(user),
+  });
+  app.use(readSignInWith(signIn));
   // The shared deadline needs AsyncLocalStorage, which on Node 20 hooks every promise in the
   // process (about 4% of a page view, measured: bench/README.md): only where a store call can wait.
   if (!(sessions.inProcess === true && shared.kind === 'memory' && outbox.kind !== 'redis')) app.use(storeBudgetPerRequest);
@@ -188,7 +200,6 @@ export function createApp(config: Config, deps: AppDeps): Express {
   site.use(csrf.verify);
   site.use(refuseMalformedText);
 
-  const accounts = new AccountService({ lastfm, cache: readCache, outbox });
   const home = createHome({
     accounts,
     now,
@@ -196,17 +207,13 @@ export function createApp(config: Config, deps: AppDeps): Express {
     passwordRefusal: pageRefusalReason(config.publicUrl) ?? passwordRefusalReason(config.lastfm.apiUrl, config.sandbox),
   });
   site.use('/', home.router);
-  site.use('/desktop', createDesktopPage(now));
+  site.use('/desktop', createDesktopPage(signIn));
   site.use('/auth', createAuthRouter({
     config,
-    lastfm,
+    signIn,
     now,
-    exchanges: shared.exchanges,
-    passwordAttempts: deps.passwordAttempts,
-    signInStarts: shared.attempts('sign-in-start', signInStartLimit(config.signInStartsPerMinute)),
     signInCalls: shared.rateLimits('sign-in-calls', signInCallRate(config.signInCallsPerMinute)),
     signOuts: sessions.signOuts,
-    onSignIn: (user) => accounts.signedIn(user),
     discardWaiting: (user) => outbox.discard(user),
   }));
   site.use('/track/import', createImportsRouter({ imports: new ImportService({ lastfm, outbox, staging: shared.imports, now, maxPlays: config.lastfm.outboxMaxPerPerson }), basePath: config.basePath }));
@@ -219,6 +226,6 @@ export function createApp(config: Config, deps: AppDeps): Express {
 
   app.use(config.basePath === '' ? '/' : config.basePath, site);
   app.use(notFound);
-  app.use(createErrorHandler(logger, config.basePath));
+  app.use(createErrorHandler(logger, config.basePath, config.publicUrl));
   return app;
 }

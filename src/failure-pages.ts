@@ -6,6 +6,7 @@
  */
 import type { RequestHandler, Response } from 'express';
 import { isLastfmFailure, isRevokedKey, kindOfCode, type LastfmFailure } from 'lastfm-sign-in';
+import type { SignInError } from 'lastfm-sign-in/express';
 import { AccessRevokedError, HttpError, InputError, LastfmBusyError, LastfmUnavailableError, OutboxFullError, type LastfmError, type SessionStoreUnavailableError } from './errors';
 
 /** Where a Last.fm failure happened, which decides what the person is offered next. */
@@ -17,6 +18,8 @@ const NEW_TOKEN = { href: '/desktop', label: 'Back to your tokens' };
 const PASSWORD_AGAIN = { href: '/auth/mobile', label: 'Try the password sign-in again' };
 
 const SIGN_IN_AGAIN = { href: '/auth/login', label: 'Sign in with Last.fm again' };
+/** From the password flow to the web flow. */
+export const SIGN_IN_INSTEAD = { href: '/auth/login', label: 'Sign in with Last.fm instead' };
 
 /** Marks the routes after it as `context`, so the edge words their Last.fm failures for it. */
 export function failuresAs(context: FailureContext): RequestHandler {
@@ -24,6 +27,13 @@ export function failuresAs(context: FailureContext): RequestHandler {
     res.locals.failureContext = context;
     next();
   };
+}
+
+/** The page a request without this session's form token gets. */
+export function expiredForm(): HttpError {
+  return new HttpError(403, 'This form has expired', 'The page you sent this from is out of date or did not come from this site. Reload the page and try again.', {
+    action: { href: '/', label: 'Back to the start page' },
+  });
 }
 
 /** The page for an error this app understands, in the context of the route that failed; undefined for any other. */
@@ -41,6 +51,59 @@ export function pageFor(error: unknown, res: Response): HttpError | undefined {
   }
   if (isLastfmFailure(error)) return lastfmFailure(error, (res.locals.failureContext as FailureContext | undefined) ?? 'call');
   return undefined;
+}
+
+/**
+ * The page for a failure of the sign-in (lastfm-sign-in/express), in this app's words. One that
+ * Last.fm caused carries Last.fm's answer, which gets the same page as everywhere else in the flow
+ * (`context`); the rest are the library's own refusals. `site` is PUBLIC_URL, which a lost sign-in's
+ * page names.
+ */
+export function signInFailurePage(error: SignInError, context: FailureContext, site: URL): HttpError {
+  if (isLastfmFailure(error.cause)) return lastfmFailure(error.cause, context);
+  const again = context === 'desktop-sign-in' ? NEW_TOKEN : context === 'mobile-sign-in' ? PASSWORD_AGAIN : START_AGAIN;
+  switch (error.code) {
+    case 'state-missing':
+      return new HttpError(400, 'This sign-in link is incomplete', 'The link Last.fm sent you back with has no state, so it cannot be matched to a sign-in you started here.', { action: START_AGAIN });
+    case 'state-lost':
+      // Nothing under way in this browser at this address: most often the sign-in started at
+      // another address of this app (127.0.0.1 for localhost), whose cookies this one cannot see.
+      return new HttpError(
+        400,
+        'No sign-in was started here',
+        `This browser has no sign-in under way at ${site.href}. A sign-in has to start at the address Last.fm sends you back to, because browsers keep each address's cookies apart: if you opened this app at another address (such as 127.0.0.1 instead of localhost), open ${site.href} and sign in from there.`,
+        { action: START_AGAIN },
+      );
+    case 'state-unknown':
+      return new HttpError(400, 'This sign-in link is not valid here', 'It was already used, has expired, or was started in another browser. Start again from this page.', { action: START_AGAIN });
+    case 'access-declined':
+      return new HttpError(403, 'Access was not allowed', 'Last.fm sent you back without a token, which means access was declined.', { action: START_AGAIN });
+    case 'bad-token':
+      return new HttpError(400, 'This sign-in link is not valid', 'The token in the link is not one Last.fm would send. Start again.', { action: START_AGAIN });
+    case 'bad-input':
+      return new HttpError(error.status, 'Something in the request was wrong', error.message, { action: context === 'web-sign-in' ? HOME : again });
+    case 'no-such-token':
+      return new HttpError(404, 'No such token here', 'This token is not in this browser\'s list. Tokens belong to the browser that created them; create a new one.', { action: NEW_TOKEN });
+    case 'token-used':
+      return new HttpError(400, 'This token was already used', 'A token gives one session and this one already did. Create a new token to sign in again.', { action: NEW_TOKEN });
+    case 'token-expired':
+      return new HttpError(400, 'This token has expired', 'Tokens last 60 minutes, and Last.fm will not accept this one any more. Create a new token.', { action: NEW_TOKEN });
+    case 'cross-origin':
+      return expiredForm();
+    case 'too-many-attempts': {
+      const minutes = Math.ceil((error.retryAfterSeconds ?? 60) / 60);
+      return new HttpError(
+        429,
+        'Too many sign-in attempts',
+        `There have been too many password sign-in attempts from your network or for this user name. Wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again, or sign in on Last.fm's own page instead.`,
+        { action: SIGN_IN_INSTEAD, ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }) },
+      );
+    }
+    case 'not-signed-in':
+      return new HttpError(401, 'Sign in first', 'You need to be signed in with Last.fm to do that.', { action: { href: '/auth/login', label: 'Sign in with Last.fm' } });
+    default:
+      return new HttpError(error.status, error.title, error.message, { action: again, ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }) });
+  }
 }
 
 /** A session store outage is temporary: a 503 that says so. The store's own error stays the cause, for the log. */
@@ -107,12 +170,21 @@ function busyFailure(error: LastfmBusyError, context: FailureContext): HttpError
   return new HttpError(503, 'Last.fm is busy', `This app is sending Last.fm as many requests as it allows, and this one could not go in time. Nothing was sent; please try again in ${retryAfterSeconds} seconds.`, { action, cause: error, retryAfterSeconds });
 }
 
+/** Last.fm's answers about a desktop token that the token list shows once (the library's `desktop.notices`). */
+const NOT_APPROVED = { title: 'Not approved yet', message: 'This token is not approved yet: approve it on Last.fm, then try again.' };
+const EXPIRED_AT_LASTFM = { title: 'This token has expired', message: 'Last.fm says this token is older than an hour or was already used. Create a new token and approve that one.' };
+
+/** The words of a notice on the token list. */
+export function desktopNoticePage(code: 'token-not-approved' | 'token-expired'): { title: string; message: string } {
+  return code === 'token-not-approved' ? NOT_APPROVED : EXPIRED_AT_LASTFM;
+}
+
 /** Where the desktop and password flows part from the web flow: what the codes mean there and where to go next. */
 function flowFailure(error: LastfmError, context: FailureContext): HttpError | undefined {
   const kind = kindOfCode(error.code);
   if (context === 'desktop-sign-in') {
-    if (kind === 'token-unauthorized') return new HttpError(409, 'Not approved yet', 'This token is not approved yet: approve it on Last.fm, then try again.', { action: NEW_TOKEN, cause: error });
-    if (kind === 'token-expired') return new HttpError(400, 'This token has expired', 'Last.fm says this token is older than an hour or was already used. Create a new token and approve that one.', { action: NEW_TOKEN, cause: error });
+    if (kind === 'token-unauthorized') return new HttpError(409, NOT_APPROVED.title, NOT_APPROVED.message, { action: NEW_TOKEN, cause: error });
+    if (kind === 'token-expired') return new HttpError(400, EXPIRED_AT_LASTFM.title, EXPIRED_AT_LASTFM.message, { action: NEW_TOKEN, cause: error });
     if (kind === 'auth-failed') return new HttpError(400, 'Last.fm did not accept this token', 'Last.fm does not know this token. Create a new token and approve that one.', { action: NEW_TOKEN, cause: error });
   }
   if (context === 'mobile-sign-in' && kind === 'auth-failed') {

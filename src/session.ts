@@ -3,26 +3,9 @@ import type { CookieOptions, Request, RequestHandler, Response } from 'express';
 import type { Config } from './config';
 import { asError } from './error-message';
 
-/** Who is signed in. `key` is the Last.fm session key: it lives in the session store only. */
-export interface SessionUser {
-  name: string;
-  key: string;
-  subscriber: boolean;
-  signedInAt: number;
-}
-
-/** A web sign-in under way: the state travels inside `cb` and must come back exactly once. */
-export interface PendingSignIn {
-  returnTo: string;
-  createdAt: number;
-}
-
 declare module 'express-session' {
   interface SessionData {
-    user: SessionUser;
     csrfToken: string;
-    /** Keyed by state. */
-    pendingSignIns: Record<string, PendingSignIn>;
   }
 }
 
@@ -43,7 +26,7 @@ export function createSessionMiddleware(config: Config, store: Store): RequestHa
     rolling: true,
     cookie: {
       ...sessionCookie(config),
-      // Signing in lengthens it to SESSION_TTL (startUserSession).
+      // Signing in lengthens it to SESSION_TTL (the library's signedInMaxAge).
       maxAge: Math.min(SIGNED_OUT_SESSION_MS, config.session.ttlMs),
     },
   });
@@ -69,31 +52,8 @@ export function regenerateSession(req: Express.Request): Promise<void> {
   });
 }
 
-export function saveSession(req: Express.Request): Promise<void> {
-  return new Promise((resolve, reject) => {
-    req.session.save((error: unknown) => (error ? reject(asError(error)) : resolve()));
-  });
-}
-
 function destroySession(req: Express.Request): Promise<void> {
   return new Promise((resolve, reject) => {
     req.session.destroy((error: unknown) => (error ? reject(asError(error)) : resolve()));
   });
 }
-
-/**
- * Signs the person in on a fresh session id (so an id planted before sign-in is worthless) and
- * keeps the Last.fm session key on the server only. A signed-in session lives `lifetimeMs`
- * (SESSION_TTL) from each request; the rolling expiry starts again from `originalMaxAge`.
- */
-export async function startUserSession(req: Express.Request, user: Omit<SessionUser, 'signedInAt'>, now: number, lifetimeMs: number, onSignIn?: SignInListener): Promise<void> {
-  await regenerateSession(req);
-  req.session.cookie.originalMaxAge = lifetimeMs;
-  req.session.cookie.maxAge = lifetimeMs;
-  req.session.user = { ...user, signedInAt: now };
-  await saveSession(req);
-  await onSignIn?.(user);
-}
-
-/** Told of every sign-in once the session is saved (the outbox sends what waited for a new key). */
-export type SignInListener = (user: { name: string; key: string }) => Promise<void>;

@@ -1,7 +1,8 @@
 import busboy from 'busboy';
 import type { Request, RequestHandler } from 'express';
 import { HttpError } from '../errors';
-import { expiredForm, type CsrfCheck } from './csrf';
+import { expiredForm } from '../failure-pages';
+import type { CsrfCheck } from './csrf';
 
 /** A 1,000-line file of long names stays well under this. */
 export const MAX_UPLOAD_BYTES = 512 * 1024;

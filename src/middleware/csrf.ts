@@ -1,16 +1,10 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { csrfToken, sameString, type VisitorTokens } from '../csrf-token';
-import { HttpError } from '../errors';
+import { expiredForm } from '../failure-pages';
+import { signedInUser } from '../signed-in-user';
 import { wasLoaded } from '../stores/still-stored';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/** The page a request without this session's form token gets. */
-export function expiredForm(): HttpError {
-  return new HttpError(403, 'This form has expired', 'The page you sent this from is out of date or did not come from this site. Reload the page and try again.', {
-    action: { href: '/', label: 'Back to the start page' },
-  });
-}
 
 export interface CsrfCheck {
   /** The token a page's forms carry: the session's when it is stored, else the visitor's cookie token. */
@@ -27,10 +21,10 @@ export function createCsrfCheck(visitors: VisitorTokens): CsrfCheck {
     const expected = req.session.csrfToken;
     if (expected !== undefined) return sameString(given, expected);
     // A signed-in session always has its own token; only visitors' forms use the cookie one.
-    return req.session.user === undefined && visitors.matches(req, given);
+    return signedInUser(req) === undefined && visitors.matches(req, given);
   };
   return {
-    token: (req, res) => (req.session.csrfToken !== undefined || req.session.user !== undefined || wasLoaded(req.session) ? csrfToken(req) : visitors.issue(req, res)),
+    token: (req, res) => (req.session.csrfToken !== undefined || signedInUser(req) !== undefined || wasLoaded(req.session) ? csrfToken(req) : visitors.issue(req, res)),
     matches,
     verify: (req, _res, next) => {
       if (SAFE_METHODS.has(req.method)) {

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { regenerateSession } from '../session';
+import { signedInUser } from '../signed-in-user';
 import type { SignOutRegistry } from '../stores/backend';
 
 /**
@@ -8,7 +9,7 @@ import type { SignOutRegistry } from '../stores/backend';
  */
 export function createEndedSessionCheck(signOuts: SignOutRegistry): RequestHandler {
   return (req, _res, next) => {
-    const user = req.session.user;
+    const user = signedInUser(req);
     if (user === undefined) {
       next();
       return;

@@ -1,7 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { isLastfmFailure, kindOfCode } from 'lastfm-sign-in';
+import { SignInError } from 'lastfm-sign-in/express';
 import { AccessRevokedError, HttpError, LastfmBusyError, LastfmError, LastfmUnavailableError, SessionStoreUnavailableError } from '../errors';
-import { pageFor, sessionStoreOutage } from '../failure-pages';
+import { pageFor, sessionStoreOutage, signInFailurePage, type FailureContext } from '../failure-pages';
 import { withoutUrlCredentials } from '../log-safe-url';
 import type { Logger } from '../logger';
 import { isStoreFailure } from '../stores/store-failure';
@@ -29,12 +30,15 @@ function isClientError(error: unknown): error is ClientError {
 /** How long an answer whose request failed after it was sent may take to end before it is cut. */
 const UNFINISHED_ANSWER_MS = 5000;
 
-export function createErrorHandler(logger: Logger, basePath: string): ErrorRequestHandler {
+/** `site` is PUBLIC_URL, for the pages that name it. */
+export function createErrorHandler(logger: Logger, basePath: string, site: URL): ErrorRequestHandler {
   // Four parameters, or Express would not take it for an error handler.
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   return (thrown: unknown, req, res, _next) => {
     // Whichever store failed (sessions, outbox, shared state) and however: the same 503.
-    const error = isStoreFailure(thrown) ? sessionStoreOutage(SessionStoreUnavailableError.from(thrown)) : thrown;
+    // The sign-in reports a store that failed under it as its own error, with the store's as the cause.
+    const failed = thrown instanceof SignInError && thrown.code === 'session-unavailable' && thrown.cause !== undefined ? thrown.cause : thrown;
+    const error = isStoreFailure(failed) ? sessionStoreOutage(SessionStoreUnavailableError.from(failed)) : failed;
     // The request id ties these lines to the request's own log line and to the id on the page.
     const log = logger.child({ reqId: req.id });
     if (res.headersSent) {
@@ -49,7 +53,7 @@ export function createErrorHandler(logger: Logger, basePath: string): ErrorReque
       }
       return;
     }
-    const httpError = toHttpError(error, res, log);
+    const httpError = toHttpError(error instanceof SignInError ? signInFailurePage(error, (res.locals.failureContext as FailureContext | undefined) ?? 'web-sign-in', site) : error, res, log);
     if (httpError.status >= 500) {
       // Once per failure. Not under `err`: pino's error serializer would turn the description
       // back into a whole error object (stack and every extra field).
@@ -81,7 +85,7 @@ function toHttpError(error: unknown, res: Response, logger: Logger): HttpError {
 
 /** Errors this app made or understood; anything else is a bug worth an error-level line. */
 function isExpected(error: unknown): boolean {
-  return error instanceof HttpError || error instanceof AccessRevokedError || isLastfmFailure(error);
+  return error instanceof HttpError || error instanceof AccessRevokedError || error instanceof SignInError || isLastfmFailure(error);
 }
 
 /** Operator problems get a loud line; a Last.fm bug-class error is logged so it can be fixed. */

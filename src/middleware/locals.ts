@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { AssetVersions } from '../asset-versions';
 import type { Config } from '../config';
+import { signedInUser } from '../signed-in-user';
 import type { CsrfCheck } from './csrf';
 import { noStore } from './no-store';
 
@@ -24,7 +25,8 @@ export function createSiteLocals(config: Config, versions: AssetVersions): Reque
 /** Session-backed locals. Only the user's name reaches views, never the session key. */
 export function createSessionLocals(csrf: CsrfCheck): RequestHandler {
   return (req, res, next) => {
-    res.locals.user = req.session.user === undefined ? undefined : { name: req.session.user.name };
+    const user = signedInUser(req);
+    res.locals.user = user === undefined ? undefined : { name: user.name };
     // After a failed req.session.destroy() the error page still renders, but there is no session
     // to hold a token; an empty one is simply refused if that form is ever sent.
     res.locals.csrfToken = () => {

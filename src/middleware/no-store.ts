@@ -1,4 +1,5 @@
 import type { RequestHandler, Response } from 'express';
+import { signedInUser } from '../signed-in-user';
 
 /**
  * Keeps a page out of the browser's cache: Back after sign-out must not show a signed-in page
@@ -11,6 +12,6 @@ export function noStore(res: Response): void {
 
 /** Every answer to a signed-in session; pages with a form token mark themselves (sessionLocals). */
 export const noStoreWhenSignedIn: RequestHandler = (req, res, next) => {
-  if (req.session.user !== undefined) noStore(res);
+  if (signedInUser(req) !== undefined) noStore(res);
   next();
 };

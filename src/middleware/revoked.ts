@@ -2,6 +2,7 @@ import type { ErrorRequestHandler } from 'express';
 import type { Config } from '../config';
 import { AccessRevokedError } from '../errors';
 import { endSession } from '../session';
+import { signedInUser } from '../signed-in-user';
 
 /**
  * A key Last.fm revoked signs the person out here before the error page is drawn, so that page
@@ -10,7 +11,7 @@ import { endSession } from '../session';
  */
 export function signOutRevoked(config: Config): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
-    if (!(error instanceof AccessRevokedError) || (req.session as typeof req.session | undefined)?.user === undefined) {
+    if (!(error instanceof AccessRevokedError) || signedInUser(req) === undefined) {
       next(error);
       return;
     }

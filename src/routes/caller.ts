@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { LastfmClient } from 'lastfm-sign-in';
+import { signedInUser } from '../signed-in-user';
 
 /**
  * Who a Last.fm call is made for, so the scheduler can keep one caller from filling the queue:
@@ -7,7 +8,7 @@ import type { LastfmClient } from 'lastfm-sign-in';
  * otherwise start a new session for every request).
  */
 export function callerOf(req: Request): string {
-  return req.session.user === undefined ? `address:${req.ip ?? 'unknown'}` : `session:${req.sessionID}`;
+  return signedInUser(req) === undefined ? `address:${req.ip ?? 'unknown'}` : `session:${req.sessionID}`;
 }
 
 /** The Last.fm client for this request: its calls are logged with the request id and counted against its caller. */

@@ -8,6 +8,7 @@ import { HOME_LIMITS, type AccountHome, type AccountService, type HomePart } fro
 import type { Flash } from './flash';
 import { calendarDate, relativeTime } from './relative-time';
 import { RenderedPages, renderedPage, type RenderedPage } from './rendered-pages';
+import { signedInUser } from '../signed-in-user';
 import { accountFor } from './signed-in';
 import { withoutErrorNumbers } from './without-error-numbers';
 
@@ -34,7 +35,7 @@ export function createHomePage(accounts: AccountService, now: () => number, outb
     const nowSeconds = Math.floor(now() / 1000);
     const recent = 'read' in home.recent ? home.recent.read.value.slice(0, HOME_LIMITS.recentTracks + 1) : [];
     const whens = recent.map((track) => (track.playedAt === undefined ? 'now playing' : relativeTime(track.playedAt, nowSeconds)));
-    const fingerprint = flash === undefined && status === 200 ? fingerprintOf(home, [req.session.user?.name ?? '', csrfToken(req), ...whens]) : undefined;
+    const fingerprint = flash === undefined && status === 200 ? fingerprintOf(home, [signedInUser(req)?.name ?? '', csrfToken(req), ...whens]) : undefined;
     const kept = fingerprint === undefined ? undefined : pages.get(req.sessionID, fingerprint);
     if (kept !== undefined) {
       sendPage(res, kept);

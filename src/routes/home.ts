@@ -4,6 +4,7 @@ import { wantsJson } from '../wants-json';
 import { takeFlash } from './flash';
 import { createHomePage } from './home-page';
 import { HttpError, InputError } from '../errors';
+import { signedInUser } from '../signed-in-user';
 
 /**
  * Sign-out destroys the session, so its confirmation cannot ride in one: the redirect names which
@@ -55,7 +56,7 @@ export function createHome({ accounts, now, outboxRetryMaxMs, passwordRefusal }:
   const router = Router();
 
   router.get('/', async (req, res, next) => {
-    if (req.session.user !== undefined) {
+    if (signedInUser(req) !== undefined) {
       await showHome(req, res, next, takeFlash(req), 200);
       return;
     }
@@ -66,7 +67,7 @@ export function createHome({ accounts, now, outboxRetryMaxMs, passwordRefusal }:
 
   const formErrors: ErrorRequestHandler = (error: unknown, req, res, next) => {
     // Errors from before the session (a missing asset, a store outage) have no session to show a home page for.
-    if ((req.session as typeof req.session | undefined)?.user === undefined || wantsJson(req)) {
+    if (signedInUser(req) === undefined || wantsJson(req)) {
       next(error);
       return;
     }

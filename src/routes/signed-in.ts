@@ -1,14 +1,14 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { HttpError, InputError } from '../errors';
 import type { Account, AccountService } from '../services/account';
-import type { SessionUser } from '../session';
+import { signedInUser, type SignedInUser } from '../signed-in-user';
 import { wantsJson } from '../wants-json';
 import { callerOf } from './caller';
 import { setFlash, type Flash } from './flash';
 
 /** The signed-in person, or a 401 that offers sign-in. */
-export function requireUser(req: Request): SessionUser {
-  const user = req.session.user;
+export function requireUser(req: Request): SignedInUser {
+  const user = signedInUser(req);
   if (user === undefined) {
     throw new HttpError(401, 'Sign in first', 'You need to be signed in with Last.fm to do that.', { action: { href: '/auth/login', label: 'Sign in with Last.fm' } });
   }

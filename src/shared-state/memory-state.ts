@@ -1,5 +1,4 @@
-import { MemoryAttempts, MemoryBudget, MemoryExchanges, MemoryRateLimiter, type BudgetOptions } from 'lastfm-sign-in';
-import { setNewest } from '../bounded-map';
+import { MemoryAttempts, MemoryBudget, MemoryExchanges, MemoryRateLimiter, setNewest, type BudgetOptions } from 'lastfm-sign-in';
 import type { ImportStaging, ReadStore, SharedState, StoredRead } from './shared-state';
 
 /** Bounds memory: beyond this many people, the least recently stored reads are dropped. */

@@ -1,20 +1,40 @@
 import type { Request } from 'express';
 import { Store, type Session, type SessionData } from 'express-session';
-import { setNewest } from '../bounded-map';
+import { setNewest } from 'lastfm-sign-in';
+import type { LastfmSessionData } from 'lastfm-sign-in/express';
 import { SessionStoreUnavailableError } from '../errors';
-import type { DesktopToken } from '../desktop-tokens';
-import type { SessionUser } from '../session';
 import { callbackOnce, STORE_DEADLINE_MS } from './deadline';
 import type { KeySealer } from './key-sealer';
 import { hasStored, isUpdating, markLoaded, takeTouched, touchIfStored, updateStored, wasLoaded, type UpdatingStore } from './still-stored';
+
+/** The signed-in person as the library keeps them in `req.session.lastfm`, key opened. */
+interface SessionUser {
+  name: string;
+  key: string;
+  subscriber: boolean;
+  signedInAt: number;
+}
 
 /** How a signed-in user is written to a store: the Last.fm session key only ever sealed. */
 interface StoredUser extends Omit<SessionUser, 'key'> {
   sealedKey: string;
 }
 
+/** The session as this store sees it: the library's part under `lastfm`, the app's beside it. */
+type WithLastfm = SessionData & { lastfm?: LastfmSessionData };
+
+/**
+ * What sessions kept before the sign-in moved into the library held at the top: a person signed in
+ * then is signed out by the upgrade (their sealed key is dropped, never moved), and a sign-in or
+ * desktop token under way then has to start again.
+ */
+const OLD_LAYOUT: ReadonlySet<string> = new Set(['user', 'pendingSignIns', 'desktopTokens', 'desktopNotice']);
+
 const CONTEXT = 'lastfm-session-key:';
 const TOKEN_CONTEXT = 'lastfm-desktop-token:';
+
+/** A desktop token as the library keeps it, Last.fm token opened. */
+type DesktopToken = NonNullable<LastfmSessionData['desktopTokens']>[number];
 
 /** How a desktop token is written to a store: the Last.fm token only ever sealed. */
 interface StoredDesktopToken extends Omit<DesktopToken, 'token'> {
@@ -36,7 +56,7 @@ interface OpenedUser extends SessionUser {
 }
 
 /**
- * Wraps any express-session store: seals `user.key` on the way in and opens it on the way out, so
+ * Wraps any express-session store: seals `lastfm.user.key` (and each desktop token) on the way in and opens it on the way out, so
  * the rest of the app reads the key in plaintext while no store ever holds it. A key that no
  * known secret opens signs the person out instead of failing. Every error of the inner store
  * becomes a SessionStoreUnavailableError (a 503 at the edge), and so does an answer slower than
@@ -158,36 +178,35 @@ export class EncryptedStore extends Store implements UpdatingStore {
   }
 
   private seal(session: SessionData): SessionData {
-    const withTokens = this.sealTokens(session);
-    const user: OpenedUser | undefined = (withTokens as Partial<SessionData>).user;
-    if (user === undefined) return withTokens;
-    const opened = user[OPENED_FROM];
-    const sealedKey = opened?.key === user.key ? opened.sealedKey : this.sealer.seal(user.key, CONTEXT + user.name);
-    const stored: StoredUser = { name: user.name, subscriber: user.subscriber, signedInAt: user.signedInAt, sealedKey };
+    const lastfm = (session as WithLastfm).lastfm;
+    if (lastfm === undefined) return session;
     // The stored form differs from the live one on purpose; stores only serialize it.
-    return { ...withTokens, user: stored as unknown as SessionUser };
+    const sealed: Record<string, unknown> = { ...lastfm };
+    if (lastfm.desktopTokens !== undefined) sealed.desktopTokens = this.sealTokens(lastfm.desktopTokens);
+    const user = lastfm.user as OpenedUser | undefined;
+    if (user?.key !== undefined) {
+      const opened = user[OPENED_FROM];
+      const sealedKey = opened?.key === user.key ? opened.sealedKey : this.sealer.seal(user.key, CONTEXT + user.name);
+      const stored: StoredUser = { name: user.name, subscriber: user.subscriber, signedInAt: user.signedInAt, sealedKey };
+      sealed.user = stored;
+    }
+    return { ...session, lastfm: sealed } as WithLastfm;
   }
 
   /**
    * A desktop token, once approved, gets whoever holds it a session key for an hour: it is kept
    * sealed like the key, bound to its entry's id.
    */
-  private sealTokens(session: SessionData): SessionData {
-    const tokens = (session as Partial<SessionData>).desktopTokens;
-    if (tokens === undefined) return session;
-    const sealed: StoredDesktopToken[] = tokens.map(({ id, token, createdAt, status }) => ({ id, sealedToken: this.sealer.seal(token, TOKEN_CONTEXT + id), createdAt, status }));
-    return { ...session, desktopTokens: sealed as unknown as DesktopToken[] };
+  private sealTokens(tokens: readonly DesktopToken[]): StoredDesktopToken[] {
+    return tokens.map(({ id, token, createdAt, status }) => ({ id, sealedToken: this.sealer.seal(token, TOKEN_CONTEXT + id), createdAt, status }));
   }
 
-  private openTokens(stored: SessionData): SessionData {
-    const raw = (stored as { desktopTokens?: unknown }).desktopTokens;
-    if (!Array.isArray(raw)) return stored;
-    // A token no configured secret opens is dropped, as a key is: the person makes a new one.
-    const tokens = (raw as StoredDesktopToken[]).flatMap((entry) => {
+  /** A token no configured secret opens is dropped, as a key is: the person makes a new one. */
+  private openTokens(raw: readonly StoredDesktopToken[]): DesktopToken[] {
+    return raw.flatMap((entry) => {
       const token = typeof entry.sealedToken === 'string' ? this.sealer.open(entry.sealedToken, TOKEN_CONTEXT + entry.id) : undefined;
       return token === undefined ? [] : [{ id: entry.id, token, createdAt: entry.createdAt, status: entry.status }];
     });
-    return { ...stored, desktopTokens: tokens };
   }
 
   /**
@@ -206,19 +225,23 @@ export class EncryptedStore extends Store implements UpdatingStore {
   }
 
   private open(sealed: SessionData): SessionData {
-    const stored = this.openTokens(sealed);
-    if ((stored as { user?: unknown }).user === undefined) return stored;
-    // One copy, made without `delete`, which would leave V8 a slow dictionary object on every request.
-    const { user: raw, ...rest } = stored as Omit<SessionData, 'user'> & { user?: unknown };
-    const user = readStoredUser(raw);
+    const stored = Object.fromEntries(Object.entries(sealed).filter(([field]) => !OLD_LAYOUT.has(field))) as WithLastfm;
+    const lastfm = stored.lastfm as Record<string, unknown> | undefined;
+    if (lastfm === undefined) return stored;
+    const opened: Record<string, unknown> = { ...lastfm };
+    if (Array.isArray(lastfm.desktopTokens)) opened.desktopTokens = this.openTokens(lastfm.desktopTokens as StoredDesktopToken[]);
+    delete opened.user;
+    const user = lastfm.user === undefined ? undefined : readStoredUser(lastfm.user);
     const key = user === undefined ? undefined : this.openKey(user);
     // No readable key: the session goes on, signed out.
-    if (user === undefined || key === undefined) return rest as SessionData;
-    const opened: OpenedUser = { name: user.name, key, subscriber: user.subscriber, signedInAt: user.signedInAt };
-    Object.defineProperty(opened, OPENED_FROM, { value: { key, sealedKey: user.sealedKey }, enumerable: false });
-    (rest as Partial<SessionData>).user = opened;
-    return rest as SessionData;
+    if (user !== undefined && key !== undefined) {
+      const person: OpenedUser = { name: user.name, key, subscriber: user.subscriber, signedInAt: user.signedInAt };
+      Object.defineProperty(person, OPENED_FROM, { value: { key, sealedKey: user.sealedKey }, enumerable: false });
+      opened.user = person;
+    }
+    return { ...stored, lastfm: opened } as WithLastfm;
   }
+
 }
 
 function readStoredUser(raw: unknown): StoredUser | undefined {

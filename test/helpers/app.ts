@@ -11,7 +11,7 @@ import { buildAppDeps } from '../../src/app-deps';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger, type Logger } from '../../src/logger';
 import type { OutboxTiming } from '../../src/outbox/start-outbox';
-import type { PasswordLimits } from '../../src/password-attempts';
+import type { PasswordLimits } from '../../src/routes/auth';
 import type { SharedState } from '../../src/shared-state/shared-state';
 import type { SessionBackend } from '../../src/stores/backend';
 import { createMemoryBackend } from '../../src/stores/memory-backend';

@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import type { SessionData, Store } from 'express-session';
 import request from 'supertest';
+import type { LastfmSessionData } from 'lastfm-sign-in/express';
 import type { FakeLastfm } from './fake-lastfm';
 import { sessionCookie } from './app';
 
@@ -36,7 +37,7 @@ export function storedKey(store: Store, sid: string): Promise<string | undefined
   return new Promise((resolve, reject) => {
     store.get(sid, (error: unknown, session?: SessionData | null) => {
       if (error) reject(error instanceof Error ? error : new Error('store error'));
-      else resolve((session as Partial<SessionData> | null | undefined)?.user?.key);
+      else resolve((session as { lastfm?: LastfmSessionData } | null | undefined)?.lastfm?.user?.key);
     });
   });
 }

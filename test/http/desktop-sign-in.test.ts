@@ -46,7 +46,7 @@ afterEach(async () => {
 
 /** The handles of the tokens listed on a /desktop page, newest first. */
 function tokenIds(html: string): string[] {
-  return [...html.matchAll(/name="token" value="([^"]+)"/g)].map((m) => m[1] ?? '');
+  return [...html.matchAll(/name="id" value="([^"]+)"/g)].map((m) => m[1] ?? '');
 }
 
 function statuses(html: string): string[] {
@@ -162,7 +162,7 @@ describe('POST /auth/desktop/session', () => {
     const { agent, id, token, csrf } = await createToken();
     await openAuthorize(agent, id);
 
-    const early = await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, token: id }).expect(303);
+    const early = await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, id }).expect(303);
     expect(early.headers.location).toBe('/desktop');
     const answer = await agent.get('/desktop').expect(200);
     expect(answer.text).toContain('not approved yet: approve it on Last.fm, then try again');
@@ -172,7 +172,7 @@ describe('POST /auth/desktop/session', () => {
 
     approve(token, 'rj');
     const before = sessionCookie(early, config.session.cookieName) ?? '';
-    const done = await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, token: id }).expect(303);
+    const done = await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, id }).expect(303);
     expect(done.headers.location).toBe('/');
     const after = sessionCookie(done, config.session.cookieName);
     expect(after).toBeDefined();
@@ -190,7 +190,7 @@ describe('POST /auth/desktop/session', () => {
 
   it('answers "Get session" before approval with post/redirect/get: the token stays new, and a reload asks nothing again', async () => {
     const { agent, id, csrf } = await createToken();
-    const early = await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, token: id }).expect(303);
+    const early = await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, id }).expect(303);
     expect(early.headers.location).toBe('/desktop');
     const answer = await agent.get('/desktop').expect(200);
     expect(answer.text).toContain('data-testid="notice"');
@@ -208,7 +208,7 @@ describe('POST /auth/desktop/session', () => {
     const { agent, id, token, csrf } = await createToken();
     await openAuthorize(agent, id);
     approve(token, 'rj');
-    const clicks = await Promise.all([0, 1].map(() => agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, token: id })));
+    const clicks = await Promise.all([0, 1].map(() => agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, id })));
     expect(clicks.map((click) => [click.status, click.headers.location])).toEqual([
       [303, '/'],
       [303, '/'],
@@ -224,9 +224,9 @@ describe('POST /auth/desktop/session', () => {
   it('refuses a used token without asking Last.fm again', async () => {
     const { agent, id, token, csrf } = await createToken();
     approve(token);
-    await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, token: id }).expect(303);
+    await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, id }).expect(303);
     const csrfAfter = csrfFrom((await agent.get('/desktop')).text);
-    const again = await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrfAfter, token: id }).expect(400);
+    const again = await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrfAfter, id }).expect(400);
     expect(again.text).toContain('already used');
     await agent.get(`/auth/desktop/authorize/${id}`).expect(400);
     expect(fake.calls('auth.getSession')).toHaveLength(1);
@@ -236,12 +236,12 @@ describe('POST /auth/desktop/session', () => {
     const { agent, id, token, csrf } = await createToken();
     const entry = issued.get(token);
     if (entry !== undefined) entry.expired = true;
-    await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, token: id }).expect(303);
+    await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, id }).expect(303);
     const res = await agent.get('/desktop').expect(200);
     expect(res.text).toContain('This token has expired');
     expect(statuses(res.text)).toEqual(['Expired']);
     expect(tokenIds(res.text)).toEqual([]);
-    await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, token: id }).expect(400);
+    await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, id }).expect(400);
     expect(fake.calls('auth.getSession')).toHaveLength(1);
   });
 
@@ -252,7 +252,7 @@ describe('POST /auth/desktop/session', () => {
     expect(statuses((await agent.get('/desktop')).text)).toEqual(['New']);
     clock += 1;
     expect(statuses((await agent.get('/desktop')).text)).toEqual(['Expired']);
-    const res = await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, token: id }).expect(400);
+    const res = await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, id }).expect(400);
     expect(res.text).toContain('expired');
     await agent.get(`/auth/desktop/authorize/${id}`).expect(400);
     expect(fake.calls('auth.getSession')).toHaveLength(0);
@@ -263,8 +263,8 @@ describe('POST /auth/desktop/session', () => {
     approve(mine.token);
     const theirs = request.agent(app);
     const csrf = csrfFrom((await theirs.get('/desktop')).text);
-    await theirs.post('/auth/desktop/session').type('form').send({ _csrf: csrf, token: mine.id }).expect(404);
-    await theirs.post('/auth/desktop/session').type('form').send({ _csrf: csrf, token: mine.token }).expect(404);
+    await theirs.post('/auth/desktop/session').type('form').send({ _csrf: csrf, id: mine.id }).expect(404);
+    await theirs.post('/auth/desktop/session').type('form').send({ _csrf: csrf, id: mine.token }).expect(404);
     expect(fake.calls('auth.getSession')).toHaveLength(0);
     expect((await theirs.get('/')).text).not.toContain('Hello,');
   });
@@ -273,7 +273,7 @@ describe('POST /auth/desktop/session', () => {
     const { agent, id, csrf } = await createToken();
     const missing = await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf }).expect(400);
     expect(missing.text).toContain('No token chosen');
-    await agent.post('/auth/desktop/session').type('form').send(`_csrf=${encodeURIComponent(csrf)}&token=${id}&token=${id}`).expect(400);
+    await agent.post('/auth/desktop/session').type('form').send(`_csrf=${encodeURIComponent(csrf)}&id=${id}&id=${id}`).expect(400);
     expect(fake.calls('auth.getSession')).toHaveLength(0);
   });
 
@@ -285,7 +285,7 @@ describe('POST /auth/desktop/session', () => {
   ])('maps Last.fm error %i to a %i page with the right way on', async (code, status, text, next) => {
     const { agent, id, csrf } = await createToken();
     fake.replyNextError(code, 'refused', 403);
-    const res = await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, token: id }).expect(status);
+    const res = await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, id }).expect(status);
     expect(res.text).toContain(text);
     expect(res.text).toContain(`class="button" href="${next}"`);
     expect((await agent.get('/')).text).not.toContain('Hello,');
@@ -293,16 +293,16 @@ describe('POST /auth/desktop/session', () => {
 
   it('answers JSON clients with JSON for "not approved yet" and still keeps the token', async () => {
     const { agent, id, token, csrf } = await createToken();
-    const res = await agent.post('/auth/desktop/session').set('Accept', 'application/json').send({ _csrf: csrf, token: id }).expect(409);
+    const res = await agent.post('/auth/desktop/session').set('Accept', 'application/json').send({ _csrf: csrf, id }).expect(409);
     expect((res.body as { error: { message: string } }).error.message).toContain('not approved yet');
     approve(token);
-    await agent.post('/auth/desktop/session').set('Accept', 'application/json').send({ _csrf: csrf, token: id }).expect(303);
+    await agent.post('/auth/desktop/session').set('Accept', 'application/json').send({ _csrf: csrf, id }).expect(204);
   });
 
   it('refuses without the CSRF token', async () => {
     const { agent, id, token } = await createToken();
     approve(token);
-    await agent.post('/auth/desktop/session').type('form').send({ token: id }).expect(403);
+    await agent.post('/auth/desktop/session').type('form').send({ id }).expect(403);
     expect(fake.calls('auth.getSession')).toHaveLength(0);
   });
 });
@@ -311,9 +311,9 @@ describe('secrets', () => {
   it('never put the session key, the shared secret or the Last.fm token in a page, cookie or log line', async () => {
     const { agent, id, token, csrf, list } = await createToken();
     const responses = [list];
-    responses.push(await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, token: id }));
+    responses.push(await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, id }));
     approve(token);
-    responses.push(await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, token: id }));
+    responses.push(await agent.post('/auth/desktop/session').type('form').send({ _csrf: csrf, id }));
     responses.push(await agent.get('/'), await agent.get('/desktop'));
     const key = [...fake.sessionKeys.keys()][0] ?? '';
     expect(key).not.toBe('');
@@ -353,7 +353,7 @@ describe('under a sub-path', () => {
     expect(list.text).toContain(`href="/lastfm/auth/desktop/authorize/${id}"`);
     expect(list.text).toContain('action="/lastfm/auth/desktop/session"');
     approve([...issued.keys()][0] ?? '');
-    const done = await agent.post('/lastfm/auth/desktop/session').type('form').send({ _csrf: csrfFrom(list.text), token: id }).expect(303);
+    const done = await agent.post('/lastfm/auth/desktop/session').type('form').send({ _csrf: csrfFrom(list.text), id }).expect(303);
     expect(done.headers.location).toBe('/lastfm/');
 
     const mobile = await request(app).get('/lastfm/auth/mobile').expect(200);

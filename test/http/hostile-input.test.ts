@@ -55,7 +55,7 @@ const ROUTE_FIELDS: Record<string, string[]> = {
   '/desktop': [],
   '/auth/desktop/token': ['_csrf'],
   '/auth/desktop/authorize/abc': [],
-  '/auth/desktop/session': ['token', '_csrf'],
+  '/auth/desktop/session': ['id', '_csrf'],
   '/auth/mobile': ['username', 'password', '_csrf'],
   '/track/love': ['artist', 'track', '_csrf'],
   '/track/unlove': ['artist', 'track', '_csrf'],
@@ -69,7 +69,9 @@ const ROUTE_FIELDS: Record<string, string[]> = {
 };
 const ROUTES = Object.keys(ROUTE_FIELDS);
 /** Broken percent-escapes inside a route parameter: the router itself fails to decode these. */
-const BAD_PARAM_PATHS = ['/auth/desktop/authorize/%E0%A4%A', '/auth/desktop/authorize/%', '/auth/desktop/authorize/%C3%28'];
+const BAD_PARAM_PATHS = ['/track/import/%E0%A4%A', '/track/import/%', '/track/import/%C3%28'];
+/** The same escapes in a desktop token's link, which the sign-in reads without decoding: they name no token. */
+const BAD_TOKEN_PATHS = ['/auth/desktop/authorize/%E0%A4%A', '/auth/desktop/authorize/%', '/auth/desktop/authorize/%C3%28'];
 const GENERIC_FIELDS = ['state', 'token', 'returnTo', '_csrf', '__proto__', 'constructor', 'token[]', 'state[x]', 'a'.repeat(300)];
 
 const valueArb = fc.oneof(
@@ -234,6 +236,12 @@ describe('hostile input', () => {
     expect(res.status).toBe(400);
     expect(res.text).toContain('The request could not be read');
     expect(res.text).not.toMatch(/URIError|Failed to decode/);
+  });
+
+  it.each(BAD_TOKEN_PATHS)('answers a broken escape in a desktop token link (%s) with the 404 for an unknown token, not a 500', async (path) => {
+    const res = await request(app).get(path).set('Cookie', cookie);
+    expect(res.status).toBe(404);
+    expect(res.text).toContain('No such token here');
   });
 
   it('changes state when the CSRF token is valid, so the refusals above are meaningful', async () => {

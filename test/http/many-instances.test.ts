@@ -130,13 +130,13 @@ describe('three instances on one Redis', () => {
     const page = await browser.get(0, '/desktop');
     expect((await browser.post(0, '/auth/desktop/token', { _csrf: csrfFrom(page.text) })).status).toBe(303);
     const list = await browser.get(1, '/desktop');
-    const handle = /name="token" value="([^"]+)"/.exec(list.text)?.[1] ?? '';
+    const handle = /name="id" value="([^"]+)"/.exec(list.text)?.[1] ?? '';
     const authorize = await browser.get(2, `/auth/desktop/authorize/${handle}`);
     const token = new URL(authorize.headers.location as string).searchParams.get('token') ?? '';
     expect(standIn.state.approveToken(token, BO.name)).toBe(true);
 
     const before = standIn.state.calls.of('auth.getSession');
-    const form = { _csrf: csrfFrom(list.text), token: handle };
+    const form = { _csrf: csrfFrom(list.text), id: handle };
     const clicks = await Promise.all([1, 2].map((i) => request(at(i)).post('/auth/desktop/session').type('form').set('Cookie', browser.cookie).send(form)));
     expect(clicks.map((res) => res.status)).toEqual([303, 303]);
     expect(standIn.state.calls.of('auth.getSession') - before).toBe(1);

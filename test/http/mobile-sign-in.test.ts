@@ -125,7 +125,7 @@ describe('POST /auth/mobile', () => {
       .type('form')
       .send(`_csrf=${encodeURIComponent(csrf)}&username=rj&password=${encodeURIComponent(PASSWORD)}&password=x`)
       .expect(400);
-    expect(res.text).toContain('Password must be given once, as text.');
+    expect(res.text).toContain('The field &#34;password&#34; must be given once, as text.');
     expect(res.text).not.toContain('Bjørnstjerne');
     expect(fake.requests).toHaveLength(0);
   });

@@ -1,4 +1,5 @@
 import { Cookie, MemoryStore, type SessionData } from 'express-session';
+import type { LastfmSessionData } from 'lastfm-sign-in/express';
 import { EncryptedStore } from '../../src/stores/encrypted-store';
 import { KeySealer } from '../../src/stores/key-sealer';
 
@@ -10,16 +11,19 @@ function call<T>(run: (done: (error: unknown, value?: T | null) => void) => void
   });
 }
 
+/** A session with the sign-in's part (lastfm-sign-in/express keeps the person under `lastfm`). */
+type Stored = SessionData & { lastfm?: LastfmSessionData };
+
 /** What the inner store holds for `sid`, as it would be written to disk or Redis. */
-async function raw(inner: MemoryStore, sid: string): Promise<{ user?: { sealedKey?: string } } & Record<string, unknown>> {
+async function raw(inner: MemoryStore, sid: string): Promise<{ lastfm?: { user?: { sealedKey?: string } } } & Record<string, unknown>> {
   const stored = await call<SessionData>((done) => inner.get(sid, done));
-  return JSON.parse(JSON.stringify(stored)) as { user?: { sealedKey?: string } };
+  return JSON.parse(JSON.stringify(stored)) as { lastfm?: { user?: { sealedKey?: string } } };
 }
 
-function session(key: string): SessionData {
+function session(key: string): Stored {
   const cookie = new Cookie();
   cookie.maxAge = 60_000;
-  return { cookie, user: { name: 'rj', key, subscriber: false, signedInAt: 1 } } as SessionData;
+  return { cookie, lastfm: { user: { name: 'rj', key, subscriber: false, signedInAt: 1 } } } as Stored;
 }
 
 describe('EncryptedStore', () => {
@@ -35,40 +39,41 @@ describe('EncryptedStore', () => {
   it('stores only the sealed key, and gives the plain one back', async () => {
     const stored = await raw(inner, 'sid');
     expect(JSON.stringify(stored)).not.toContain('the-session-key');
-    expect(stored.user?.sealedKey).toMatch(/^v1\./);
-    expect((await call<SessionData>((done) => store.get('sid', done)))?.user.key).toBe('the-session-key');
+    expect(stored.lastfm?.user?.sealedKey).toMatch(/^v1\./);
+    expect((await call<Stored>((done) => store.get('sid', done)))?.lastfm?.user?.key).toBe('the-session-key');
   });
 
   it('stores desktop tokens only sealed, gives them back plain, and drops one that no secret opens', async () => {
-    const withTokens = { ...session('the-session-key'), desktopTokens: [{ id: 'AAAAAAAAAAAAAAAAAAAAAA', token: 'approved-desktop-token', createdAt: 1, status: 'sent' }] } as SessionData;
+    const signedIn = session('the-session-key');
+    const withTokens: Stored = { ...signedIn, lastfm: { ...signedIn.lastfm, desktopTokens: [{ id: 'AAAAAAAAAAAAAAAAAAAAAA', token: 'approved-desktop-token', createdAt: 1, status: 'sent' }] } };
     await call((done) => store.set('sid', withTokens, done));
     expect(JSON.stringify(await raw(inner, 'sid'))).not.toContain('approved-desktop-token');
-    expect((await call<SessionData>((done) => store.get('sid', done)))?.desktopTokens).toEqual(withTokens.desktopTokens);
+    expect((await call<Stored>((done) => store.get('sid', done)))?.lastfm?.desktopTokens).toEqual(withTokens.lastfm?.desktopTokens);
     const otherSecret = new EncryptedStore(inner, new KeySealer(['another-secret-0123456789abcdefghijklmn']));
-    expect((await call<SessionData>((done) => otherSecret.get('sid', done)))?.desktopTokens).toEqual([]);
+    expect((await call<Stored>((done) => otherSecret.get('sid', done)))?.lastfm?.desktopTokens).toEqual([]);
   });
 
   it('touches without sealing again: the sealed form stays byte for byte as it was', async () => {
-    const before = (await raw(inner, 'sid')).user?.sealedKey;
+    const before = (await raw(inner, 'sid')).lastfm?.user?.sealedKey;
     const opened = await call<SessionData>((done) => store.get('sid', done));
     if (opened === undefined) throw new Error('no session');
     await call((done) => store.touch('sid', opened, done));
     await call((done) => store.set('sid', opened, done));
-    expect((await raw(inner, 'sid')).user?.sealedKey).toBe(before);
+    expect((await raw(inner, 'sid')).lastfm?.user?.sealedKey).toBe(before);
   });
 
   it('seals afresh when the key was replaced after opening', async () => {
-    const opened = await call<SessionData>((done) => store.get('sid', done));
-    if (opened?.user === undefined) throw new Error('no session');
-    opened.user.key = 'a-new-key';
+    const opened = await call<Stored>((done) => store.get('sid', done));
+    if (opened?.lastfm?.user === undefined) throw new Error('no session');
+    opened.lastfm.user.key = 'a-new-key';
     await call((done) => store.set('sid', opened, done));
     expect(JSON.stringify(await raw(inner, 'sid'))).not.toContain('a-new-key');
-    expect((await call<SessionData>((done) => store.get('sid', done)))?.user.key).toBe('a-new-key');
+    expect((await call<Stored>((done) => store.get('sid', done)))?.lastfm?.user?.key).toBe('a-new-key');
   });
 
   it('keeps the remembered sealed form out of anything serialized', async () => {
-    const opened = await call<SessionData>((done) => store.get('sid', done));
-    expect(Object.keys(opened?.user ?? {}).sort()).toEqual(['key', 'name', 'signedInAt', 'subscriber']);
+    const opened = await call<Stored>((done) => store.get('sid', done));
+    expect(Object.keys(opened?.lastfm?.user ?? {}).sort()).toEqual(['key', 'name', 'signedInAt', 'subscriber']);
     expect(JSON.stringify(opened)).not.toContain('v1.');
   });
 
@@ -77,14 +82,24 @@ describe('EncryptedStore', () => {
     const opens = jest.spyOn(sealer, 'open');
     const own = new EncryptedStore(inner, sealer);
     await call((done) => own.set('sid', session('the-session-key'), done));
-    for (let i = 0; i < 3; i += 1) expect((await call<SessionData>((done) => own.get('sid', done)))?.user.key).toBe('the-session-key');
+    for (let i = 0; i < 3; i += 1) expect((await call<Stored>((done) => own.get('sid', done)))?.lastfm?.user?.key).toBe('the-session-key');
     expect(opens).toHaveBeenCalledTimes(1);
 
     const stored = await raw(inner, 'sid');
-    const copied = { ...stored, user: { ...stored.user, name: 'mallory' } };
+    const copied = { ...stored, lastfm: { user: { ...stored.lastfm?.user, name: 'mallory' } } };
     await call((done) => inner.set('other', copied as unknown as SessionData, done));
-    const theirs = await call<SessionData>((done) => own.get('other', done));
+    const theirs = await call<Stored>((done) => own.get('other', done));
     expect(theirs).toBeDefined();
-    expect((theirs as Partial<SessionData> | undefined)?.user).toBeUndefined();
+    expect(theirs?.lastfm?.user).toBeUndefined();
+  });
+
+  it('reads a session stored before the sign-in moved under `lastfm` as signed out, its old key and sign-ins dropped', async () => {
+    const old = { ...session('unused'), lastfm: undefined };
+    await call((done) => inner.set('old', { cookie: old.cookie, user: { name: 'rj', sealedKey: new KeySealer([SECRET]).seal('old-key', 'lastfm-session-key:rj'), subscriber: false, signedInAt: 1 }, pendingSignIns: {}, csrfToken: 'kept' } as unknown as SessionData, done));
+    const opened = await call<Stored & { user?: unknown; pendingSignIns?: unknown }>((done) => store.get('old', done));
+    expect(opened?.csrfToken).toBe('kept');
+    expect(opened?.user).toBeUndefined();
+    expect(opened?.pendingSignIns).toBeUndefined();
+    expect(opened?.lastfm?.user).toBeUndefined();
   });
 });

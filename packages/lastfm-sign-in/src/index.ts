@@ -22,6 +22,8 @@ export { AttemptLimiter } from './core/attempt-limiter';
 export { MemoryRateLimiter, type RateLimit, type RateLimiter } from './core/rate-limit';
 export { MemoryExchanges, type ExchangeOutcome, type TokenExchanges } from './core/exchanges';
 export { KeySealer } from './core/key-sealer';
+// Bounded in-memory maps, as the memory budget, counters and sandbox keep them; for a host's own caches too.
+export { makeRoom, setNewest } from './core/bounded-map';
 export { systemClock, type Clock } from './core/clock';
 export type { CallListener, LastfmCallEvent } from './core/call-events';
 export { MAX_SCROBBLES_PER_CALL, MAX_TAGS_PER_CALL, scrobbleParams, tagTargetParams, type TagTarget } from './core/call-params';

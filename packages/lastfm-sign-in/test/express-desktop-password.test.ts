@@ -31,7 +31,7 @@ describe.each(MAJORS)('on %s', (_major, expressMajor) => {
       const created = await request(host.app).post('/auth/lastfm/desktop/token').set(SAME_ORIGIN).set('Accept', 'application/json').expect(201);
       const cookie = cookieFrom(created) ?? '';
       const { id, authorizePath } = created.body as { id: string; authorizePath: string };
-      expect(authorizePath).toBe(`/auth/lastfm/desktop/authorize?id=${id}`);
+      expect(authorizePath).toBe(`/auth/lastfm/desktop/authorize/${id}`);
 
       const toLastfm = await request(host.app).get(authorizePath).set('Cookie', cookie).expect(303);
       const lastfmToken = new URL(toLastfm.headers.location as string).searchParams.get('token');
@@ -61,6 +61,37 @@ describe.each(MAJORS)('on %s', (_major, expressMajor) => {
       now += 61 * 60 * 1000;
       const expired = await request(host.app).post('/auth/lastfm/desktop/session').set(SAME_ORIGIN).set('Cookie', cookieFrom(created) ?? '').type('form').send({ id }).expect(400);
       expect(expired.text).toContain('60 minutes');
+    });
+
+    test('with notices, "not approved yet" and "expired" go back to the page once, as post/redirect/get; JSON clients still get the error', async () => {
+      const host = buildHost(expressMajor, sandbox, { desktop: { page: '/desktop', afterToken: '/desktop#tokens', notices: true } });
+      host.app.get('/desktop', (req, res) => {
+        res.json({ notice: host.lastfm.desktopNotice(req) ?? null, tokens: host.lastfm.desktopTokens(req).map(({ id, status }) => ({ id, status })) });
+      });
+      const created = await request(host.app).post('/auth/lastfm/desktop/token').set(SAME_ORIGIN).expect(303);
+      expect(created.headers.location).toBe('/desktop#tokens');
+      const cookie = cookieFrom(created) ?? '';
+      const listed = (await request(host.app).get('/desktop').set('Cookie', cookie).expect(200)).body as { tokens: { id: string }[] };
+      const id = listed.tokens[0]?.id ?? '';
+      const calls = sandbox.state.calls.of('auth.getSession');
+
+      const early = await request(host.app).post('/auth/lastfm/desktop/session').set(SAME_ORIGIN).set('Cookie', cookie).type('form').send({ id }).expect(303);
+      expect(early.headers.location).toBe('/desktop');
+      const shown = await request(host.app).get('/desktop').set('Cookie', cookie).expect(200);
+      expect(shown.body).toEqual({ notice: { code: 'token-not-approved', title: 'Not approved yet', message: expect.stringContaining('not approved') as unknown }, tokens: [{ id, status: 'new' }] });
+      // Shown once: a reload asks Last.fm nothing and shows no notice.
+      expect((await request(host.app).get('/desktop').set('Cookie', cookie).expect(200)).body).toEqual({ notice: null, tokens: [{ id, status: 'new' }] });
+      expect(sandbox.state.calls.of('auth.getSession')).toBe(calls + 1);
+
+      await request(host.app).post('/auth/lastfm/desktop/session').set(SAME_ORIGIN).set('Cookie', cookie).set('Accept', 'application/json').type('form').send({ id }).expect(409);
+    });
+
+    test('a token exchange with no token chosen is a 400 naming the field, before Last.fm is asked', async () => {
+      const host = buildHost(expressMajor, sandbox, { desktop: true });
+      const calls = sandbox.state.calls.of('auth.getSession');
+      const res = await request(host.app).post('/auth/lastfm/desktop/session').set(SAME_ORIGIN).set('Accept', 'application/json').type('form').send({}).expect(400);
+      expect(res.body).toMatchObject({ error: 'bad-input', message: expect.stringContaining('No token chosen') as unknown });
+      expect(sandbox.state.calls.of('auth.getSession')).toBe(calls);
     });
 
     test('the desktop routes are off unless asked for', async () => {
@@ -118,6 +149,17 @@ describe.each(MAJORS)('on %s', (_major, expressMajor) => {
       expect(refused.text).toContain('https');
     });
 
+    test('password.path moves the form\'s POST; an empty field is credentials-missing, before Last.fm is asked', async () => {
+      const host = buildHost(expressMajor, sandbox, { password: { path: '/mobile' } });
+      await request(host.app).post('/auth/lastfm/password').set(SAME_ORIGIN).type('form').send({ username: 'sandbox-ada', password: 'ada-listens' }).expect(404);
+      const calls = sandbox.state.calls.of('auth.getMobileSession');
+      const empty = await request(host.app).post('/auth/lastfm/mobile').set(SAME_ORIGIN).set('Accept', 'application/json').type('form').send({ username: 'sandbox-ada', password: '' }).expect(400);
+      expect(empty.body).toMatchObject({ error: 'credentials-missing', title: 'Something is missing' });
+      expect(sandbox.state.calls.of('auth.getMobileSession')).toBe(calls);
+      const done = await request(host.app).post('/auth/lastfm/mobile').set(SAME_ORIGIN).type('form').send({ username: 'sandbox-ada', password: 'ada-listens' }).expect(303);
+      await request(host.app).get('/').set('Cookie', cookieFrom(done) ?? '').expect(200, 'sandbox-ada');
+    });
+
     test('a password POST from another site is refused', async () => {
       const host = buildHost(expressMajor, sandbox, { password: true });
       await request(host.app).post('/auth/lastfm/password').set('Origin', 'https://evil.example').type('form').send({ username: 'sandbox-ada', password: 'ada-listens' }).expect(403);
@@ -138,6 +180,6 @@ describe.each(MAJORS)('on %s, with no body parser of the host', (_major, express
     expect(done.headers.location).toBe('/done');
     await request(app).get('/').set('Cookie', cookieFrom(done, 'connect.sid') ?? '').expect(200, 'sandbox-ada');
     const twice = await request(app).post('/auth/lastfm/password').set(SAME_ORIGIN).type('form').send('username=a&username=b&password=x').expect(400);
-    expect(twice.text).toContain('must be given once');
+    expect(twice.text).toContain('The field &quot;username&quot; must be given once');
   });
 });

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Config } from '../../config';
 import { InputError } from '../../errors';
 import { endSession } from '../../session';
+import { signedInUser } from '../../signed-in-user';
 import type { SignOutRegistry } from '../../stores/backend';
 import { signedOutPath } from '../home';
 
@@ -30,7 +31,7 @@ export function createSignOut({ config, signOuts, now, discardWaiting }: SignOut
   router.post('/logout-everywhere', async (req, res) => {
     const choice = (req.body as Record<string, unknown> | undefined)?.['waiting'] ?? 'send';
     if (choice !== 'send' && choice !== 'discard') throw new InputError('waiting', 'Choose whether your waiting scrobbles are sent or discarded.');
-    const user = req.session.user;
+    const user = signedInUser(req);
     let discarded = false;
     if (user !== undefined) {
       await signOuts.record(user.name, now());

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
-import { LastfmError, TOKEN_LIFETIME_MS, type ExchangeOutcome, type LastfmSession } from '../index';
+import { LastfmError, TOKEN_LIFETIME_MS, type ExchangeOutcome, type LastfmClient, type LastfmSession } from '../index';
 import { wantsJson } from './answer';
 import { SignInError } from './errors';
 import { formFields } from './form-body';
@@ -8,7 +8,7 @@ import { oneString } from './fields';
 import { signInFailure } from './lastfm-failure';
 import type { Settings } from './options';
 import { safeReturnTo } from './return-to';
-import { isSameOrigin } from './same-origin';
+import { isOwnRequest } from './same-origin';
 import { dataOf, peekData, saveSession, type DesktopTokenStatus, type StoredDesktopToken } from './session-data';
 import { startSignedIn } from './signed-in';
 import type { Handler } from './web-flow';
@@ -33,17 +33,18 @@ export function listDesktopTokens(req: Request, settings: Settings, mountPath: s
     id: entry.id,
     createdAt: entry.createdAt,
     status: currentStatus(entry, at),
-    authorizePath: `${settings.prefix}${mountPath}/desktop/authorize?id=${entry.id}`,
+    authorizePath: authorizePath(settings, entry.id, mountPath),
   }));
 }
 
 /** POST desktop/token: a new Last.fm token, kept in this session. */
-export function newToken(settings: Settings, page: string): Handler {
+export function newToken(settings: Settings, afterToken: string): Handler {
   return async (req, res) => {
-    if (!isSameOrigin(req, settings.publicUrl.origin)) throw new SignInError('cross-origin');
+    if (!isOwnRequest(req, settings)) throw new SignInError('cross-origin');
+    await settings.onStart?.(req, res);
     let token: string;
     try {
-      token = await settings.client.getToken();
+      token = await settings.clientOf(req).getToken();
     } catch (error) {
       throw signInFailure(error, 'desktop');
     }
@@ -52,17 +53,22 @@ export function newToken(settings: Settings, page: string): Handler {
     data.desktopTokens = [entry, ...(data.desktopTokens ?? [])].slice(0, MAX_DESKTOP_TOKENS);
     await saveSession(req);
     if (wantsJson(req)) {
-      res.status(201).json({ id: entry.id, createdAt: entry.createdAt, status: entry.status, authorizePath: `${settings.prefix}${req.baseUrl}/desktop/authorize?id=${entry.id}` });
+      res.status(201).json({ id: entry.id, createdAt: entry.createdAt, status: entry.status, authorizePath: authorizePath(settings, entry.id) });
       return;
     }
-    res.redirect(303, `${settings.prefix}${page}`);
+    res.redirect(303, `${settings.prefix}${afterToken}`);
   };
 }
 
-/** GET desktop/authorize?id: sends the browser to Last.fm to approve the token. */
+/** Where a token's approval starts; the id is in the path, so the link is a plain one to open in a new tab. */
+function authorizePath(settings: Settings, id: string, mountPath = settings.mountPath): string {
+  return `${settings.prefix}${mountPath}/desktop/authorize/${id}`;
+}
+
+/** GET desktop/authorize/<id>: sends the browser to Last.fm to approve the token. */
 export function authorizeToken(settings: Settings): Handler {
   return async (req, res) => {
-    const entry = usableToken(req, oneString(req.query.id, 'The token', 64), settings);
+    const entry = usableToken(req, req.path.slice(req.path.lastIndexOf('/') + 1), settings);
     entry.status = 'sent';
     await saveSession(req);
     res.redirect(303, settings.client.desktopAuthorizeUrl(entry.token).href);
@@ -72,21 +78,29 @@ export function authorizeToken(settings: Settings): Handler {
 /** POST desktop/session (field `id`, optional `returnTo`): exchanges an approved token and signs the person in. */
 export function exchangeToken(settings: Settings): Handler {
   return async (req, res) => {
-    if (!isSameOrigin(req, settings.publicUrl.origin)) throw new SignInError('cross-origin');
+    if (!isOwnRequest(req, settings)) throw new SignInError('cross-origin');
     const fields = await formFields(req);
-    const entry = usableToken(req, oneString(fields.id, 'The token', 64), settings);
+    const id = oneString(fields.id, 'id', 64);
+    if (id === undefined || id === '') throw new SignInError('bad-input', { message: 'No token chosen: choose the token to get a session for from the list.', field: 'id' });
+    const entry = usableToken(req, id, settings);
     const returnTo = safeReturnTo(fields.returnTo);
 
     let session: LastfmSession;
     try {
-      session = await exchangeOnce(settings, entry.token);
+      session = await exchangeOnce(settings, settings.clientOf(req), entry.token);
     } catch (error) {
       const failure = signInFailure(error, 'desktop');
-      if (failure instanceof SignInError && failure.code === 'token-expired') {
-        entry.status = 'expired';
-        await saveSession(req);
+      if (!(failure instanceof SignInError) || (failure.code !== 'token-expired' && failure.code !== 'token-not-approved')) throw failure;
+      // Not approved yet is the normal first answer: the token stays as it was.
+      if (failure.code === 'token-expired') entry.status = 'expired';
+      if (settings.desktop?.notices !== true || wantsJson(req)) {
+        if (failure.code === 'token-expired') await saveSession(req);
+        throw failure;
       }
-      throw failure;
+      dataOf(req).desktopNotice = { code: failure.code, title: failure.title, message: failure.message };
+      await saveSession(req);
+      res.redirect(303, `${settings.prefix}${settings.desktop.page}`);
+      return;
     }
     const tokens = (peekData(req)?.desktopTokens ?? []).map((item) => (item.id === entry.id ? { ...item, status: 'used' as const } : item));
     await startSignedIn(req, session, settings, { desktopTokens: tokens });
@@ -102,10 +116,10 @@ export function exchangeToken(settings: Settings): Handler {
  * A double click sends two requests with the same token, maybe to two instances: the second would
  * get error 15 (the first spent it), so the shared guard runs one exchange and hands its outcome to both.
  */
-async function exchangeOnce(settings: Settings, token: string): Promise<LastfmSession> {
+async function exchangeOnce(settings: Settings, client: LastfmClient, token: string): Promise<LastfmSession> {
   const outcome = await settings.exchanges.once(token, async (): Promise<ExchangeOutcome> => {
     try {
-      return { ok: true, ...(await settings.client.getSession(token)) };
+      return { ok: true, ...(await client.getSession(token)) };
     } catch (error) {
       if (error instanceof LastfmError) return { ok: false, code: error.code, message: error.lastfmMessage };
       throw error;

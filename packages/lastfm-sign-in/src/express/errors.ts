@@ -24,6 +24,8 @@ export type SignInErrorCode =
   | 'too-many-attempts'
   /** Password flow: switched off here (off, or not https). */
   | 'password-refused'
+  /** Password flow: the user name or the password was left empty. */
+  | 'credentials-missing'
   /** A form field missing or malformed. */
   | 'bad-input'
   /** A route that needs a signed-in person was asked without one. */
@@ -71,6 +73,7 @@ const WORDS: Readonly<Record<SignInErrorCode, Wording>> = {
   },
   'too-many-attempts': { status: 429, title: 'Too many sign-in attempts', message: 'There have been too many password sign-in attempts from your network or for this user name. Wait and try again, or sign in on Last.fm\'s own page instead.' },
   'password-refused': { status: 403, title: 'Password sign-in is switched off here', message: 'This site does not take Last.fm passwords. Use "Sign in with Last.fm" instead.' },
+  'credentials-missing': { status: 400, title: 'Something is missing', message: 'Enter your Last.fm user name (or email) and your password.' },
   'bad-input': { status: 400, title: 'Something in the request was wrong', message: 'A field of the form was missing or malformed.' },
   'not-signed-in': { status: 401, title: 'Sign in first', message: 'This needs you to be signed in with Last.fm.' },
   'cross-origin': { status: 403, title: 'This request came from another site', message: 'Signing out only works from this site\'s own pages. Go back to the site and use its sign-out button.' },
@@ -93,13 +96,16 @@ export class SignInError extends Error {
   readonly title: string;
   /** Sent as Retry-After when set. */
   readonly retryAfterSeconds: number | undefined;
+  /** `bad-input`: the query or form field at fault, as the request names it. */
+  readonly field: string | undefined;
 
-  constructor(code: SignInErrorCode, options: { message?: string; status?: number; cause?: unknown; retryAfterSeconds?: number } = {}) {
+  constructor(code: SignInErrorCode, options: { message?: string; status?: number; cause?: unknown; retryAfterSeconds?: number; field?: string } = {}) {
     const words = WORDS[code];
     super(options.message ?? words.message, { cause: options.cause });
     this.code = code;
     this.status = options.status ?? words.status;
     this.title = words.title;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.field = options.field;
   }
 }

@@ -1,14 +1,14 @@
 import type { Request, RequestHandler } from 'express';
-import type { LastfmClient } from '../index';
+import type { LastfmClient, LastfmSession } from '../index';
 import { answerFailure, wantsJson, type NextStep } from './answer';
 import { authorizeToken, exchangeToken, listDesktopTokens, newToken, type DesktopTokenView } from './desktop-flow';
 import { SignInError } from './errors';
 import { resolveOptions, type LastfmSignInOptions, type SignedInUser } from './options';
 import { passwordSignIn } from './password-flow';
 import { safeReturnTo } from './return-to';
-import { peekData, saveSession } from './session-data';
+import { peekData, saveSession, type DesktopNotice } from './session-data';
 import { SignedInClient } from './signed-in-client';
-import { currentUser, sessionKeyOf } from './signed-in';
+import { currentUser, sessionKeyOf, startSignedIn } from './signed-in';
 import { callback, login, logout, type Handler } from './web-flow';
 
 export { SignInError, type SignInErrorCode } from './errors';
@@ -17,7 +17,7 @@ export { SignedInClient, type TrackRef } from './signed-in-client';
 export type { DesktopTokenView } from './desktop-flow';
 export type { ClientOptions, CredentialOptions, DesktopFlowOptions, LastfmSignInOptions, PasswordFlowOptions, SharedSignInState, SignedInUser } from './options';
 export type { FailureMode } from './answer';
-export type { LastfmSessionData } from './session-data';
+export type { DesktopNotice, LastfmSessionData } from './session-data';
 
 export interface LastfmSignIn {
   /** Mount it at `mountPath`: GET login[?returnTo=/path], GET callback, POST logout (and the desktop and password routes when on). */
@@ -34,6 +34,14 @@ export interface LastfmSignIn {
   loginUrl(returnTo?: string): string;
   /** The desktop flow's tokens of this browser, for the host's page (empty when the flow is off). */
   desktopTokens(req: Request): DesktopTokenView[];
+  /** With `desktop.notices`: Last.fm's last answer about a token of this browser, taken (shown once). */
+  desktopNotice(req: Request): DesktopNotice | undefined;
+  /**
+   * Signs a person in with a Last.fm session the host got by a flow of its own: a new session id,
+   * the key kept (and sealed) as the built-in flows keep it, `onSignIn` told. The new session
+   * keeps this browser's desktop tokens.
+   */
+  signIn(req: Request, session: LastfmSession): Promise<SignedInUser>;
   /** The Last.fm client underneath (shared budget), for calls that need no signed-in person. */
   client: LastfmClient;
 }
@@ -56,12 +64,12 @@ export function lastfmSignIn(options: LastfmSignInOptions): LastfmSignIn {
   ]);
   if (settings.desktop !== undefined) {
     const toList: NextStep = { href: `${prefix}${settings.desktop.page}`, label: 'Back to your tokens' };
-    routes.set('POST /desktop/token', { handler: newToken(settings, settings.desktop.page), step: toList });
+    routes.set('POST /desktop/token', { handler: newToken(settings, settings.desktop.afterToken), step: toList });
     routes.set('GET /desktop/authorize', { handler: authorizeToken(settings), step: toList });
     routes.set('POST /desktop/session', { handler: exchangeToken(settings), step: toList });
   }
   if (settings.password !== undefined) {
-    routes.set('POST /password', { handler: passwordSignIn(settings, settings.password), step: { href: `${prefix}${settings.password.page}`, label: 'Try the password sign-in again' } });
+    routes.set(`POST ${settings.password.path}`, { handler: passwordSignIn(settings, settings.password), step: { href: `${prefix}${settings.password.page}`, label: 'Try the password sign-in again' } });
   }
 
   // A plain handler rather than an express.Router: it needs nothing of either Express major, so the
@@ -69,12 +77,14 @@ export function lastfmSignIn(options: LastfmSignInOptions): LastfmSignIn {
   const router: RequestHandler = (req, res, next) => {
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     const path = req.path.length > 1 ? req.path.replace(/\/+$/, '') : req.path;
-    const route = routes.get(`${method} ${path}`);
+    // The one route with a parameter: the token's id is the last part of its path.
+    const route = routes.get(`${method} ${path.startsWith('/desktop/authorize/') ? '/desktop/authorize' : path}`);
     if (route === undefined) {
       next();
       return;
     }
-    if (req.baseUrl.toLowerCase() !== mountPath.toLowerCase()) {
+    const mountedAt = req.baseUrl.toLowerCase();
+    if (mountedAt !== mountPath.toLowerCase() && mountedAt !== `${prefix}${mountPath}`.toLowerCase()) {
       next(new Error(`lastfmSignIn: the router is mounted at "${req.baseUrl || '/'}" but its mountPath option is "${mountPath || '/'}"; pass mountPath: '${req.baseUrl || '/'}'`));
       return;
     }
@@ -120,6 +130,13 @@ export function lastfmSignIn(options: LastfmSignInOptions): LastfmSignIn {
     sessionKey: (req) => sessionKeyOf(req, settings),
     loginUrl,
     desktopTokens: (req) => (settings.desktop === undefined ? [] : listDesktopTokens(req, settings, mountPath)),
+    desktopNotice: (req) => {
+      const data = peekData(req);
+      const notice = data?.desktopNotice;
+      if (data !== undefined) delete data.desktopNotice;
+      return notice;
+    },
+    signIn: (req, session) => startSignedIn(req, session, settings, { desktopTokens: peekData(req)?.desktopTokens }),
     client: settings.client,
   };
 }

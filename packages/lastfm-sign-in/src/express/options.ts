@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { KeySealer, MemoryAttempts, MemoryExchanges, createLastfmClient, type AttemptCounter, type AttemptLimit, type CallBudget, type LastfmClient, type TokenExchanges } from '../index';
 import type { FailureMode } from './answer';
 
@@ -27,6 +27,8 @@ export interface PasswordFlowOptions {
   perUser?: AttemptLimit;
   /** The host's page with the password form; a failure's page links back to it. Default `/`. */
   page?: string;
+  /** Where under the mount path the form posts; default `/password`. */
+  path?: string;
   /**
    * Signs "known device" cookies (32+ characters; default: the first encryptionKey): a browser that
    * signed in with a password has its own allowance for that user name. Without either, none are made.
@@ -37,12 +39,24 @@ export interface PasswordFlowOptions {
 export interface DesktopFlowOptions {
   /** The host's page that lists the tokens (see `desktopTokens(req)`); browsers are sent back there. Default `/`. */
   page?: string;
+  /** Where a browser goes once it made a token, e.g. `/desktop#tokens`; default `page`. */
+  afterToken?: string;
+  /**
+   * Last.fm's "not approved yet" and "expired" answers to a browser become a one-time notice and the
+   * browser goes back to `page` (post/redirect/get: a reload asks Last.fm nothing), instead of an
+   * error page. The page shows `desktopNotice(req)`. JSON clients get the error either way.
+   */
+  notices?: boolean;
 }
 
 interface CommonOptions {
   /** The site's address as browsers see it, e.g. `https://example.org` (plus any prefix a proxy strips). */
   publicUrl: string | URL;
-  /** Where the router is mounted (`app.use(mountPath, lastfm.router)`); default `/auth/lastfm`. */
+  /**
+   * Where the router is mounted (`app.use(mountPath, lastfm.router)`), below publicUrl's path; default
+   * `/auth/lastfm`. A host whose requests still carry that path (its proxy passes `/sub/auth/…`
+   * through) mounts the router at the path plus mountPath, and the router takes that too.
+   */
   mountPath?: string;
   /** Seals the Last.fm session key (AES-256-GCM) inside the session; newest first to rotate. At least 32 characters each. */
   encryptionKey?: string | readonly string[];
@@ -54,14 +68,32 @@ interface CommonOptions {
   signedInMaxAge?: number;
   /** Turns on the desktop (token-first) flow under `<mountPath>/desktop/…`. */
   desktop?: boolean | DesktopFlowOptions;
-  /** Turns on the password flow at `POST <mountPath>/password`. */
+  /** Turns on the password flow at `POST <mountPath>/password` (or `password.path`). */
   password?: boolean | PasswordFlowOptions;
   /** Shares the exchange guard and attempt counters (and the budget) between instances. */
   shared?: SharedSignInState;
+  /**
+   * Called as a sign-in starts (a web login about to be sent to Last.fm, a desktop token about to
+   * be asked for), before anything is stored or sent: throw (or reject) to refuse it, and the error
+   * reaches the host's error handler as it is. For a limit on the sign-ins one address may start.
+   */
+  onStart?: (req: Request, res: Response) => void | Promise<void>;
+  /**
+   * The client for one request's sign-in calls; default the client. E.g.
+   * `(req) => client.forRequest(req.id, req.ip)`, so the client's scheduler keeps one caller from
+   * filling its queue and its log lines carry the request id.
+   */
+  requestClient?: (req: Request) => LastfmClient;
   /** Told of every sign-in once the session is saved; a failure here reaches the host's error handler. */
   onSignIn?: (user: SignedInUser, req: Request) => void | Promise<void>;
   /** Told of every sign-out of a signed-in person. */
   onSignOut?: (user: SignedInUser, req: Request) => void | Promise<void>;
+  /**
+   * Asked about a POST of the router (logout, desktop, password) that carries neither
+   * `Sec-Fetch-Site` nor `Origin` (an old browser, a script): true lets it through. Only for a host
+   * whose own CSRF check has already passed the request; default: refused.
+   */
+  trustWithoutOrigin?: (req: Request) => boolean;
   /** The clock; tests move it. */
   now?: () => number;
 }
@@ -98,9 +130,13 @@ export interface Settings {
   failures: FailureMode;
   afterSignOut: string;
   signedInMaxAge: number | undefined;
-  desktop: { page: string } | undefined;
-  password: { perClient: AttemptCounter; perUser: AttemptCounter; page: string; deviceSecret: string | undefined } | undefined;
+  desktop: { page: string; afterToken: string; notices: boolean } | undefined;
+  password: { perClient: AttemptCounter; perUser: AttemptCounter; page: string; path: string; deviceSecret: string | undefined } | undefined;
   exchanges: TokenExchanges;
+  onStart: CommonOptions['onStart'];
+  trustWithoutOrigin: CommonOptions['trustWithoutOrigin'];
+  /** The client for this request's calls (`requestClient`, or the client). */
+  clientOf: (req: Request) => LastfmClient;
   onSignIn: CommonOptions['onSignIn'];
   onSignOut: CommonOptions['onSignOut'];
   now: () => number;
@@ -139,7 +175,12 @@ export function resolveOptions(options: LastfmSignInOptions): Settings {
   }
 
   const keys = options.encryptionKey === undefined ? undefined : typeof options.encryptionKey === 'string' ? [options.encryptionKey] : options.encryptionKey;
-  const desktop = options.desktop === undefined || options.desktop === false ? undefined : { page: localPath((options.desktop === true ? undefined : options.desktop.page) ?? '/', 'desktop.page') };
+  const desktopOptions = options.desktop === undefined || options.desktop === false ? undefined : options.desktop === true ? {} : options.desktop;
+  const desktopPage = localPath(desktopOptions?.page ?? '/', 'desktop.page');
+  const desktop =
+    desktopOptions === undefined
+      ? undefined
+      : { page: desktopPage, afterToken: localPath(desktopOptions.afterToken ?? desktopPage, 'desktop.afterToken'), notices: desktopOptions.notices === true };
   const passwordOptions = options.password === undefined || options.password === false ? undefined : options.password === true ? {} : options.password;
 
   return {
@@ -160,9 +201,13 @@ export function resolveOptions(options: LastfmSignInOptions): Settings {
             perClient: attempts('lastfm-password-client', passwordOptions.perClient ?? DEFAULT_LIMIT),
             perUser: attempts('lastfm-password-user', passwordOptions.perUser ?? DEFAULT_LIMIT),
             page: localPath(passwordOptions.page ?? '/', 'password.page'),
+            path: localPath(passwordOptions.path ?? '/password', 'password.path').replace(/\/+$/, ''),
             deviceSecret: deviceSecret(passwordOptions.deviceSecret ?? keys?.[0]),
           },
     exchanges: shared.exchanges ?? new MemoryExchanges(),
+    onStart: options.onStart,
+    trustWithoutOrigin: options.trustWithoutOrigin,
+    clientOf: options.requestClient ?? ((): LastfmClient => client),
     onSignIn: options.onSignIn,
     onSignOut: options.onSignOut,
     now,

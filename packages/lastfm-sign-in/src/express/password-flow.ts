@@ -8,7 +8,7 @@ import { knownDevices } from './known-device';
 import { signInFailure } from './lastfm-failure';
 import type { Settings } from './options';
 import { safeReturnTo } from './return-to';
-import { isSameOrigin } from './same-origin';
+import { isOwnRequest } from './same-origin';
 import { startSignedIn } from './signed-in';
 import type { Handler } from './web-flow';
 
@@ -20,13 +20,13 @@ export function passwordSignIn(settings: Settings, flow: NonNullable<Settings['p
   const refusal = passwordRefusal(settings);
   const devices = flow.deviceSecret === undefined ? undefined : knownDevices(flow.deviceSecret, `${settings.prefix}${settings.mountPath}/`, settings.publicUrl.protocol === 'https:');
   return async (req, res) => {
-    if (!isSameOrigin(req, settings.publicUrl.origin)) throw new SignInError('cross-origin');
+    if (!isOwnRequest(req, settings)) throw new SignInError('cross-origin');
     if (refusal !== undefined) throw new SignInError('password-refused', { message: refusal });
     const fields = await formFields(req);
-    const username = (oneString(fields.username, 'The user name', 256) ?? '').trim();
-    const password = oneString(fields.password, 'The password', 1024) ?? '';
+    const username = (oneString(fields.username, 'username', 256) ?? '').trim();
+    const password = oneString(fields.password, 'password', 1024) ?? '';
     const returnTo = safeReturnTo(fields.returnTo);
-    if (username === '' || password === '') throw new SignInError('bad-input', { message: 'Enter your Last.fm user name (or email) and your password.' });
+    if (username === '' || password === '') throw new SignInError('credentials-missing');
 
     // The address's allowance is checked first, so someone already over it cannot use up a user name's.
     const device = devices?.of(req, username);
@@ -37,7 +37,7 @@ export function passwordSignIn(settings: Settings, flow: NonNullable<Settings['p
 
     let session: LastfmSession;
     try {
-      session = await settings.client.getMobileSession(username, password);
+      session = await settings.clientOf(req).getMobileSession(username, password);
     } catch (error) {
       throw signInFailure(error, 'password');
     }

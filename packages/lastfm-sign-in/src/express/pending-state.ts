@@ -45,7 +45,7 @@ export function takeState(data: LastfmSessionData | undefined, state: string | u
 
 /** The token Last.fm sent back: none means the person declined; anything Last.fm would not send is refused before it is asked. */
 export function callbackToken(value: unknown): string {
-  const token = oneString(value, 'The token', 128);
+  const token = oneString(value, 'token', 128);
   if (token === undefined || token === '') throw new SignInError('access-declined');
   if (!isLastfmTokenShape(token)) throw new SignInError('bad-token');
   return token;

@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { Settings } from './options';
 
 /**
  * Whether a state-changing request came from this site's own pages. Browsers say so in
@@ -11,4 +12,11 @@ export function isSameOrigin(req: Request, siteOrigin: string): boolean {
   if (fetchSite !== undefined) return fetchSite === 'same-origin';
   const origin = req.get('origin');
   return origin !== undefined && origin === siteOrigin;
+}
+
+/** Same-origin, or (carrying neither header) let through by the host's `trustWithoutOrigin`. */
+export function isOwnRequest(req: Request, settings: Settings): boolean {
+  if (isSameOrigin(req, settings.publicUrl.origin)) return true;
+  const unmarked = req.get('sec-fetch-site') === undefined && req.get('origin') === undefined;
+  return unmarked && settings.trustWithoutOrigin !== undefined && settings.trustWithoutOrigin(req);
 }

@@ -33,6 +33,15 @@ export interface LastfmSessionData {
   pending?: Record<string, PendingSignIn>;
   /** Newest first. */
   desktopTokens?: StoredDesktopToken[];
+  /** Last.fm's answer about a desktop token, shown once by the host's page (`desktop.notices`). */
+  desktopNotice?: DesktopNotice;
+}
+
+/** What a desktop token's exchange was told, kept for the page the browser is sent back to. */
+export interface DesktopNotice {
+  code: 'token-not-approved' | 'token-expired';
+  title: string;
+  message: string;
 }
 
 /** What the library needs of express-session's `req.session`; typed here so hosts need not load its types. */

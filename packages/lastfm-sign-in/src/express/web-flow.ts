@@ -4,7 +4,7 @@ import { oneString } from './fields';
 import { signInFailure } from './lastfm-failure';
 import type { Settings } from './options';
 import { safeReturnTo } from './return-to';
-import { isSameOrigin } from './same-origin';
+import { isOwnRequest } from './same-origin';
 import { callbackToken, rememberState, takeState } from './pending-state';
 import { dataOf, peekData, saveSession, sessionOf } from './session-data';
 import { endSignedIn, startSignedIn } from './signed-in';
@@ -15,8 +15,8 @@ const MOVED = 'moved';
 export type Handler = (req: Request, res: Response) => Promise<void>;
 
 /** The address of a route of this router as the browser sees it: publicUrl's origin and prefix, the mount path, the route. */
-export function routeUrl(settings: Settings, req: Request, route: string): URL {
-  return new URL(`${settings.prefix}${req.baseUrl}${route}`, settings.publicUrl.origin);
+export function routeUrl(settings: Settings, route: string): URL {
+  return new URL(`${settings.prefix}${settings.mountPath}${route}`, settings.publicUrl.origin);
 }
 
 /** GET login[?returnTo=/path]: remembers a single-use state in the session and sends the browser to Last.fm. */
@@ -26,16 +26,17 @@ export function login(settings: Settings): Handler {
     // Last.fm sends the browser back to publicUrl, and browsers keep each host name's cookies apart:
     // a sign-in started at 127.0.0.1 could never be finished at localhost. So it starts there.
     if (req.hostname.toLowerCase() !== settings.publicUrl.hostname.toLowerCase() && req.query[MOVED] === undefined) {
-      const there = routeUrl(settings, req, '/login');
+      const there = routeUrl(settings, '/login');
       if (returnTo !== '/') there.searchParams.set('returnTo', returnTo);
       there.searchParams.set(MOVED, '1');
       res.redirect(303, there.href);
       return;
     }
+    await settings.onStart?.(req, res);
     const state = rememberState(dataOf(req), returnTo, settings.now());
     await saveSession(req);
 
-    const callback = routeUrl(settings, req, '/callback');
+    const callback = routeUrl(settings, '/callback');
     callback.searchParams.set('state', state);
     res.redirect(303, settings.client.webAuthorizeUrl(callback.href).href);
   };
@@ -47,14 +48,14 @@ export function callback(settings: Settings): Handler {
     sessionOf(req);
     const data = peekData(req);
     // Spent and saved before Last.fm is asked, so a replay of this URL is refused even if the exchange fails.
-    const entry = takeState(data, oneString(req.query.state, 'The state', 128), settings.now(), settings.publicUrl.origin);
+    const entry = takeState(data, oneString(req.query.state, 'state', 128), settings.now(), settings.publicUrl.origin);
     await saveSession(req);
 
     const token = callbackToken(req.query.token);
 
     let session;
     try {
-      session = await settings.client.getSession(token);
+      session = await settings.clientOf(req).getSession(token);
     } catch (error) {
       throw signInFailure(error, 'web');
     }
@@ -66,7 +67,7 @@ export function callback(settings: Settings): Handler {
 /** POST logout: same-origin only, so it needs no CSRF token; the session gets a new id either way. */
 export function logout(settings: Settings): Handler {
   return async (req, res) => {
-    if (!isSameOrigin(req, settings.publicUrl.origin)) throw new SignInError('cross-origin');
+    if (!isOwnRequest(req, settings)) throw new SignInError('cross-origin');
     await endSignedIn(req, settings);
     if (req.accepts(['html', 'json']) === 'json') {
       res.status(204).end();

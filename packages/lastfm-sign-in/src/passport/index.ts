@@ -111,7 +111,7 @@ export class LastfmStrategy {
   private async finish(req: Request): Promise<void> {
     sessionOf(req);
     const data = peekData(req);
-    takeState(data, oneString(req.query.state, 'The state', 128), this.now(), this.callbackFor(req).origin);
+    takeState(data, oneString(req.query.state, 'state', 128), this.now(), this.callbackFor(req).origin);
     await saveSession(req);
     const token = callbackToken(req.query.token);
     let session: LastfmSession;

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { HttpError } from '../../errors';
+import { HttpError } from '../errors';
 import type { AttemptCounter, AttemptLimit } from 'lastfm-sign-in';
 
 /**

@@ -1,4 +1,4 @@
-import { makeRoom, setNewest } from '../../src/bounded-map';
+import { makeRoom, setNewest } from '../src';
 
 describe('setNewest', () => {
   it('keeps at most max entries, dropping the least recently stored, and a re-stored key counts as new', () => {
