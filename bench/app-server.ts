@@ -11,6 +11,7 @@ import { createSharedState } from '../src/shared-state/create-shared-state';
 import { createMemoryBackend } from '../src/stores/memory-backend';
 import { createLogger } from '../src/logger';
 import { serveParent } from './child';
+import { serveProfiler } from './cpu-profile';
 
 /**
  * The real app in sandbox mode, on a loopback port, as a benchmark target. BENCH_UNTHROTTLED=1
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
     }
   });
   server.on('request', app);
+  if (process.env.BENCH_PROFILE === '1') serveProfiler();
   serveParent(port, () => ({
     upstreamConnections,
     loves: DEMO_ACCOUNTS.reduce((sum, account) => sum + sandboxState.library.of(account.name).loves.size, 0),

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { baselineSession } from './baseline-session';
 import { serveParent } from './child';
+import { serveProfiler } from './cpu-profile';
 
 /** What the app's sign-in keeps in the session (lastfm-sign-in/express), so the baseline stores as much. */
 interface WithSignIn {
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  if (process.env.BENCH_PROFILE === '1') serveProfiler();
   serveParent((server.address() as AddressInfo).port);
 }
 

@@ -3,7 +3,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { startChild, type ChildServer } from './child';
-import { runLoad, type LoadResult } from './load';
+import type { LoadResult } from './load';
 import { Browser, measureSignIns, signInOnce, type RoundTripResult } from './sign-in';
 import { measureThrottle, type ThrottleResult } from './throttle';
 import { measureStoreMemory } from './memory';
@@ -11,6 +11,8 @@ import { measureBrowse, measureBurst, measureFlood } from './many-instances';
 import { measureImportParsing } from './import';
 import { measureOutboxDrain } from './outbox';
 import { measureLoad, measureWritePath, type LoadTestResult, type WritePathResult } from './writes';
+import { profileHomeViews, profileTable } from './home-profile';
+import { loadWithCpu, type LoadWithCpu } from './cpu-per-view';
 
 /**
  * `npm run bench`: every number in bench/README.md comes from here. Servers run in child
@@ -27,6 +29,8 @@ const THINK_MS = Number(process.env.BENCH_THINK_MS ?? '1000');
  * Express does not); unset, as autocannon does by default, nothing is compressed.
  */
 const ENCODING: Record<string, string> = process.env.BENCH_ACCEPT_ENCODING === undefined ? {} : { 'accept-encoding': process.env.BENCH_ACCEPT_ENCODING };
+/** BENCH_PROFILE=1: after the home runs, one more at 10 connections with the app's CPU profiler on (bench/cpu-profile.ts). */
+const PROFILE = process.env.BENCH_PROFILE === '1';
 /** Which parts to run, e.g. BENCH_ONLY=home,throttle; all when unset. */
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'home,signin,writes,throttle,memory,load,burst,browse,flood,outbox,import').split(','));
 
@@ -37,6 +41,8 @@ interface HomeRow {
   /** Median of the per-round app/baseline ratios. */
   ratio: number;
   ratios: number[];
+  /** Median server CPU (user + system) per page view, in microseconds. */
+  cpu: { appUsPerView: number; baselineUsPerView: number };
 }
 
 function median(values: number[]): number {
@@ -45,9 +51,9 @@ function median(values: number[]): number {
 }
 
 /** The median run by requests/s, so one noisy run does not decide the result. */
-function medianRun(runs: LoadResult[]): LoadResult {
+function medianRun<T extends LoadResult>(runs: T[]): T {
   const target = median(runs.map((r) => r.requestsPerSecond));
-  return runs.find((r) => r.requestsPerSecond === target) ?? (runs[0] as LoadResult);
+  return runs.find((r) => r.requestsPerSecond === target) ?? (runs[0] as T);
 }
 
 async function signedInCookie(port: number): Promise<{ cookie: string; pageBytes: number }> {
@@ -75,12 +81,12 @@ async function homeVersusBaseline(app: ChildServer): Promise<HomeRow[]> {
   const rows: HomeRow[] = [];
   try {
     for (const connections of CONNECTIONS) {
-      const baseRuns: LoadResult[] = [];
-      const appRuns: LoadResult[] = [];
+      const baseRuns: LoadWithCpu[] = [];
+      const appRuns: LoadWithCpu[] = [];
       // Alternating runs cancel slow drift of the machine (thermal, other load).
       for (let round = 0; round < ROUNDS; round += 1) {
-        baseRuns.push(await runLoad({ url: `http://127.0.0.1:${baseline.port}/`, connections, durationSeconds: SECONDS, headers: { cookie: baseCookie, ...ENCODING } }));
-        appRuns.push(await runLoad({ url: `http://127.0.0.1:${app.port}/`, connections, durationSeconds: SECONDS, headers: { cookie, ...ENCODING } }));
+        baseRuns.push(await loadWithCpu(baseline, baseCookie, connections, SECONDS, ENCODING));
+        appRuns.push(await loadWithCpu(app, cookie, connections, SECONDS, ENCODING));
       }
       const base = medianRun(baseRuns);
       const mine = medianRun(appRuns);
@@ -88,8 +94,9 @@ async function homeVersusBaseline(app: ChildServer): Promise<HomeRow[]> {
       // cancels out; the median of those ratios is the result.
       const ratios = appRuns.map((run, i) => run.requestsPerSecond / (baseRuns[i]?.requestsPerSecond ?? Number.NaN));
       const ratio = median(ratios);
-      rows.push({ connections, baseline: base, app: mine, ratio, ratios });
-      console.log(`home @${connections}: app ${mine.requestsPerSecond.toFixed(0)} req/s vs baseline ${base.requestsPerSecond.toFixed(0)}; paired ratios ${ratios.map((r) => r.toFixed(2)).join(', ')} (median ${ratio.toFixed(2)}x)`);
+      const cpu = { appUsPerView: median(appRuns.map((run) => run.cpuUsPerRequest)), baselineUsPerView: median(baseRuns.map((run) => run.cpuUsPerRequest)) };
+      rows.push({ connections, baseline: base, app: mine, ratio, ratios, cpu });
+      console.log(`home @${connections}: app ${mine.requestsPerSecond.toFixed(0)} req/s vs baseline ${base.requestsPerSecond.toFixed(0)}; paired ratios ${ratios.map((r) => r.toFixed(2)).join(', ')} (median ${ratio.toFixed(2)}x); server CPU per view ${cpu.appUsPerView.toFixed(0)} µs vs ${cpu.baselineUsPerView.toFixed(0)} µs`);
     }
   } finally {
     await baseline.stop();
@@ -121,6 +128,12 @@ async function measureSignInsWithCpu(server: ChildServer): Promise<SignInsWithCp
   return { ...result, serverMsPerSignIn, loadGeneratorMsPerSignIn, ceilingOnThisMachine };
 }
 
+/** The median run by sign-ins/s. */
+function medianSignIns(runs: SignInsWithCpu[]): SignInsWithCpu {
+  const target = median(runs.map((r) => r.signInsPerSecond));
+  return runs.find((r) => r.signInsPerSecond === target) ?? (runs[0] as SignInsWithCpu);
+}
+
 function cpuNote(cpu: Pick<SignInsWithCpu, 'serverMsPerSignIn' | 'loadGeneratorMsPerSignIn' | 'ceilingOnThisMachine'>): string {
   return `CPU per sign-in ${cpu.serverMsPerSignIn.toFixed(2)} ms server + ${cpu.loadGeneratorMsPerSignIn.toFixed(2)} ms load generator, so at most ${cpu.ceilingOnThisMachine.toFixed(0)}/s on ${os.cpus().length} cores`;
 }
@@ -142,7 +155,19 @@ async function main(): Promise<void> {
         results.signedInHome = home;
         for (const row of home) {
           lines.push(`| baseline page | ${row.connections} conn | ${row.baseline.requestsPerSecond.toFixed(0)} req/s | ${row.baseline.p50Ms} | ${row.baseline.p99Ms} | 1.00x | |`);
-          lines.push(`| signed-in home | ${row.connections} conn | ${row.app.requestsPerSecond.toFixed(0)} req/s | ${row.app.p50Ms} | ${row.app.p99Ms} | ${row.ratio.toFixed(2)}x | >= 0.70x ${verdict(row.ratio >= 0.7)} |`);
+          lines.push(`| signed-in home | ${row.connections} conn | ${row.app.requestsPerSecond.toFixed(0)} req/s | ${row.app.p50Ms} | ${row.app.p99Ms} | ${row.ratio.toFixed(2)}x | >= 0.85x ${verdict(row.ratio >= 0.85)} |`);
+        }
+        if (PROFILE) {
+          const { cookie, pageBytes } = await signedInCookie(app.port);
+          const profile = await profileHomeViews('app', app, cookie, 10, SECONDS * 2, ENCODING);
+          const baseline = await startChild('baseline-server.js', [String(pageBytes)]);
+          try {
+            const bare = await profileHomeViews('baseline', baseline, await baselineCookie(baseline.port), 10, SECONDS * 2, ENCODING);
+            results.signedInHomeProfile = { app: profile, baseline: bare };
+            console.log(`\nwhere a signed-in home view's CPU goes:\n${profileTable(profile).join('\n')}\n\n${profileTable(bare).join('\n')}\n`);
+          } finally {
+            await baseline.stop();
+          }
         }
       }
       if (ONLY.has('signin')) {
@@ -157,24 +182,32 @@ async function main(): Promise<void> {
   }
 
   if (ONLY.has('signin')) {
+    // Both servers up at once and measured in turn, ROUNDS times: each app run is divided by the
+    // bare Express run just before it, and the median of those ratios is the result, as for the home.
     const bare = await startChild('baseline-sign-in-server.js', []);
+    const app = await startChild('app-server.js', [], { BENCH_UNTHROTTLED: '1' });
     try {
-      const result = await measureSignInsWithCpu(bare);
+      const bareRuns: SignInsWithCpu[] = [];
+      const appRuns: SignInsWithCpu[] = [];
+      for (let round = 0; round < ROUNDS; round += 1) {
+        bareRuns.push(await measureSignInsWithCpu(bare));
+        appRuns.push(await measureSignInsWithCpu(app));
+      }
+      const ratios = appRuns.map((run, i) => run.signInsPerSecond / (bareRuns[i]?.signInsPerSecond ?? Number.NaN));
+      const ratio = median(ratios);
+      const result = medianSignIns(bareRuns);
+      const signIn = medianSignIns(appRuns);
       results.signInRoundTripBareExpress = result;
+      results.signInRoundTrip = { ...signIn, ratio, ratios };
+      console.log(`sign-in: paired ratios ${ratios.map((r) => r.toFixed(2)).join(', ')} (median ${ratio.toFixed(2)}x)`);
       lines.push(
         `| sign-in round trip, bare Express doing the same 5 exchanges | 16 browsers | ${result.signInsPerSecond.toFixed(0)} sign-ins/s | ${result.p50Ms.toFixed(1)} | ${result.p99Ms.toFixed(1)} | ${result.failed} failed; ${cpuNote(result)} | |`,
       );
-    } finally {
-      await bare.stop();
-    }
-    const app = await startChild('app-server.js', [], { BENCH_UNTHROTTLED: '1' });
-    try {
-      const signIn = await measureSignInsWithCpu(app);
-      results.signInRoundTrip = signIn;
       lines.push(
-        `| sign-in round trip, throttle lifted | 16 browsers | ${signIn.signInsPerSecond.toFixed(0)} sign-ins/s | ${signIn.p50Ms.toFixed(1)} | ${signIn.p99Ms.toFixed(1)} | ${signIn.failed} failed; ${cpuNote(signIn)} | >= 500/s ${verdict(signIn.signInsPerSecond >= 500)} |`,
+        `| sign-in round trip, throttle lifted | 16 browsers | ${signIn.signInsPerSecond.toFixed(0)} sign-ins/s | ${signIn.p50Ms.toFixed(1)} | ${signIn.p99Ms.toFixed(1)} | ${signIn.failed} failed; ${cpuNote(signIn)}; ${ratio.toFixed(2)}x bare Express (paired ratios ${ratios.map((r) => r.toFixed(2)).join(', ')}) | >= 0.8x bare Express ${verdict(ratio >= 0.8)} |`,
       );
     } finally {
+      await bare.stop();
       await app.stop();
     }
   }

@@ -7,14 +7,17 @@ import { noStore } from './no-store';
 
 /** Locals every page can use, the sandbox's included: they need no session. */
 export function createSiteLocals(config: Config, versions: AssetVersions): RequestHandler {
+  // Made once: they depend on nothing in the request, and most page views render nothing.
+  const url = (path: string) => `${config.basePath}${path}`;
+  // A file under public/ with its content's hash, so browsers keep it until it changes.
+  const asset = (path: string) => {
+    const version = versions.versionOf(path);
+    return version === undefined ? `${config.basePath}${path}` : `${config.basePath}${path}?v=${version}`;
+  };
   return (_req, res, next) => {
     res.locals.sandbox = config.sandbox;
-    res.locals.url = (path: string) => `${config.basePath}${path}`;
-    // A file under public/ with its content's hash, so browsers keep it until it changes.
-    res.locals.asset = (path: string) => {
-      const version = versions.versionOf(path);
-      return version === undefined ? `${config.basePath}${path}` : `${config.basePath}${path}?v=${version}`;
-    };
+    res.locals.url = url;
+    res.locals.asset = asset;
     next();
   };
 }

@@ -6,7 +6,8 @@ import { signedInUser } from '../signed-in-user';
  * (profile, private recent tracks) or a form token from the cache.
  */
 export function noStore(res: Response): void {
-  res.set('Cache-Control', 'no-store');
+  // setHeader, not res.set: on every signed-in answer, and a plain string needs none of res.set's care.
+  res.setHeader('Cache-Control', 'no-store');
 }
 
 /** Every answer to a signed-in session; pages with a form token mark themselves (sessionLocals). */

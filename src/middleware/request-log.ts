@@ -38,9 +38,8 @@ export function createRequestLogger(logger: Logger): RequestHandler {
     req.id = id;
     res.setHeader('X-Request-Id', id);
     const started = performance.now();
-    const done = (): void => {
-      res.removeListener('finish', done);
-      res.removeListener('close', done);
+    // 'close' comes after 'finish' for every response, and alone for one cut off: one listener is enough.
+    res.once('close', () => {
       const level = levelFor(res.statusCode);
       if (!logger.isLevelEnabled(level)) return;
       // A response that closed before it finished was cut off: the client went away or the socket broke.
@@ -49,9 +48,7 @@ export function createRequestLogger(logger: Logger): RequestHandler {
         { reqId: id, req: requestFields(req), res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started), ...(aborted ? { aborted } : {}) },
         `${req.method} ${String(res.statusCode)}${aborted ? ' (aborted)' : ''}`,
       );
-    };
-    res.on('finish', done);
-    res.on('close', done);
+    });
     next();
   };
 }

@@ -37,7 +37,10 @@ export class AccountService {
 
   /** The person's account, with calls logged under `requestId` and counted against `caller` (see routes/caller.ts). */
   of(user: AccountUser, call: { requestId: string | undefined; caller: string }): Account {
-    return new Account(user, this.deps.lastfm.forRequest(call.requestId, call.caller), this.deps.cache, this.deps.outbox);
+    // Made when the first call is: most page views are answered from the cache and call nobody.
+    let client: LastfmClient | undefined;
+    const lastfm = (): LastfmClient => (client ??= this.deps.lastfm.forRequest(call.requestId, call.caller));
+    return new Account(user, lastfm, this.deps.cache, this.deps.outbox);
   }
 
   /** Every sign-in ends here: scrobbles held for a revoked key go again with the new one. */
@@ -49,7 +52,8 @@ export class AccountService {
 export class Account {
   constructor(
     private readonly user: AccountUser,
-    private readonly lastfm: LastfmClient,
+    /** This request's client, made on first use. */
+    private readonly lastfm: () => LastfmClient,
     private readonly cache: UserReadCache,
     private readonly outbox: ScrobbleOutbox,
   ) {}
@@ -60,28 +64,28 @@ export class Account {
     const reads = await this.cache.open(name);
     const [outbox, profile, recent, tags] = await Promise.all([
       this.outbox.view(name, { offset: (outboxPage - 1) * HOME_LIMITS.outboxItems, limit: HOME_LIMITS.outboxItems }),
-      this.part(() => reads.get('profile', () => this.lastfm.getProfile(name))),
-      this.part(() => reads.get('recent', () => this.lastfm.getRecentTracks(name, HOME_LIMITS.recentTracks))),
-      this.part(() => reads.get('tags', () => this.lastfm.getTopTags(name, HOME_LIMITS.topTags))),
+      this.part(() => reads.get('profile', () => this.lastfm().getProfile(name))),
+      this.part(() => reads.get('recent', () => this.lastfm().getRecentTracks(name, HOME_LIMITS.recentTracks))),
+      this.part(() => reads.get('tags', () => this.lastfm().getTopTags(name, HOME_LIMITS.topTags))),
     ]);
     // A revoked key ends the session: that page shows, not a half-empty home.
     return { version: reads.version, profile: settled(profile), recent: settled(recent), tags: settled(tags), outbox };
   }
 
   love(artist: string, track: string, loved: boolean): Promise<void> {
-    return this.write(() => (loved ? this.lastfm.love(this.user.key, artist, track) : this.lastfm.unlove(this.user.key, artist, track)));
+    return this.write(() => (loved ? this.lastfm().love(this.user.key, artist, track) : this.lastfm().unlove(this.user.key, artist, track)));
   }
 
   nowPlaying(playing: NowPlaying): Promise<NowPlayingResult> {
-    return this.write(() => this.lastfm.updateNowPlaying(this.user.key, playing));
+    return this.write(() => this.lastfm().updateNowPlaying(this.user.key, playing));
   }
 
   addTags(target: TagTarget, tags: string[]): Promise<void> {
-    return this.write(() => this.lastfm.addTags(this.user.key, target, tags));
+    return this.write(() => this.lastfm().addTags(this.user.key, target, tags));
   }
 
   removeTag(target: TagTarget, tag: string): Promise<void> {
-    return this.write(() => this.lastfm.removeTag(this.user.key, target, tag));
+    return this.write(() => this.lastfm().removeTag(this.user.key, target, tag));
   }
 
   /**
@@ -115,14 +119,16 @@ export class Account {
     return result;
   }
 
-  private async part<T>(load: () => Promise<CachedRead<T>>): Promise<HomePart<T> | { revoked: AccessRevokedError }> {
-    try {
-      return { read: await this.call(load) };
-    } catch (error) {
-      if (error instanceof AccessRevokedError) return { revoked: error };
-      if (!isLastfmFailure(error)) throw error;
-      return { failure: error };
-    }
+  private part<T>(load: () => Promise<CachedRead<T>>): Promise<HomePart<T> | { revoked: AccessRevokedError }> {
+    // Chained, not awaited inside another async function: three of these run on every page view.
+    return this.call(load).then(
+      (read) => ({ read }),
+      (error: unknown) => {
+        if (error instanceof AccessRevokedError) return { revoked: error };
+        if (!isLastfmFailure(error)) throw error;
+        return { failure: error };
+      },
+    );
   }
 
   private async call<T>(work: () => Promise<T>): Promise<T> {

@@ -30,6 +30,11 @@ export interface SessionBackend {
   redis?: RedisClient;
   /** The SQLite database, when the sessions live in SQLite: the scrobble outbox keeps its tables there. */
   sqlite?: Database.Database;
+  /**
+   * Every call is answered inside this process (the memory store, or SQLite's synchronous file):
+   * none can wait on a network, so a request needs no shared store deadline (middleware/store-budget.ts).
+   */
+  inProcess?: boolean;
   /** Resolves when the store answers; rejects with the reason otherwise. */
   ping(): Promise<void>;
   /** Redis only: whether its own settings keep what the app acknowledged (AOF, no eviction). */

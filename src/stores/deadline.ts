@@ -51,6 +51,20 @@ export function callbackWithDeadline<A extends unknown[]>(ms: number, callback: 
   };
 }
 
+/**
+ * `callbackWithDeadline` for a store whose every answer comes from this process (memory, SQLite's
+ * synchronous calls): called once, with no timer, since nothing there can keep it waiting.
+ */
+export function callbackOnce<A extends unknown[]>(ms: number | 'in-process', callback: ((error: unknown, ...rest: A) => void) | undefined): (error: unknown, ...rest: A) => void {
+  if (ms !== 'in-process') return callbackWithDeadline(ms, callback);
+  let settled = false;
+  return (error, ...rest) => {
+    if (settled) return;
+    settled = true;
+    callback?.(error, ...rest);
+  };
+}
+
 /** The promise's outcome, or a StoreTimeoutError after `ms` (or what is left of the request's store time). */
 export function promiseWithDeadline<T>(promise: Promise<T>, ms: number = STORE_DEADLINE_MS): Promise<T> {
   const wait = startWait(ms);

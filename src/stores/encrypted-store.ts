@@ -3,9 +3,9 @@ import { Store, type Session, type SessionData } from 'express-session';
 import { setNewest } from 'lastfm-sign-in';
 import type { LastfmSessionData } from 'lastfm-sign-in/express';
 import { SessionStoreUnavailableError } from '../errors';
-import { callbackWithDeadline, STORE_DEADLINE_MS } from './deadline';
+import { callbackOnce, STORE_DEADLINE_MS } from './deadline';
 import type { KeySealer } from './key-sealer';
-import { hasStored, markLoaded, updateStored, wasLoaded, type UpdatingStore } from './still-stored';
+import { hasStored, isUpdating, markLoaded, takeTouched, touchIfStored, updateStored, wasLoaded, type UpdatingStore } from './still-stored';
 
 /** The signed-in person as the library keeps them in `req.session.lastfm`, key opened. */
 interface SessionUser {
@@ -69,7 +69,8 @@ export class EncryptedStore extends Store implements UpdatingStore {
   constructor(
     private readonly inner: Store,
     private readonly sealer: KeySealer,
-    private readonly deadlineMs: number = STORE_DEADLINE_MS,
+    /** 'in-process' for a store that answers from this process: no timer per call (deadline.ts). */
+    private readonly deadlineMs: number | 'in-process' = STORE_DEADLINE_MS,
   ) {
     super();
   }
@@ -113,6 +114,13 @@ export class EncryptedStore extends Store implements UpdatingStore {
     });
   }
 
+  touchIfStored(sid: string, session: SessionData, callback: (err: unknown, present?: boolean) => void): void {
+    const done = this.settleOnce(callback);
+    this.guard(done, () => {
+      touchIfStored(this.inner, sid, this.touchable(session), (error, present) => done(error ? SessionStoreUnavailableError.from(error) : null, present));
+    });
+  }
+
   /** express-session builds every session it read from the store here; fresh ones elsewhere. */
   override createSession(req: Request, data: SessionData): Session & SessionData {
     const session = super.createSession(req, data);
@@ -121,13 +129,19 @@ export class EncryptedStore extends Store implements UpdatingStore {
   }
 
   override touch(sid: string, session: SessionData, callback?: (err?: unknown) => void): void {
+    // Touched already on the way out, with the sign-out check (signed-out-stays.ts). Answered at
+    // once, so express-session also sends the page in one write rather than holding back its last byte.
+    if (takeTouched(session)) {
+      callback?.();
+      return;
+    }
     // A touch only pushes the expiry back, and express-session runs it once the page is ready: a
     // failure then would race the page with an error page, so it is dropped and the page stands.
-    const settle = callbackWithDeadline(this.deadlineMs, () => callback?.());
+    const settle = callbackOnce(this.deadlineMs, () => callback?.());
     const done = () => settle(undefined);
     this.guard(settle, () => {
       if (this.inner.touch === undefined) this.inner.set(sid, this.seal(session), done);
-      else this.inner.touch(sid, this.seal(session), done);
+      else this.inner.touch(sid, this.touchable(session), done);
     });
   }
 
@@ -140,7 +154,7 @@ export class EncryptedStore extends Store implements UpdatingStore {
 
   /** The callback, called once, within the deadline, with any error as a SessionStoreUnavailableError. */
   private settleOnce<A extends unknown[]>(callback: ((err: unknown, ...rest: A) => void) | undefined): (err: unknown, ...rest: A) => void {
-    return callbackWithDeadline(this.deadlineMs, (error: unknown, ...rest: A) => {
+    return callbackOnce(this.deadlineMs, (error: unknown, ...rest: A) => {
       if (error) callback?.(SessionStoreUnavailableError.from(error), ...rest);
       else callback?.(error, ...rest);
     });
@@ -153,6 +167,14 @@ export class EncryptedStore extends Store implements UpdatingStore {
     } catch (error) {
       callback?.(SessionStoreUnavailableError.from(error));
     }
+  }
+
+  /**
+   * What a touch hands the inner store. This app's own stores read only the cookie's expiry there
+   * (UpdatingStore), so nothing is sealed or copied for them; any other store gets the sealed session.
+   */
+  private touchable(session: SessionData): SessionData {
+    return isUpdating(this.inner) ? ({ cookie: session.cookie } as SessionData) : this.seal(session);
   }
 
   private seal(session: SessionData): SessionData {
@@ -203,13 +225,14 @@ export class EncryptedStore extends Store implements UpdatingStore {
   }
 
   private open(sealed: SessionData): SessionData {
-    const stored = Object.fromEntries(Object.entries(sealed).filter(([field]) => !OLD_LAYOUT.has(field))) as WithLastfm;
+    // Rebuilt only when an old-layout field is there: this runs on every request with a session.
+    const stored = hasOldLayout(sealed) ? (Object.fromEntries(Object.entries(sealed).filter(([field]) => !OLD_LAYOUT.has(field))) as WithLastfm) : (sealed as WithLastfm);
     const lastfm = stored.lastfm as Record<string, unknown> | undefined;
     if (lastfm === undefined) return stored;
-    const opened: Record<string, unknown> = { ...lastfm };
+    // Copied without `delete`, which would leave V8 a slow dictionary object on every request.
+    const { user: sealedUser, ...opened } = lastfm;
     if (Array.isArray(lastfm.desktopTokens)) opened.desktopTokens = this.openTokens(lastfm.desktopTokens as StoredDesktopToken[]);
-    delete opened.user;
-    const user = lastfm.user === undefined ? undefined : readStoredUser(lastfm.user);
+    const user = sealedUser === undefined ? undefined : readStoredUser(sealedUser);
     const key = user === undefined ? undefined : this.openKey(user);
     // No readable key: the session goes on, signed out.
     if (user !== undefined && key !== undefined) {
@@ -220,6 +243,11 @@ export class EncryptedStore extends Store implements UpdatingStore {
     return { ...stored, lastfm: opened } as WithLastfm;
   }
 
+}
+
+function hasOldLayout(session: object): boolean {
+  for (const field of OLD_LAYOUT) if (Object.hasOwn(session, field)) return true;
+  return false;
 }
 
 function readStoredUser(raw: unknown): StoredUser | undefined {

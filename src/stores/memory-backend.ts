@@ -23,6 +23,11 @@ export class MemorySessionStore extends MemoryStore implements UpdatingStore {
     setImmediate(callback, null, this.stored(sid));
   }
 
+  touchIfStored(sid: string, session: SessionData, callback: (err: unknown, present?: boolean) => void): void {
+    // MemoryStore's touch drops a session found expired, so whether it is there afterwards is the answer.
+    this.touch(sid, session, (error?: unknown) => callback(error ?? null, this.stored(sid)));
+  }
+
   private stored(sid: string): boolean {
     // MemoryStore keeps sessions in this object (by id, as JSON); its type declarations leave it out.
     const sessions = (this as unknown as { sessions: Record<string, string | undefined> }).sessions;
@@ -31,10 +36,12 @@ export class MemorySessionStore extends MemoryStore implements UpdatingStore {
 }
 
 /** For tests and throwaway demos: everything ends with the process. */
-export function createMemoryBackend(config: Config, inner: Store = new MemorySessionStore()): SessionBackend {
+export function createMemoryBackend(config: Config, inner?: Store): SessionBackend {
   return {
     kind: 'memory',
-    store: new EncryptedStore(inner, sealerFor(config)),
+    // A store handed in (tests: one that fails or hangs) may wait like any other.
+    store: new EncryptedStore(inner ?? new MemorySessionStore(), sealerFor(config), inner === undefined ? 'in-process' : undefined),
+    inProcess: inner === undefined,
     signOuts: signOutsFailingAsStore(new MemorySignOuts(config.session.ttlMs)),
     ping: () => Promise.resolve(),
     close: () => Promise.resolve(),

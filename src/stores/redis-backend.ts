@@ -96,11 +96,16 @@ class RedisSessionStore extends RedisStore implements UpdatingStore {
   }
 
   update(sid: string, session: SessionData, callback: (err: unknown, written?: boolean) => void): void {
-    // As connect-redis counts it: what is left of the cookie's lifetime; a day when it has none.
-    const left = session.cookie.maxAge;
-    const seconds = typeof left === 'number' ? Math.max(1, Math.ceil(left / 1000)) : 86_400;
-    this.redis.set(this.keyPrefix + sid, JSON.stringify(session), { expiration: { type: 'EX', value: seconds }, condition: 'XX' }).then(
+    this.redis.set(this.keyPrefix + sid, JSON.stringify(session), { expiration: { type: 'EX', value: secondsLeft(session) }, condition: 'XX' }).then(
       (reply) => callback(null, reply !== null),
+      (error: unknown) => callback(error),
+    );
+  }
+
+  touchIfStored(sid: string, session: SessionData, callback: (err: unknown, present?: boolean) => void): void {
+    // EXPIRE sets a time only on a key that exists, and says whether it did.
+    this.redis.expire(this.keyPrefix + sid, secondsLeft(session)).then(
+      (reply) => callback(null, reply === 1),
       (error: unknown) => callback(error),
     );
   }
@@ -111,6 +116,12 @@ class RedisSessionStore extends RedisStore implements UpdatingStore {
       (error: unknown) => callback(error),
     );
   }
+}
+
+/** As connect-redis counts it: what is left of the cookie's lifetime; a day when it has none. */
+function secondsLeft(session: SessionData): number {
+  const left = session.cookie.maxAge;
+  return typeof left === 'number' ? Math.max(1, Math.ceil(left / 1000)) : 86_400;
 }
 
 class RedisSignOuts implements SignOutRegistry {

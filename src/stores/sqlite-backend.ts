@@ -71,7 +71,9 @@ export function createSqliteBackend(config: Config, options: { logger?: Logger; 
   const inner = new SqliteSessionStore(db, { ttlMs: config.session.ttlMs, ...options });
   return {
     kind: 'sqlite',
-    store: new EncryptedStore(inner, sealerFor(config)),
+    inProcess: true,
+    // better-sqlite3 answers synchronously: a timer could never fire before the answer.
+    store: new EncryptedStore(inner, sealerFor(config), 'in-process'),
     signOuts: signOutsFailingAsStore(new SqliteSignOuts(db, config.session.ttlMs)),
     sqlite: db,
     ping: () => {

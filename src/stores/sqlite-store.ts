@@ -43,6 +43,7 @@ export class SqliteSessionStore extends Store implements UpdatingStore {
       get: db.prepare<[string, number], { sess: string }>('SELECT sess FROM sessions WHERE sid = ? AND expires > ?'),
       set: db.prepare<[string, string, number]>('INSERT INTO sessions (sid, sess, expires) VALUES (?, ?, ?) ON CONFLICT (sid) DO UPDATE SET sess = excluded.sess, expires = excluded.expires'),
       touch: db.prepare<[number, string]>('UPDATE sessions SET expires = ? WHERE sid = ?'),
+      touchIfStored: db.prepare<[number, string, number]>('UPDATE sessions SET expires = ? WHERE sid = ? AND expires > ?'),
       update: db.prepare<[string, number, string, number]>('UPDATE sessions SET sess = ?, expires = ? WHERE sid = ? AND expires > ?'),
       has: db.prepare<[string, number], { one: number }>('SELECT 1 AS one FROM sessions WHERE sid = ? AND expires > ?'),
       destroy: db.prepare<[string]>('DELETE FROM sessions WHERE sid = ?'),
@@ -91,6 +92,17 @@ export class SqliteSessionStore extends Store implements UpdatingStore {
     let changes: number;
     try {
       changes = this.statements.update.run(JSON.stringify(session), this.expiresOf(session), sid, this.now()).changes;
+    } catch (error) {
+      callback(error);
+      return;
+    }
+    callback(null, changes > 0);
+  }
+
+  touchIfStored(sid: string, session: SessionData, callback: (err: unknown, present?: boolean) => void): void {
+    let changes: number;
+    try {
+      changes = this.statements.touchIfStored.run(this.expiresOf(session), sid, this.now()).changes;
     } catch (error) {
       callback(error);
       return;

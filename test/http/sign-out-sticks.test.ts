@@ -9,7 +9,7 @@ import type { SessionBackend } from '../../src/stores/backend';
 import { createMemoryBackend } from '../../src/stores/memory-backend';
 import { createRedisBackend } from '../../src/stores/redis-backend';
 import { createSqliteBackend } from '../../src/stores/sqlite-backend';
-import { hasStored } from '../../src/stores/still-stored';
+import { hasStored, type UpdatingStore } from '../../src/stores/still-stored';
 import { teachAccountMethods } from '../helpers/account';
 import { buildApp, csrfFrom, fakeConfig, sessionCookie } from '../helpers/app';
 import { FakeLastfm } from '../helpers/fake-lastfm';
@@ -116,6 +116,48 @@ describe.each(['memory', 'sqlite', 'redis'] as const)('the %s store', (kind) => 
 
     await call((done) => store.set('sid-2', { cookie: minuteCookie() } as SessionData, done));
     await expect(stored(sessions, 'sid-2')).resolves.toBe(true);
+  });
+});
+
+describe.each(['memory', 'sqlite', 'redis'] as const)('the %s store, touched at the end of a request', (kind) => {
+  it('pushes the expiry back only while the session is still stored, and says which', async () => {
+    const { sessions } = await open(kind);
+    const store = sessions.store as typeof sessions.store & UpdatingStore;
+    await call((done) => store.set('sid-1', { cookie: minuteCookie() } as SessionData, done));
+    const touch = (sid: string) =>
+      new Promise<boolean | undefined>((resolve, reject) => {
+        store.touchIfStored(sid, { cookie: minuteCookie() } as SessionData, (error, present) => (error ? reject(new Error('store error')) : resolve(present)));
+      });
+    await expect(touch('sid-1')).resolves.toBe(true);
+    await call((done) => store.destroy('sid-1', done));
+    await expect(touch('sid-1')).resolves.toBe(false);
+    // A touch never brings a signed-out session back.
+    await expect(stored(sessions, 'sid-1')).resolves.toBe(false);
+  });
+});
+
+describe('a page view', () => {
+  it('asks the store once on the way out: the sign-out check is the touch', async () => {
+    const { config, sessions } = await open('memory');
+    const { app } = buildApp(config, { sessions });
+    const cookie = await signInAs(app, fake, 'rj');
+    await request(app).get('/').set('Cookie', cookie).expect(200);
+    const store = sessions.store as typeof sessions.store & UpdatingStore;
+    const calls: string[] = [];
+    const methods = store as unknown as Record<string, (...args: unknown[]) => void>;
+    for (const method of ['get', 'set', 'touch', 'has', 'update', 'touchIfStored']) {
+      const original = methods[method]?.bind(store);
+      methods[method] = (...args: unknown[]) => {
+        calls.push(method);
+        original?.(...args);
+      };
+    }
+    const res = await request(app).get('/').set('Cookie', cookie).expect(200);
+    expect(res.text).toContain('Hello, rj');
+    // The rolling cookie still goes out with the touch.
+    expect(sessionCookie(res, config.session.cookieName)).toBe(cookie.slice(cookie.indexOf('=') + 1));
+    // express-session's own touch comes in too, and is answered without a second store call.
+    expect(calls).toEqual(['get', 'touchIfStored', 'touch']);
   });
 });
 
