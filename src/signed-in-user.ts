@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import type { LastfmSignIn } from 'lastfm-sign-in/express';
+import type { LastfmSignIn, SignedInUser as LibraryUser } from 'lastfm-sign-in/express';
 
 /** Who is signed in, as the app's services need them. `key` is the Last.fm session key: for the server's calls only. */
 export interface SignedInUser {
@@ -23,10 +23,16 @@ declare module 'node:http' {
  */
 export function readSignInWith(signIn: Pick<LastfmSignIn, 'user' | 'sessionKey'>): RequestHandler {
   return (req, _res, next) => {
+    // Asked a dozen times a page view: the answer is kept while the library's person (one object
+    // per stored sign-in) and key stay the same, and asked afresh each time, so a sign-in, a
+    // sign-out or a revoked key later in the request is seen at once.
+    let last: { user: LibraryUser; answer: SignedInUser } | undefined;
     req.lastfmUser = () => {
       const user = signIn.user(req);
       const key = signIn.sessionKey(req);
-      return user === undefined || key === undefined ? undefined : { ...user, key };
+      if (user === undefined || key === undefined) return undefined;
+      if (last?.user !== user || last.answer.key !== key) last = { user, answer: { ...user, key } };
+      return last.answer;
     };
     next();
   };

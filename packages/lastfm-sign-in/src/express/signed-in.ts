@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { LastfmSession } from '../index';
 import type { SignedInUser, Settings } from './options';
-import { dataOf, peekData, regenerateSession, saveSession, setCookieMaxAge, type LastfmSessionData } from './session-data';
+import { dataOf, peekData, regenerateSession, saveSession, setCookieMaxAge, type LastfmSessionData, type StoredUser } from './session-data';
 
 /**
  * Signs the person in on a fresh session id (so an id planted before sign-in is worthless), with
@@ -20,11 +20,22 @@ export async function startSignedIn(req: Request, session: LastfmSession, settin
   return user;
 }
 
+/**
+ * The person as shown to the host, one object per stored sign-in: pages ask who is signed in many
+ * times a request, and the stored object is new with every session read, so this lives no longer.
+ */
+const shown = new WeakMap<StoredUser, SignedInUser>();
+
 /** Who is signed in, without the key; undefined when nobody is, or the key can no longer be opened. */
 export function currentUser(req: Request, settings: Settings): SignedInUser | undefined {
   const stored = peekData(req)?.user;
   if (stored === undefined || sessionKeyOf(req, settings) === undefined) return undefined;
-  return { name: stored.name, subscriber: stored.subscriber, signedInAt: stored.signedInAt };
+  let user = shown.get(stored);
+  if (user === undefined || user.name !== stored.name || user.subscriber !== stored.subscriber || user.signedInAt !== stored.signedInAt) {
+    user = Object.freeze({ name: stored.name, subscriber: stored.subscriber, signedInAt: stored.signedInAt });
+    shown.set(stored, user);
+  }
+  return user;
 }
 
 /** The Last.fm session key of the signed-in person, opened; never for a page or a log. */
