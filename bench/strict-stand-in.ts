@@ -16,9 +16,16 @@ export class StrictStandIn {
   /** People given a session key through /bench/session-key, so their scrobbles can be counted. */
   private readonly listeners = new Set<string>();
   private busiest = 0;
+  /** The last `perSecond + 1` arrivals, for the tightest span one more than the rate has fitted in. */
+  private readonly lastFew: number[] = [];
+  private tightest = Number.POSITIVE_INFINITY;
   private server: http.Server | undefined;
 
-  constructor(private readonly perSecond = 5) {}
+  /** `answerDelayMs`: how long each answered call takes after its arrival was counted, as a distant Last.fm's would. */
+  constructor(
+    private readonly perSecond = 5,
+    private readonly answerDelayMs = 0,
+  ) {}
 
   async start(): Promise<this> {
     const app = express();
@@ -27,12 +34,16 @@ export class StrictStandIn {
       while (this.recent.length > 0 && at - (this.recent[0] ?? 0) >= 1000) this.recent.shift();
       this.recent.push(at);
       this.busiest = Math.max(this.busiest, this.recent.length);
+      this.lastFew.push(at);
+      if (this.lastFew.length > this.perSecond + 1) this.lastFew.shift();
+      if (this.lastFew.length === this.perSecond + 1) this.tightest = Math.min(this.tightest, at - (this.lastFew[0] ?? 0));
       if (this.recent.length > this.perSecond) {
         this.refusedWith29 += 1;
         res.status(429).json({ error: 29, message: 'Rate Limit Exceeded - Your IP has made too many requests in a short period' });
         return;
       }
-      next();
+      if (this.answerDelayMs > 0) setTimeout(next, this.answerDelayMs);
+      else next();
     });
     // For the benches' browsers: a token the named person has already allowed, as the sandbox's
     // authorize page would hand back to the callback, without a page to fill in.
@@ -73,6 +84,8 @@ export class StrictStandIn {
       total: this.state.calls.total,
       refusedWith29: this.refusedWith29,
       busiestSecond: this.busiest,
+      // How far the closest perSecond + 1 arrivals were from fitting in one second (29): the margin left.
+      tightestSpanMs: Number.isFinite(this.tightest) ? Math.round(this.tightest) : -1,
       ...this.scrobbleCounts(),
     };
   }
