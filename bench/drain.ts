@@ -31,6 +31,8 @@ const BUDGET_CLEAR_MS = 1_500;
 export interface DrainCase {
   instances: number;
   answerDelayMs: number;
+  /** LASTFM_SLOTS_FROM of the app processes: where each call's second of the rate starts. */
+  slotsFrom: 'send' | 'answer';
 }
 
 export interface DrainResult extends DrainCase {
@@ -88,7 +90,7 @@ async function signIn(agent: http.Agent, origin: string, standInOrigin: string, 
   return { browser, csrf };
 }
 
-export async function measureDrain({ instances, answerDelayMs }: DrainCase): Promise<DrainResult> {
+export async function measureDrain({ instances, answerDelayMs, slotsFrom }: DrainCase): Promise<DrainResult> {
   const scrobbles = PEOPLE * PER_PERSON;
   const redis = await new TestRedis().start();
   const standIn = await startChild('stand-in-server.js', [String(PER_SECOND), String(answerDelayMs)]);
@@ -96,7 +98,7 @@ export async function measureDrain({ instances, answerDelayMs }: DrainCase): Pro
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   try {
     const standInOrigin = `http://127.0.0.1:${standIn.port}`;
-    const env = { ...standInEnv(standIn.port), SESSION_STORE: 'redis', REDIS_URL: redis.url, SESSION_SECRET, SIGN_IN_STARTS_PER_MINUTE: '1000000' };
+    const env = { ...standInEnv(standIn.port), SESSION_STORE: 'redis', REDIS_URL: redis.url, SESSION_SECRET, SIGN_IN_STARTS_PER_MINUTE: '1000000', LASTFM_SLOTS_FROM: slotsFrom };
     for (let i = 0; i < instances; i += 1) apps.push(await startChild('instance-server.js', [], env));
     const origins = apps.map((app) => `http://127.0.0.1:${app.port}`);
     const lover = await signIn(agent, origins[0] ?? '', standInOrigin, DEMO_ACCOUNTS[0]?.name ?? '');
@@ -165,6 +167,7 @@ export async function measureDrain({ instances, answerDelayMs }: DrainCase): Pro
     return {
       instances,
       answerDelayMs,
+      slotsFrom,
       scrobbles,
       scrobbleCalls,
       drainSeconds,
@@ -187,14 +190,16 @@ export async function measureDrain({ instances, answerDelayMs }: DrainCase): Pro
   }
 }
 
-/** The matrix, side by side in one run. */
+/** The matrix, side by side in one run: slots counted from the send (the default), then from the answer. */
 export async function measureDrains(): Promise<DrainResult[]> {
   const results: DrainResult[] = [];
-  for (const answerDelayMs of [0, 300]) {
-    for (const instances of [1, 3]) {
-      const result = await measureDrain({ instances, answerDelayMs });
-      console.log(`drain: ${JSON.stringify(result)}`);
-      results.push(result);
+  for (const slotsFrom of ['send', 'answer'] as const) {
+    for (const answerDelayMs of [0, 300]) {
+      for (const instances of [1, 3]) {
+        const result = await measureDrain({ instances, answerDelayMs, slotsFrom });
+        console.log(`drain: ${JSON.stringify(result)}`);
+        results.push(result);
+      }
     }
   }
   return results;

@@ -19,6 +19,7 @@ export class StrictStandIn {
   /** The last `perSecond + 1` arrivals, for the tightest span one more than the rate has fitted in. */
   private readonly lastFew: number[] = [];
   private tightest = Number.POSITIVE_INFINITY;
+  private counted = { stored: 0, distinct: 0 };
   private server: http.Server | undefined;
 
   /** `answerDelayMs`: how long each answered call takes after its arrival was counted, as a distant Last.fm's would. */
@@ -96,14 +97,17 @@ export class StrictStandIn {
    */
   private scrobbleCounts(): { scrobblesStored: number; scrobblesDistinct: number } {
     let stored = 0;
-    const distinct = new Set<string>();
-    for (const user of this.listeners) {
-      for (const scrobble of this.state.library.of(user).scrobbles) {
-        stored += 1;
-        distinct.add(`${user}\u0000${scrobble.artist}\u0000${scrobble.track}\u0000${scrobble.timestamp}`);
+    for (const user of this.listeners) stored += this.state.library.of(user).scrobbles.length;
+    // Counted again only when more came: a bench asking every 50 ms would otherwise hold up the
+    // stand-in's own loop, and so the arrival times its gate counts.
+    if (stored !== this.counted.stored) {
+      const distinct = new Set<string>();
+      for (const user of this.listeners) {
+        for (const scrobble of this.state.library.of(user).scrobbles) distinct.add(`${user}\u0000${scrobble.artist}\u0000${scrobble.track}\u0000${scrobble.timestamp}`);
       }
+      this.counted = { stored, distinct: distinct.size };
     }
-    return { scrobblesStored: stored, scrobblesDistinct: distinct.size };
+    return { scrobblesStored: stored, scrobblesDistinct: this.counted.distinct };
   }
 
   async stop(): Promise<void> {
