@@ -190,10 +190,10 @@ export async function measureDrain({ instances, answerDelayMs, slotsFrom }: Drai
   }
 }
 
-/** The matrix, side by side in one run: slots counted from the send (the default), then from the answer. */
+/** The matrix, side by side in one run: slots counted from the answer (the default), then from the send. */
 export async function measureDrains(): Promise<DrainResult[]> {
   const results: DrainResult[] = [];
-  for (const slotsFrom of ['send', 'answer'] as const) {
+  for (const slotsFrom of ['answer', 'send'] as const) {
     for (const answerDelayMs of [0, 300]) {
       for (const instances of [1, 3]) {
         const result = await measureDrain({ instances, answerDelayMs, slotsFrom });
