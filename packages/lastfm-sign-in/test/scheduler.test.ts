@@ -270,6 +270,28 @@ describe('CallScheduler', () => {
       }
     });
 
+    it('with 300 ms answers, a drain keeps five calls in every 1,100 ms counting slots from the send, five in every 1,300 ms from the answer', async () => {
+      const drain = async (countFrom: SlotCount): Promise<number[]> => {
+        const { clock, scheduler } = setup(5, { deadlinesMs: { background: 60_000 } }, countFrom);
+        const sentAt: number[] = [];
+        for (let i = 0; i < 80; i += 1) {
+          void scheduler.acquire({ method: `delivery-${i}`, priority: 'background', caller: undefined }).then(async (release) => {
+            sentAt.push(clock.now());
+            release.sending();
+            await clock.sleep(300);
+            release();
+          });
+        }
+        await clock.advance(11_000);
+        for (const at of sentAt) expect(sentAt.filter((t) => t >= at && t < at + SLOT_WINDOW_MS).length).toBeLessThanOrEqual(5);
+        return sentAt.filter((at) => at < 11_000);
+      };
+      // One a spacing (220 ms) apart throughout: 50 in 11 s, the rate less its margin.
+      expect(await drain('send')).toHaveLength(11_000 / backgroundSpacingMs(5, 'send'));
+      // Five 200 ms apart, each slot free 1,300 ms after its grant: 8 rounds of 5, and 3 of the 9th.
+      expect(await drain('answer')).toHaveLength(43);
+    });
+
     it('grants a write that arrives during a drain within one spacing, wherever in the second it arrives', async () => {
       const { clock, sent, call } = setup(5, { deadlinesMs: { background: 60_000 } });
       for (let i = 0; i < 100; i += 1) call(`delivery-${i}`, 'background');
