@@ -81,9 +81,9 @@ export const SLOT_WINDOW_MS = 1000;
  * A slot counted from its send lasts this much longer than the window: a call reaches Last.fm a
  * little after the budget hears it is sent (the network, both ends' event loops), and the sixth
  * must not arrive within a second of the first however differently the two were delayed. Against
- * the strict stand-in with 300 ms answers on 3 instances and 2 oversubscribed cores, the closest
- * six arrivals came within 40 ms of this margin (bench/README.md, issue 21); 50 ms once let one
- * error 29 through. Each ms of it costs 1/1,000 of the rate when answers are slow.
+ * the strict stand-in with 300 ms answers on 3 instances and 2 oversubscribed cores, 100 ms left
+ * the closest six arrivals 61 ms or more beyond a second; 50 ms once let an error 29 through
+ * (bench/README.md, issue 21). Each 10 ms of it costs about 1/100 of the rate when answers are slow.
  */
 export const SEND_MARGIN_MS = 100;
 
