@@ -27,10 +27,10 @@ export type BudgetAnswer =
  * sooner: the full rate whatever the answers take, as long as every call reaches Last.fm within
  * the margin of its send. A slot whose call never reports back frees after `leaseMs`. Outbox
  * deliveries (background) may use every slot, one grant per backgroundSpacingMs so that slots
- * free one at a time; any other call refused for want of a slot marks that it waits, and background calls
- * then stand aside until it has had the next one. Reads may use all but a reserve, so a write or
- * sign-in on any instance finds a slot soon however busy reads are. MemoryBudget keeps it in one
- * process; `lastfm-sign-in/redis` shares it between instances.
+ * free one at a time; any other call refused for want of a slot marks that it waits, and
+ * background calls then stand aside until it has had the next one. Reads may use all but a
+ * reserve, so a write or sign-in on any instance finds a slot soon however busy reads are.
+ * MemoryBudget keeps it in one process; `lastfm-sign-in/redis` shares it between instances.
  */
 export interface CallBudget {
   /** `who` is required so that a wrapper cannot drop it unseen and lift the signed-out share. */
@@ -43,7 +43,7 @@ export interface CallBudget {
   backOff(ms: number): Promise<void>;
 }
 
-/** Where a slot's second starts: at the grant (the send), or at the call's answer. */
+/** Where a slot's second starts: at its call's send, or at its answer. */
 export type SlotCount = 'send' | 'answer';
 
 export interface BudgetOptions {
@@ -106,7 +106,7 @@ export class MemoryBudget implements CallBudget {
   private readonly signedOut = new Map<string, number>();
   private pausedUntil = 0;
   private lastBackgroundAt = Number.NEGATIVE_INFINITY;
-  /** Until when a refused signed-in call has first claim on a freed slot, ahead of background ones. */
+  /** Until when a call refused for want of a slot has first claim on a freed one, ahead of background calls. */
   private waitingUntil = 0;
 
   constructor(
