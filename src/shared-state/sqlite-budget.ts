@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { SENT_SLOT_MS, SLOT_WINDOW_MS, backgroundSpacingMs, signedOutShare, slotLimit, type BudgetAnswer, type BudgetOptions, type CallBudget, type CallerKind, type CallPriority } from 'lastfm-sign-in';
+import { SENT_SLOT_MS, SLOT_WINDOW_MS, answerTime, backgroundSpacingMs, signedOutShare, slotLimit, type BudgetAnswer, type BudgetOptions, type CallBudget, type CallerKind, type CallPriority } from 'lastfm-sign-in';
 
 /**
  * The call budget in the sessions' SQLite file: the SQLite outbox lets several processes share
@@ -14,6 +14,7 @@ import { SENT_SLOT_MS, SLOT_WINDOW_MS, backgroundSpacingMs, signedOutShare, slot
 export class SqliteBudget implements CallBudget {
   private readonly takeSlot: (priority: CallPriority, who: CallerKind) => BudgetAnswer;
   private readonly freeBy_: Database.Statement<[number, string]>;
+  private readonly noteAnswer: (slot: string, at: number) => void;
   private readonly freeBySignedOut: Database.Statement<[number, string]>;
   private readonly backOff_: Database.Statement<[number]>;
 
@@ -36,14 +37,15 @@ export class SqliteBudget implements CallBudget {
     const mark = db.prepare<[string], { at: number }>('SELECT at FROM budget_marks WHERE name = ?');
     const setMark = db.prepare<[string, number]>('INSERT INTO budget_marks (name, at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET at = excluded.at');
     const raiseMark = db.prepare<[string, number]>('INSERT INTO budget_marks (name, at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET at = MAX(at, excluded.at)');
-    const spacing = backgroundSpacingMs(options.perSecond, options.countFrom);
     const holdMs = options.leaseMs;
+    const frees = db.prepare<[string], { frees_at: number }>('SELECT frees_at FROM budget_slots WHERE slot = ?');
     // Never later than it was: a slot's end only comes forward.
     this.freeBy_ = db.prepare('UPDATE budget_slots SET frees_at = MIN(frees_at, ?) WHERE slot = ?');
     this.freeBySignedOut = db.prepare('UPDATE budget_signed_out SET frees_at = MIN(frees_at, ?) WHERE slot = ?');
     this.backOff_ = db.prepare('INSERT INTO budget_pause (id, until) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET until = MAX(until, excluded.until)');
     const take = db.transaction((priority: CallPriority, who: CallerKind): BudgetAnswer => {
       const at = this.now();
+      const spacing = backgroundSpacingMs(options.perSecond, options.countFrom, mark.get('answer-ms')?.at);
       const pausedUntil = paused.get()?.until ?? 0;
       if (pausedUntil > at) return { ok: false, retryInMs: pausedUntil - at, pausedMs: pausedUntil - at };
       expire.run(at);
@@ -58,10 +60,10 @@ export class SqliteBudget implements CallBudget {
         const share = signedOutShare(this.options.perSecond);
         if (signedOut.length >= share) return refusal(signedOut, share, at);
       }
-      const frees = taken.all().map((row) => row.frees_at);
+      const held = taken.all().map((row) => row.frees_at);
       const limit = slotLimit(this.options.perSecond, priority);
-      if (frees.length >= limit) {
-        const answer = refusal(frees, limit, at);
+      if (held.length >= limit) {
+        const answer = refusal(held, limit, at);
         if (priority !== 'background') raiseMark.run('waiting-until', at + answer.retryInMs + spacing);
         return answer;
       }
@@ -72,6 +74,12 @@ export class SqliteBudget implements CallBudget {
       return { ok: true, slot };
     });
     this.takeSlot = (priority, who) => take.immediate(priority, who);
+    // Until its answer a slot counted from the answer ends at its grant plus the lease.
+    const answered = db.transaction((slot: string, at: number) => {
+      const freesAt = frees.get(slot)?.frees_at;
+      if (freesAt !== undefined) setMark.run('answer-ms', answerTime(mark.get('answer-ms')?.at, Math.max(0, at - (freesAt - options.leaseMs))));
+    });
+    this.noteAnswer = (slot, at) => answered.immediate(slot, at);
   }
 
   take(priority: CallPriority, who: CallerKind): Promise<BudgetAnswer> {
@@ -87,7 +95,13 @@ export class SqliteBudget implements CallBudget {
   }
 
   release(slot: string): Promise<void> {
-    return this.freeBy(slot, this.now() + SLOT_WINDOW_MS);
+    const at = this.now();
+    try {
+      if (this.options.countFrom !== 'send') this.noteAnswer(slot, at);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error('the budget could not be written'));
+    }
+    return this.freeBy(slot, at + SLOT_WINDOW_MS);
   }
 
   private freeBy(slot: string, at: number): Promise<void> {

@@ -264,4 +264,20 @@ describe('several processes on one SQLite file', () => {
     expect((await a.take('background', 'signed-in')).ok).toBe(false);
     expect((await b.take('write', 'signed-in')).ok).toBe(true);
   });
+
+  it('space outbox deliveries by a second plus the recent answer time, over every process on the file (issue 21)', async () => {
+    const config = sqliteConfig({ LASTFM_RATE_LIMIT: '5' });
+    let now = 1_000_000;
+    const [a, b] = [createSqliteBackend(config), createSqliteBackend(config)].map((sessions) => {
+      opened.push(sessions);
+      return createSharedState(config, sessions, { budgetNow: () => now }).budget;
+    }) as [CallBudget, CallBudget];
+    const first = await a.take('background', 'signed-in');
+    if (!first.ok) throw new Error('first slot refused');
+    await a.sending(first.slot);
+    now += 300;
+    await a.release(first.slot);
+    expect((await b.take('background', 'signed-in')).ok).toBe(true);
+    expect(await a.take('background', 'signed-in')).toEqual({ ok: false, retryInMs: backgroundSpacingMs(5, 'answer', 300), pausedMs: 0 });
+  });
 });

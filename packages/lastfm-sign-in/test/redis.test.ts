@@ -92,6 +92,21 @@ describe('lastfm-sign-in/redis', () => {
       expect(await a.budget.take('write', 'signed-in')).toMatchObject({ ok: false });
     });
 
+    it('counting from the answer, spaces background grants by a second plus the recent answer time, across hosts', async () => {
+      const [a, b] = [await host(5), await host(5)];
+      const first = await a.budget.take('background', 'signed-in');
+      if (!first.ok) throw new Error('first slot refused');
+      await a.budget.sending(first.slot);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await a.budget.release(first.slot);
+      expect((await b.budget.take('background', 'signed-in')).ok).toBe(true);
+      const paced = await b.budget.take('background', 'signed-in');
+      if (paced.ok) throw new Error('two background grants at once');
+      // About 300 ms answers: (1,000 + 300) / 5 = 260 ms apart, not 200.
+      expect(paced.retryInMs).toBeGreaterThan(backgroundSpacingMs(5) + 30);
+      expect(paced.retryInMs).toBeLessThanOrEqual(backgroundSpacingMs(5, 'answer', 400));
+    });
+
     it('a write refused for want of a slot keeps background off the next one freed, on every host', async () => {
       const [a, b] = [await host(5), await host(5)];
       for (let i = 0; i < 5; i += 1) expect((await a.budget.take('write', 'signed-in')).ok).toBe(true);

@@ -92,10 +92,18 @@ export const SENT_SLOT_MS = SLOT_WINDOW_MS + SEND_MARGIN_MS;
 
 /**
  * The least time between two background grants: a drain's slots then free one at a time, evenly,
- * not five at once, so a call that arrives waits at most about this long for the next.
+ * not five at once, so a call that arrives waits at most about this long for the next. Counted
+ * from the answer, a slot lasts a second plus the answer's time, so the recent answer time
+ * (`answerMs`, see answerTime) widens the spacing to match: with 300 ms answers five grants 260 ms
+ * apart, not five in 800 ms and then a 500 ms gap.
  */
-export function backgroundSpacingMs(perSecond: number, countFrom: SlotCount = 'answer'): number {
-  return Math.ceil((countFrom === 'send' ? SENT_SLOT_MS : SLOT_WINDOW_MS) / perSecond);
+export function backgroundSpacingMs(perSecond: number, countFrom: SlotCount = 'answer', answerMs = 0): number {
+  return Math.ceil((countFrom === 'send' ? SENT_SLOT_MS : SLOT_WINDOW_MS + answerMs) / perSecond);
+}
+
+/** Recent answer time: each new one moves it a fifth of the way, so one slow answer does not stretch the spacing alone. */
+export function answerTime(previousMs: number | undefined, heldMs: number): number {
+  return previousMs === undefined ? heldMs : Math.round(previousMs * 0.8 + heldMs * 0.2);
 }
 
 /** The call budget of one process: the same rules as the Redis one, for a single instance. */
@@ -106,6 +114,8 @@ export class MemoryBudget implements CallBudget {
   private readonly signedOut = new Map<string, number>();
   private pausedUntil = 0;
   private lastBackgroundAt = Number.NEGATIVE_INFINITY;
+  /** Recent time from grant to answer, counting from the answer (answerTime). */
+  private answerMs: number | undefined;
   /** Until when a call refused for want of a slot has first claim on a freed one, ahead of background calls. */
   private waitingUntil = 0;
 
@@ -122,7 +132,7 @@ export class MemoryBudget implements CallBudget {
       this.slots.delete(slot);
       this.signedOut.delete(slot);
     }
-    const spacing = backgroundSpacingMs(this.options.perSecond, this.options.countFrom);
+    const spacing = backgroundSpacingMs(this.options.perSecond, this.options.countFrom, this.answerMs);
     if (priority === 'background') {
       const wait = Math.max(this.waitingUntil, this.lastBackgroundAt + spacing) - at;
       if (wait > 0) return Promise.resolve({ ok: false, retryInMs: wait, pausedMs: 0 });
@@ -150,7 +160,11 @@ export class MemoryBudget implements CallBudget {
   }
 
   release(slot: string): Promise<void> {
-    this.freeBy(slot, this.now() + SLOT_WINDOW_MS);
+    const at = this.now();
+    // Until its answer a slot counted from the answer ends at its grant plus the lease.
+    const freesAt = this.slots.get(slot);
+    if (this.options.countFrom !== 'send' && freesAt !== undefined) this.answerMs = answerTime(this.answerMs, Math.max(0, at - (freesAt - this.options.leaseMs)));
+    this.freeBy(slot, at + SLOT_WINDOW_MS);
     return Promise.resolve();
   }
 

@@ -115,22 +115,24 @@ export class RedisBudget implements CallBudget {
     const slot = randomUUID();
     const limit = slotLimit(this.options.perSecond, priority);
     const share = who === 'signed-out' ? signedOutShare(this.options.perSecond) : 0;
-    const keys = [`${this.key}:slots`, `${this.key}:pause`, `${this.key}:signed-out`, `${this.key}:background-last`, `${this.key}:waiting`];
-    const args = [slot, String(limit), String(this.options.leaseMs), String(share), priority === 'background' ? '1' : '0', String(backgroundSpacingMs(this.options.perSecond, this.options.countFrom))];
+    const keys = [`${this.key}:slots`, `${this.key}:pause`, `${this.key}:signed-out`, `${this.key}:background-last`, `${this.key}:waiting`, `${this.key}:answer-ms`];
+    const spacing = String(backgroundSpacingMs(this.options.perSecond, this.options.countFrom));
+    const args = [slot, String(limit), String(this.options.leaseMs), String(share), priority === 'background' ? '1' : '0', spacing, this.options.countFrom === 'send' ? '0' : String(this.options.perSecond)];
     const [taken, retryInMs, pausedMs] = (await this.run(this.client.eval(TAKE, { keys, arguments: args }))) as [number, number, number];
     return taken === 1 ? { ok: true, slot } : { ok: false, retryInMs, pausedMs };
   }
 
   async sending(slot: string): Promise<void> {
-    if (this.options.countFrom === 'send') await this.freeBy(slot, SENT_SLOT_MS);
+    if (this.options.countFrom === 'send') await this.freeBy(slot, SENT_SLOT_MS, 0);
   }
 
   async release(slot: string): Promise<void> {
-    await this.freeBy(slot, SLOT_WINDOW_MS);
+    await this.freeBy(slot, SLOT_WINDOW_MS, this.options.countFrom === 'send' ? 0 : this.options.leaseMs);
   }
 
-  private async freeBy(slot: string, ms: number): Promise<void> {
-    await this.run(this.client.eval(FREE_BY, { keys: [`${this.key}:slots`, `${this.key}:signed-out`], arguments: [slot, String(ms)] }));
+  private async freeBy(slot: string, ms: number, answeredLeaseMs: number): Promise<void> {
+    const keys = [`${this.key}:slots`, `${this.key}:signed-out`, `${this.key}:answer-ms`];
+    await this.run(this.client.eval(FREE_BY, { keys, arguments: [slot, String(ms), String(answeredLeaseMs)] }));
   }
 
   async backOff(ms: number): Promise<void> {
