@@ -9,6 +9,7 @@ import { measureThrottle, type ThrottleResult } from './throttle';
 import { measureStoreMemory } from './memory';
 import { measureBrowse, measureBurst, measureFlood } from './many-instances';
 import { measureImportParsing } from './import';
+import { measureDrains } from './drain';
 import { measureOutboxDrain } from './outbox';
 import { measureLoad, measureWritePath, type LoadTestResult, type WritePathResult } from './writes';
 import { profileHomeViews, profileTable } from './home-profile';
@@ -21,6 +22,7 @@ import { loadWithCpu, type LoadWithCpu } from './cpu-per-view';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? '5');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? '5');
 const CONNECTIONS = [1, 10, 100];
+const PEOPLE_NOTE = '3 people (1,000 each, 60 calls)';
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? '60');
 /** Pause between pages of each browsing client in the many-instances browse run. */
 const THINK_MS = Number(process.env.BENCH_THINK_MS ?? '1000');
@@ -32,7 +34,7 @@ const ENCODING: Record<string, string> = process.env.BENCH_ACCEPT_ENCODING === u
 /** BENCH_PROFILE=1: after the home runs, one more at 10 connections with the app's CPU profiler on (bench/cpu-profile.ts). */
 const PROFILE = process.env.BENCH_PROFILE === '1';
 /** Which parts to run, e.g. BENCH_ONLY=home,throttle; all when unset. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'home,signin,writes,throttle,memory,load,burst,browse,flood,outbox,import').split(','));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'home,signin,writes,throttle,memory,load,burst,browse,flood,outbox,drain,import').split(','));
 
 interface HomeRow {
   connections: number;
@@ -279,6 +281,18 @@ async function main(): Promise<void> {
       `| outbox: ${drain.scrobbles.toLocaleString('en')} queued scrobbles, ${drain.people} people | sqlite, default budget, strict stand-in | drained in ${drain.drainSeconds.toFixed(1)} s from the app's start, ${drain.firstToLastSeconds.toFixed(1)} s from its first call (the rate predicts ${drain.predictedSeconds.toFixed(1)} s: ${drain.callsNeeded} calls, ${drain.backgroundSlots} background slots a second) | | | ${drain.scrobbleCalls} calls, ${drain.scrobblesAtStandIn} scrobbles at the stand-in (${drain.distinctAtStandIn} distinct), **${drain.errors29} errors 29**; file +${((drain.fileBytesQueued - drain.fileBytesBefore) / drain.scrobbles).toFixed(0)} B/scrobble with -wal, +${((drain.fileBytesCheckpointed - drain.fileBytesBefore) / drain.scrobbles).toFixed(0)} B checkpointed; app RSS ${mib(drain.rssIdleBytes)} MiB idle, ${mib(drain.rssMedianBytes)} MiB median and ${mib(drain.rssPeakBytes)} MiB peak while draining | each once, within 10% of the rate ${verdict(exactlyOnce && drain.errors29 === 0 && within)} |`,
     );
     console.log(`outbox: ${JSON.stringify(drain)}`);
+  }
+
+  if (ONLY.has('drain')) {
+    const drains = await measureDrains();
+    results.drainWithLoves = drains;
+    for (const drain of drains) {
+      const loved = drain.loves.statuses['303'] ?? 0;
+      const met = drain.errors29 === 0 && drain.utilisation >= 0.9 && drain.loves.p99Ms < 1000 && loved === drain.loves.count && drain.distinctAtStandIn === drain.scrobbles;
+      lines.push(
+        `| drain: ${drain.scrobbles.toLocaleString('en')} scrobbles of ${PEOPLE_NOTE} while a 4th loves every 0.5 s | ${drain.instances} instance${drain.instances === 1 ? '' : 's'}, redis, answers ${drain.answerDelayMs === 0 ? 'at once' : `after ${drain.answerDelayMs} ms`}, slots from the ${drain.slotsFrom} | ${drain.drainSeconds.toFixed(1)} s, **utilisation ${drain.utilisation.toFixed(2)}** (${drain.callsAtStandIn} calls / 5 × ${drain.drainSeconds.toFixed(1)} s); scrobble calls alone ${drain.scrobbleShare.toFixed(2)} of the rate | ${drain.loves.p50Ms} | ${drain.loves.p99Ms} | ${drain.scrobbleCalls} scrobble calls, ${drain.distinctAtStandIn} distinct scrobbles; **${drain.errors29} errors 29**, busiest second ${drain.busiestSecond}, tightest six arrivals ${drain.tightestSpanMs} ms over a second; ${drain.loves.count} loves ${JSON.stringify(drain.loves.statuses)}, max ${drain.loves.maxMs} ms | >= 0.9, love p99 < 1 s, 0 errors 29 ${verdict(met)} |`,
+      );
+    }
   }
 
   if (ONLY.has('import')) {

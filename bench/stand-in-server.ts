@@ -9,7 +9,7 @@ export const COUNTED_METHODS = ['user.getInfo', 'user.getRecentTracks', 'user.ge
  * the slots the app holds until a second after each answer) would wait on the load generator.
  */
 async function main(): Promise<void> {
-  const standIn = await new StrictStandIn(Number(process.argv[2] ?? '5')).start();
+  const standIn = await new StrictStandIn(Number(process.argv[2] ?? '5'), Number(process.argv[3] ?? '0')).start();
   serveParent(standIn.port, () => standIn.counters(COUNTED_METHODS));
 }
 

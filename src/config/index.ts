@@ -62,6 +62,10 @@ export function loadConfig(env: Env, options: ConfigOptions = {}): Config {
 
   // Last.fm's terms allow about 5 calls per second per key; more risks suspension, so it is capped.
   const rateLimitPerSecond = parseWholeNumber('LASTFM_RATE_LIMIT', value('LASTFM_RATE_LIMIT'), { min: 1, max: 50, fallback: 5, unit: 'requests per second' }, problems);
+  // Where a call's second of the rate starts: at the answer, which no delay on the way can beat, or at the send.
+  const slotsFromRaw = value('LASTFM_SLOTS_FROM') ?? 'answer';
+  if (slotsFromRaw !== 'send' && slotsFromRaw !== 'answer') problems.push(`LASTFM_SLOTS_FROM must be answer or send (where a call's second of the rate starts), not "${slotsFromRaw}"`);
+  const slotsFrom = slotsFromRaw === 'send' ? 'send' : 'answer';
   // How long one Last.fm call may go without an answer before it counts as failed.
   const timeoutMs = parseWholeNumber('LASTFM_TIMEOUT_MS', value('LASTFM_TIMEOUT_MS'), { min: 100, max: 120_000, fallback: 10_000, unit: 'milliseconds' }, problems);
   // Sign-in requests that call Last.fm, per address: people click through Last.fm's pages far slower.
@@ -83,6 +87,7 @@ export function loadConfig(env: Env, options: ConfigOptions = {}): Config {
       authUrl: new URL('sandbox/api/auth/', publicUrl).href,
       timeoutMs,
       rateLimitPerSecond,
+      slotsFrom,
       outboxRetryMaxMs,
       outboxMaxPerPerson,
       dailyScrobbles,
@@ -95,6 +100,7 @@ export function loadConfig(env: Env, options: ConfigOptions = {}): Config {
       authUrl: parseHttpUrl('LASTFM_AUTH_URL', authUrlRaw ?? 'https://www.last.fm/api/auth/', problems, false).href,
       timeoutMs,
       rateLimitPerSecond,
+      slotsFrom,
       outboxRetryMaxMs,
       outboxMaxPerPerson,
       dailyScrobbles,

@@ -1,4 +1,5 @@
 /** What loadConfig gives the app: every setting checked, defaulted and in its final form. */
+import type { SlotCount } from 'lastfm-sign-in';
 
 export type SessionStoreKind = 'sqlite' | 'redis' | 'memory';
 
@@ -12,6 +13,8 @@ export interface LastfmConfig {
   timeoutMs: number;
   /** Calls per second this app allows itself per API key (LASTFM_RATE_LIMIT). */
   rateLimitPerSecond: number;
+  /** Where a call's second of the rate starts (LASTFM_SLOTS_FROM): at its answer, or at its send for the full rate with slow answers over a steady network. */
+  slotsFrom: SlotCount;
   /** Longest wait between two tries of a person's queued scrobbles while Last.fm fails (OUTBOX_RETRY_MAX_MS). */
   outboxRetryMaxMs: number;
   /** Most scrobbles one person may have waiting in the outbox (OUTBOX_MAX_PER_PERSON). */

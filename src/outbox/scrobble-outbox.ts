@@ -10,6 +10,17 @@ import { deliver, keyContext, type DeliveryOptions } from './delivery';
 import { KEEP_HELD_MS, KEEP_SETTLED_MS, type OutboxPage, type OutboxStats, type OutboxStore, type OutboxView, type StoredScrobble } from './outbox-store';
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
+/**
+ * One delivery at a time sends at most one call per answer: with 300 ms answers, 3 a second of
+ * Last.fm's 5. Five under way keep the rate full for answers up to a second; the budget, not this,
+ * decides how many go.
+ */
+const DEFAULT_DELIVERIES_AT_ONCE = 5;
+/**
+ * With nothing due, one loop looks at the store every pollMs; the others wake on this instance's
+ * changes (each delivery's end among them), so an idle instance does not look five times as often.
+ */
+const EXTRA_LOOP_IDLE_FACTOR = 10;
 
 export interface ScrobbleOutboxOptions extends Omit<DeliveryOptions, 'backoff' | 'random' | 'changes'> {
   /** How long a request waits for Last.fm's answer before it says "queued". */
@@ -18,6 +29,8 @@ export interface ScrobbleOutboxOptions extends Omit<DeliveryOptions, 'backoff' |
   maxWaitingPerPerson: number;
   /** Between looks at the store for work another instance made due, or for answers another instance got. */
   pollMs?: number;
+  /** Deliveries this instance's loop keeps under way at once, each for a different person (default 5). */
+  deliveriesAtOnce?: number;
   backoff?: Backoff;
   random?: () => number;
 }
@@ -36,6 +49,7 @@ export class ScrobbleOutbox {
   private readonly answerWaitMs: number;
   private readonly pollMs: number;
   private readonly maxWaitingPerPerson: number;
+  private readonly deliveriesAtOnce: number;
   /** What a delivery needs; the same for the request's own call and for the loop's. */
   private readonly delivery: DeliveryOptions;
   /** Fires whenever this instance changed the store, so waiters and the loop look again at once. */
@@ -46,9 +60,12 @@ export class ScrobbleOutbox {
   /** Every delivery under way, the loop's and the requests' own, so stop() can wait for their answers. */
   private readonly underWay = new Set<Promise<unknown>>();
   private lastPrune = 0;
+  /** The store failed on its last look: logged once per outage, whichever delivery found it. */
+  private failing = false;
 
   constructor(options: ScrobbleOutboxOptions) {
-    const { answerWaitMs = 2500, pollMs = 250, backoff = DEFAULT_BACKOFF, random = Math.random, maxWaitingPerPerson, ...delivery } = options;
+    const { answerWaitMs = 2500, pollMs = 250, backoff = DEFAULT_BACKOFF, random = Math.random, maxWaitingPerPerson, deliveriesAtOnce = DEFAULT_DELIVERIES_AT_ONCE, ...delivery } = options;
+    this.deliveriesAtOnce = deliveriesAtOnce;
     this.maxWaitingPerPerson = maxWaitingPerPerson;
     this.store = options.store;
     this.sealer = options.sealer;
@@ -122,11 +139,11 @@ export class ScrobbleOutbox {
     return this.store.view(user, page, this.now());
   }
 
-  /** Starts this instance's delivery loop. */
+  /** Starts this instance's delivery loop: `deliveriesAtOnce` of them, each claiming whoever is due next. */
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loopDone = this.loop();
+    this.loopDone = Promise.all(Array.from({ length: this.deliveriesAtOnce }, (_, worker) => this.loop(worker === 0 ? this.pollMs : this.pollMs * EXTRA_LOOP_IDLE_FACTOR))).then(() => undefined);
   }
 
   /**
@@ -149,20 +166,22 @@ export class ScrobbleOutbox {
     return delivery;
   }
 
-  private async loop(): Promise<void> {
-    let failing = false;
+  /** `idleMs`: how long to wait for a change when nothing was due. */
+  private async loop(idleMs: number): Promise<void> {
     while (this.running && !this.store.closed) {
       let worked = false;
+      let failed = false;
       try {
         await this.pruneNow();
         worked = await this.tracked(deliver(this.delivery, { priority: 'background' }));
-        failing = false;
+        this.failing = false;
       } catch (error) {
         // Once per outage of the store, not on every look at it.
-        if (!failing) this.logFailure(error);
-        failing = true;
+        if (!this.failing) this.logFailure(error);
+        this.failing = true;
+        failed = true;
       }
-      if (!worked) await this.changes.next(failing ? Math.max(this.pollMs, 1000) : this.pollMs);
+      if (!worked) await this.changes.next(failed ? Math.max(idleMs, 1000) : idleMs);
     }
   }
 

@@ -12,8 +12,8 @@ import type { SharedState } from './shared-state';
  * file shares (memory sessions serve one instance).
  */
 export function createSharedState(config: Config, sessions: SessionBackend, times: { budgetNow?: () => number; now?: () => number } = {}): SharedState {
-  // A slot whose call never reports back (the instance died mid-call) frees after the longest a call can take.
-  const budget = { perSecond: config.lastfm.rateLimitPerSecond, leaseMs: config.lastfm.timeoutMs + 1000 };
+  // Counted from the answer, a slot whose call never reports back (the instance died mid-call) frees after the longest a call can take.
+  const budget = { perSecond: config.lastfm.rateLimitPerSecond, leaseMs: config.lastfm.timeoutMs + 1000, countFrom: config.lastfm.slotsFrom };
   if (sessions.redis !== undefined) return createRedisState(sessions.redis, budget, sealerFor(config), config.lastfm.apiKey);
   const state = createMemoryState(budget, times);
   // Several processes may share one SQLite file (the outbox allows it): they share its budget too.

@@ -17,11 +17,11 @@ const READS_TTL_MS = 24 * 60 * 60 * 1000;
  * goes through the session client, which fails fast while Redis is away (no offline queue).
  */
 export function createRedisState(client: RedisClient, budget: BudgetOptions, sealer: KeySealer, apiKey: string): SharedState {
-  const { budget: callBudget, attempts, rateLimits, exchanges } = redisSharedState(client, { apiKey, sealer, perSecond: budget.perSecond, leaseMs: budget.leaseMs, prefix: PREFIX });
+  const { budget: callBudget, attempts, rateLimits, exchanges } = redisSharedState(client, { apiKey, sealer, perSecond: budget.perSecond, leaseMs: budget.leaseMs, ...(budget.countFrom === undefined ? {} : { countFrom: budget.countFrom }), prefix: PREFIX });
   return {
     kind: 'redis',
     // Within the request's store time too (stores/deadline.ts), not only each command's own.
-    budget: { take: (priority, who) => run(callBudget.take(priority, who)), release: (slot) => run(callBudget.release(slot)), backOff: (ms) => run(callBudget.backOff(ms)) },
+    budget: { take: (priority, who) => run(callBudget.take(priority, who)), sending: (slot) => run(callBudget.sending(slot)), release: (slot) => run(callBudget.release(slot)), backOff: (ms) => run(callBudget.backOff(ms)) },
     attempts: (name, limit) => {
       const counter = attempts(name, limit);
       return { take: (key) => run(counter.take(key)), reset: (key) => run(counter.reset(key)) };

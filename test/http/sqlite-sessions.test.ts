@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import request from 'supertest';
 import type { SessionData } from 'express-session';
+import { SLOT_WINDOW_MS, backgroundSpacingMs, type CallBudget } from 'lastfm-sign-in';
 import type { Config } from '../../src/config';
 import type { SessionBackend } from '../../src/stores/backend';
 import { createSharedState } from '../../src/shared-state/create-shared-state';
@@ -228,5 +229,55 @@ describe('several processes on one SQLite file', () => {
     const writes = [];
     for (let i = 0; i < 4; i += 1) writes.push(await budgets[i % 2]?.take('write', 'signed-in'));
     expect(writes.map((answer) => answer?.ok)).toEqual([true, true, true, false]);
+  });
+
+  it('pace outbox deliveries across processes, and keep them off the next slot while a write waits for it (issue 21)', async () => {
+    const config = sqliteConfig({ LASTFM_RATE_LIMIT: '5' });
+    let now = 1_000_000;
+    const budgets = [createSqliteBackend(config), createSqliteBackend(config)].map((sessions) => {
+      opened.push(sessions);
+      return createSharedState(config, sessions, { budgetNow: () => now }).budget;
+    });
+    const [a, b] = budgets as [CallBudget, CallBudget];
+    /** Sent and answered at once. */
+    const sendNow = async (budget: CallBudget): Promise<boolean> => {
+      const answer = await budget.take('background', 'signed-in');
+      if (answer.ok) {
+        await budget.sending(answer.slot);
+        await budget.release(answer.slot);
+      }
+      return answer.ok;
+    };
+    expect(await sendNow(a)).toBe(true);
+    expect(await b.take('background', 'signed-in')).toEqual({ ok: false, retryInMs: backgroundSpacingMs(5), pausedMs: 0 });
+    // Background alone takes every slot, one a spacing apart, each free a second after its answer.
+    for (let i = 1; i < 5; i += 1) {
+      now += backgroundSpacingMs(5);
+      expect(await sendNow(i % 2 === 0 ? a : b)).toBe(true);
+    }
+    now += 10;
+    const write = await b.take('write', 'signed-in');
+    const firstFrees = SLOT_WINDOW_MS - 4 * backgroundSpacingMs(5) - 10;
+    expect(write).toEqual({ ok: false, retryInMs: firstFrees, pausedMs: 0 });
+    now += firstFrees;
+    // The freed slot is the write's: the drain on the other process stands aside.
+    expect((await a.take('background', 'signed-in')).ok).toBe(false);
+    expect((await b.take('write', 'signed-in')).ok).toBe(true);
+  });
+
+  it('space outbox deliveries by a second plus the recent answer time, over every process on the file (issue 21)', async () => {
+    const config = sqliteConfig({ LASTFM_RATE_LIMIT: '5' });
+    let now = 1_000_000;
+    const [a, b] = [createSqliteBackend(config), createSqliteBackend(config)].map((sessions) => {
+      opened.push(sessions);
+      return createSharedState(config, sessions, { budgetNow: () => now }).budget;
+    }) as [CallBudget, CallBudget];
+    const first = await a.take('background', 'signed-in');
+    if (!first.ok) throw new Error('first slot refused');
+    await a.sending(first.slot);
+    now += 300;
+    await a.release(first.slot);
+    expect((await b.take('background', 'signed-in')).ok).toBe(true);
+    expect(await a.take('background', 'signed-in')).toEqual({ ok: false, retryInMs: backgroundSpacingMs(5, 'answer', 300), pausedMs: 0 });
   });
 });

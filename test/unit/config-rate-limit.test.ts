@@ -38,3 +38,21 @@ describe('SIGN_IN_CALLS_PER_MINUTE', () => {
     expect(problems).toEqual([expect.stringMatching(/^SIGN_IN_CALLS_PER_MINUTE must be a whole number of sign-in requests a minute from 1 to 1000000 \(got "/)]);
   });
 });
+
+describe('LASTFM_SLOTS_FROM', () => {
+  it('counts each call’s second from its answer unless told to count from the send', () => {
+    expect(loadConfig({}).lastfm.slotsFrom).toBe('answer');
+    expect(loadConfig({ LASTFM_SLOTS_FROM: 'send' }).lastfm.slotsFrom).toBe('send');
+    expect(loadConfig({ LASTFM_API_KEY: 'k', LASTFM_SHARED_SECRET: 's', LASTFM_SLOTS_FROM: 'answer' }).lastfm.slotsFrom).toBe('answer');
+  });
+
+  it.each(['sent', 'SEND', 'both'])('refuses %s with one line naming the variable', (value) => {
+    let problems: readonly string[] = [];
+    try {
+      loadConfig({ LASTFM_SLOTS_FROM: value });
+    } catch (error) {
+      if (error instanceof ConfigError) problems = error.problems;
+    }
+    expect(problems).toEqual([`LASTFM_SLOTS_FROM must be answer or send (where a call's second of the rate starts), not "${value}"`]);
+  });
+});

@@ -16,7 +16,7 @@ export { asList, field, integer, isObject, text, type Json, type JsonObject } fr
 export { DEFAULT_RETRY_POLICY, backoffDelay, equalJitterDelay, withRetry, type RetryOptions, type RetryPolicy } from './core/retry';
 export { retryable, type RetryClass } from './core/retry-class';
 export { CallScheduler, DEFAULT_DEADLINES_MS, type CallTicket, type Release, type SchedulerEvent, type SchedulerListener, type SchedulerOptions } from './core/scheduler';
-export { MemoryBudget, SLOT_WINDOW_MS, readReserve, signedOutShare, slotLimit, type BudgetAnswer, type BudgetOptions, type CallBudget, type CallerKind, type CallPriority } from './core/budget';
+export { MemoryBudget, SEND_MARGIN_MS, SENT_SLOT_MS, SLOT_WINDOW_MS, answerTime, backgroundSpacingMs, readReserve, signedOutShare, slotLimit, type BudgetAnswer, type BudgetOptions, type CallBudget, type CallerKind, type CallPriority, type SlotCount } from './core/budget';
 export { MemoryAttempts, type AttemptCounter, type AttemptLimit } from './core/attempts';
 export { AttemptLimiter } from './core/attempt-limiter';
 export { MemoryRateLimiter, type RateLimit, type RateLimiter } from './core/rate-limit';

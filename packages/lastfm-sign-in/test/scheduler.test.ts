@@ -1,12 +1,17 @@
 import { LastfmBusyError, LastfmError } from '../src/core/errors';
 import { CallScheduler, type CallTicket, type Release } from '../src/core/scheduler';
 import { MemoryBudget } from '../src/core/budget';
-import type { CallerKind, CallPriority } from '../src/core/budget';
+import { SEND_MARGIN_MS, SLOT_WINDOW_MS, backgroundSpacingMs, type CallBudget, type CallerKind, type CallPriority, type SlotCount } from '../src/core/budget';
 import { ManualClock, settle } from './helpers/clocks';
 
-function setup(perSecond: number, options: Partial<ConstructorParameters<typeof CallScheduler>[0]> = {}) {
+function setup(perSecond: number, options: Partial<ConstructorParameters<typeof CallScheduler>[0]> = {}, countFrom: SlotCount = 'answer') {
   const clock = new ManualClock(0);
-  const budget = new MemoryBudget({ perSecond, leaseMs: 10_000 }, clock.now);
+  const budget = new MemoryBudget({ perSecond, leaseMs: 10_000, countFrom }, clock.now);
+  return { budget, ...setupOn(budget, clock, options) };
+}
+
+/** A scheduler (one instance) over `budget`, which other schedulers may share. */
+function setupOn(budget: CallBudget, clock: ManualClock, options: Partial<ConstructorParameters<typeof CallScheduler>[0]> = {}) {
   const scheduler = new CallScheduler({ budget, clock, maxPollMs: Number.POSITIVE_INFINITY, ...options });
   /** Calls in the order they were let through, with when. */
   const sent: { name: string; at: number }[] = [];
@@ -17,13 +22,14 @@ function setup(perSecond: number, options: Partial<ConstructorParameters<typeof 
       (release: Release) => {
         sent.push({ name, at: clock.now() });
         outcomes.set(name, 'sent');
-        // Answered at once: the slot lasts one more second.
+        // Sent, and answered at once.
+        release.sending();
         release();
       },
       (error: unknown) => outcomes.set(name, error instanceof LastfmBusyError ? `busy:${error.reason}` : error instanceof LastfmError ? `lastfm:${error.code}` : 'other'),
     );
   };
-  return { clock, budget, scheduler, sent, outcomes, call };
+  return { clock, scheduler, sent, outcomes, call };
 }
 
 describe('CallScheduler', () => {
@@ -175,23 +181,37 @@ describe('CallScheduler', () => {
       expect(sent.map((s) => s.name)).toEqual(['a0', 'b0', 'c0', 'a1', 'b1', 'c1', 'a2', 'b2', 'c2']);
     });
 
-    it('the review’s case: a background call waits past its handicap while other instances hold the background slots; a write arriving then goes at once', async () => {
-      const { clock, budget, sent, call } = setup(5, { deadlinesMs: { background: 60_000 } });
-      // Another instance's drain holds the 3 slots background calls may use (5 a second, less two reserves).
-      for (let i = 0; i < 3; i += 1) expect((await budget.take('background', 'signed-in')).ok).toBe(true);
+    /** The budget of `setup`, but refusing every background call, as another instance's drain pacing it would. */
+    function refusingBackground(perSecond: number): { budget: CallBudget; inner: MemoryBudget; clock: ManualClock } {
+      const clock = new ManualClock(0);
+      const inner = new MemoryBudget({ perSecond, leaseMs: 10_000 }, clock.now);
+      const budget: CallBudget = {
+        take: (priority, who) => (priority === 'background' ? Promise.resolve({ ok: false, retryInMs: 100, pausedMs: 0 }) : inner.take(priority, who)),
+        sending: (slot) => inner.sending(slot),
+        release: (slot) => inner.release(slot),
+        backOff: (ms) => inner.backOff(ms),
+      };
+      return { budget, inner, clock };
+    }
+
+    it('the review’s case: a background call waits past its handicap while other instances hold 3 slots and the budget will not take it; a write arriving then goes at once', async () => {
+      const { budget, inner, clock } = refusingBackground(5);
+      const { sent, call } = setupOn(budget, clock, { deadlinesMs: { background: 60_000 } });
       call('delivery', 'background');
       await clock.advance(3000);
       expect(sent).toHaveLength(0);
+      for (let i = 0; i < 3; i += 1) expect((await inner.take('write', 'signed-in')).ok).toBe(true);
       call('love', 'write', 'victim');
       await settle();
       expect(sent.map((s) => [s.name, s.at])).toEqual([['love', 3000]]);
     });
 
     it('a sign-in and a read get their slots past a background head too, each as its own priority allows', async () => {
-      const { clock, budget, sent, call } = setup(5, { deadlinesMs: { background: 60_000 } });
-      for (let i = 0; i < 3; i += 1) expect((await budget.take('background', 'signed-in')).ok).toBe(true);
+      const { budget, inner, clock } = refusingBackground(5);
+      const { sent, call } = setupOn(budget, clock, { deadlinesMs: { background: 60_000 } });
       call('delivery', 'background');
       await clock.advance(2500);
+      for (let i = 0; i < 3; i += 1) expect((await inner.take('write', 'signed-in')).ok).toBe(true);
       // Reads may use 4 of the 5 slots, sign-ins all 5: both fit beside the 3 held.
       call('profile', 'read', 'reader');
       await settle();
@@ -203,6 +223,123 @@ describe('CallScheduler', () => {
       ]);
     });
   });
+
+  describe('work-conserving: outbox deliveries use every free slot, and a call that arrives still gets one soon (issue 21)', () => {
+    it('counting slots from the send, an answer that has not come does not hold the next call back past the window and margin', async () => {
+      const { clock, scheduler } = setup(1, {}, 'send');
+      const slow = await scheduler.acquire({ method: 'slow', priority: 'write', caller: undefined });
+      await clock.advance(300);
+      slow.sending();
+      let nextAt: number | undefined;
+      void scheduler.acquire({ method: 'next', priority: 'write', caller: undefined }).then((release) => {
+        nextAt = clock.now();
+        release();
+      });
+      await clock.advance(5000);
+      expect(nextAt).toBe(300 + SLOT_WINDOW_MS + SEND_MARGIN_MS);
+    });
+
+    it('counting slots from the send, holds a granted slot until its call is sent, and frees it a second after a quick answer', async () => {
+      const { clock, scheduler } = setup(1, {}, 'send');
+      const first = await scheduler.acquire({ method: 'first', priority: 'write', caller: undefined });
+      let nextAt: number | undefined;
+      void scheduler.acquire({ method: 'next', priority: 'write', caller: undefined }).then((release) => {
+        nextAt = clock.now();
+        release();
+      });
+      // Granted but not yet sent (the outbox renewing its lease): the slot stays taken.
+      await clock.advance(2000);
+      expect(nextAt).toBeUndefined();
+      first.sending();
+      await clock.advance(20);
+      first();
+      await clock.advance(5000);
+      // A second after the answer, which came before the send's margin ran out.
+      expect(nextAt).toBe(2020 + SLOT_WINDOW_MS);
+    });
+
+    it('lets background alone use every slot, one a spacing apart, never more than five in a second', async () => {
+      const { clock, sent, call } = setup(5, { deadlinesMs: { background: 60_000 } });
+      for (let i = 0; i < 60; i += 1) call(`delivery-${i}`, 'background');
+      await clock.advance(10_000);
+      // Answered at once, each slot frees a second after its answer: the spacing is the limit.
+      expect(sent.filter((s) => s.at < 10_000).length).toBe(Math.ceil(10_000 / backgroundSpacingMs(5)));
+      for (const [i, { at }] of sent.entries()) {
+        expect(sent.filter((s) => s.at >= at && s.at < at + SLOT_WINDOW_MS).length).toBeLessThanOrEqual(5);
+        if (i > 0) expect(at - (sent[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(backgroundSpacingMs(5));
+      }
+    });
+
+    it('with 300 ms answers, a drain keeps five calls in every 1,100 ms counting slots from the send, five in every 1,300 ms from the answer', async () => {
+      const drain = async (countFrom: SlotCount): Promise<number[]> => {
+        const { clock, scheduler } = setup(5, { deadlinesMs: { background: 60_000 } }, countFrom);
+        const sentAt: number[] = [];
+        for (let i = 0; i < 80; i += 1) {
+          void scheduler.acquire({ method: `delivery-${i}`, priority: 'background', caller: undefined }).then(async (release) => {
+            sentAt.push(clock.now());
+            release.sending();
+            await clock.sleep(300);
+            release();
+          });
+        }
+        await clock.advance(11_000);
+        for (const at of sentAt) expect(sentAt.filter((t) => t >= at && t < at + SLOT_WINDOW_MS).length).toBeLessThanOrEqual(5);
+        return sentAt.filter((at) => at < 11_000);
+      };
+      // One a spacing (220 ms) apart throughout: 50 in 11 s, the rate less its margin.
+      expect(await drain('send')).toHaveLength(11_000 / backgroundSpacingMs(5, 'send'));
+      // Each slot free 1,300 ms after its grant, and the grants spread to match once answers are
+      // known: one every 260 ms, never a gap a waiting write would sit through.
+      const fromAnswer = await drain('answer');
+      expect(fromAnswer.length).toBeGreaterThanOrEqual(Math.floor((11_000 / (SLOT_WINDOW_MS + 300)) * 5));
+      const settled = fromAnswer.filter((at) => at >= 2000);
+      for (const [i, at] of settled.entries()) if (i > 0) expect(at - (settled[i - 1] ?? 0)).toBeLessThanOrEqual(backgroundSpacingMs(5, 'answer', 300));
+    });
+
+    it('grants a write that arrives during a drain within one spacing, wherever in the second it arrives', async () => {
+      const { clock, sent, call } = setup(5, { deadlinesMs: { background: 60_000 } });
+      for (let i = 0; i < 100; i += 1) call(`delivery-${i}`, 'background');
+      await clock.advance(3000);
+      const arrivals: Record<string, number> = {};
+      for (let n = 0; n < 12; n += 1) {
+        // 437 ms apart: every phase of the drain's one-a-fifth-of-a-second beat.
+        await clock.advance(437);
+        arrivals[`love-${n}`] = clock.now();
+        call(`love-${n}`, 'write', 'lover');
+      }
+      await clock.advance(2000);
+      for (const [name, at] of Object.entries(arrivals)) {
+        const granted = sent.find((s) => s.name === name)?.at;
+        expect(granted).toBeDefined();
+        expect((granted ?? Infinity) - at).toBeLessThanOrEqual(backgroundSpacingMs(5));
+      }
+      // The drain went on around them, at the rate.
+      expect(sent.filter((s) => s.name.startsWith('delivery')).length).toBeGreaterThanOrEqual(Math.floor((3000 + 12 * 437 + 2000) / (SLOT_WINDOW_MS + SEND_MARGIN_MS)) * 5 - 12);
+    });
+
+    it('grants a write on another instance within one spacing too: its refusal keeps that instance’s drain off the next slot', async () => {
+      const clock = new ManualClock(0);
+      const budget = new MemoryBudget({ perSecond: 5, leaseMs: 10_000 }, clock.now);
+      const draining = setupOn(budget, clock, { deadlinesMs: { background: 60_000 } });
+      const other = setupOn(budget, clock, {});
+      for (let i = 0; i < 100; i += 1) draining.call(`delivery-${i}`, 'background');
+      await clock.advance(3000);
+      const arrivals: Record<string, number> = {};
+      for (let n = 0; n < 12; n += 1) {
+        await clock.advance(437);
+        arrivals[`love-${n}`] = clock.now();
+        other.call(`love-${n}`, 'write', 'lover');
+      }
+      await clock.advance(2000);
+      for (const [name, at] of Object.entries(arrivals)) {
+        const granted = other.sent.find((s) => s.name === name)?.at;
+        expect((granted ?? Infinity) - at).toBeLessThanOrEqual(backgroundSpacingMs(5));
+      }
+      const all = [...draining.sent, ...other.sent].map((s) => s.at);
+      for (const at of all) expect(all.filter((t) => t >= at && t < at + SLOT_WINDOW_MS).length).toBeLessThanOrEqual(5);
+    });
+  });
+
   describe('signed-out callers together hold a bounded share of the budget (issue 21)', () => {
     it('lets sign-in calls hold 2 of 5 slots; a signed-in write arriving behind a flood of them goes at once', async () => {
       const { clock, sent, call } = setup(5, { deadlinesMs: { 'sign-in': 60_000 }, maxWaitingPerCaller: 100 });
@@ -229,19 +366,36 @@ describe('CallScheduler', () => {
   });
 
   describe('MemoryBudget', () => {
-    it('refuses a third signed-out slot of five, with the wait until one frees, while signed-in calls still get the rest', async () => {
+    it('refuses a third signed-out slot of five, with the wait until one frees, while signed-in calls still get the rest (slots counted from the send)', async () => {
       const clock = new ManualClock(0);
-      const budget = new MemoryBudget({ perSecond: 5, leaseMs: 10_000 }, clock.now);
+      const budget = new MemoryBudget({ perSecond: 5, leaseMs: 10_000, countFrom: 'send' }, clock.now);
       const first = await budget.take('sign-in', 'signed-out');
-      expect((await budget.take('sign-in', 'signed-out')).ok).toBe(true);
+      const second = await budget.take('sign-in', 'signed-out');
+      if (!first.ok || !second.ok) throw new Error('a slot refused');
+      // Taken until sent, then a second and the margin from the send.
       expect(await budget.take('sign-in', 'signed-out')).toEqual({ ok: false, retryInMs: 10_000, pausedMs: 0 });
-      if (!first.ok) throw new Error('first slot refused');
-      await budget.release(first.slot);
-      expect(await budget.take('sign-in', 'signed-out')).toEqual({ ok: false, retryInMs: 1000, pausedMs: 0 });
+      await budget.sending(first.slot);
+      await budget.sending(second.slot);
+      await clock.advance(100);
+      expect(await budget.take('sign-in', 'signed-out')).toEqual({ ok: false, retryInMs: SLOT_WINDOW_MS + SEND_MARGIN_MS - 100, pausedMs: 0 });
       for (let i = 0; i < 3; i += 1) expect((await budget.take('write', 'signed-in')).ok).toBe(true);
       expect((await budget.take('write', 'signed-in')).ok).toBe(false);
-      await clock.advance(1000);
+      await clock.advance(SLOT_WINDOW_MS + SEND_MARGIN_MS - 100);
       expect((await budget.take('sign-in', 'signed-out')).ok).toBe(true);
+    });
+
+    it('by default counts slots from the answer: holds a slot while the call is under way, sent or not, and frees it a second after its answer', async () => {
+      const clock = new ManualClock(0);
+      const budget = new MemoryBudget({ perSecond: 1, leaseMs: 10_000 }, clock.now);
+      const first = await budget.take('write', 'signed-in');
+      if (!first.ok) throw new Error('first slot refused');
+      expect(await budget.take('write', 'signed-in')).toEqual({ ok: false, retryInMs: 10_000, pausedMs: 0 });
+      await clock.advance(300);
+      // The send changes nothing here: only the answer does.
+      await budget.sending(first.slot);
+      expect(await budget.take('write', 'signed-in')).toEqual({ ok: false, retryInMs: 9700, pausedMs: 0 });
+      await budget.release(first.slot);
+      expect(await budget.take('write', 'signed-in')).toEqual({ ok: false, retryInMs: SLOT_WINDOW_MS, pausedMs: 0 });
     });
   });
 });

@@ -44,8 +44,9 @@ const RANK: Record<CallPriority, number> = { 'sign-in': 0, write: 1, read: 2, ba
  */
 const HANDICAP_MS: Record<CallPriority, number> = { 'sign-in': 0, write: 250, read: 1000, background: 2000 };
 /**
- * How many of a second's slots each priority may use, in order (the budget's slotLimit): once a
- * priority is refused, one that reaches no further need not be asked in the same round.
+ * How far into the budget each priority reaches, in order (the budget's slotLimit, and background
+ * standing aside while any other call waits for a slot): once a priority is refused, one that
+ * reaches no further need not be asked in the same round.
  */
 const REACH: Record<CallPriority, number> = { 'sign-in': 3, write: 3, read: 2, background: 1 };
 /** Callers remembered for taking turns; beyond it the one served longest ago is forgotten. */
@@ -60,8 +61,12 @@ export interface CallTicket {
   who?: CallerKind;
 }
 
-/** Call when the call has its answer (or has failed): its slot then lasts one more second. */
-export type Release = () => void;
+/**
+ * Call when the call has its answer (or has failed, or was never sent): its slot frees a second
+ * later at the latest. `sending()`: the call goes now, which is where a budget counting from the
+ * send starts its second; without it the slot is held as if counted from the answer.
+ */
+export type Release = (() => void) & { sending: () => void };
 
 interface Waiting extends CallTicket {
   seq: number;
@@ -215,11 +220,13 @@ export class CallScheduler {
       this.lastServed.set(entry.caller, (this.served += 1));
       if (this.lastServed.size > MAX_CALLERS_REMEMBERED) this.lastServed.delete(this.lastServed.keys().next().value as string);
     }
-    const release: Release = () => {
+    const done = () => {
       this.listener({ type: 'released', method: entry.method, priority: entry.priority, heldMs: this.clock.now() - grantedAt });
       void this.budget.release(slot).catch(() => undefined);
       this.nudge();
     };
+    // Not awaited: the call must not wait for the budget to hear it is going.
+    const release: Release = Object.assign(done, { sending: () => void this.budget.sending(slot).catch(() => undefined) });
     this.listener({ type: 'granted', method: entry.method, priority: entry.priority, waitedMs: grantedAt - entry.queuedAt, waiting: this.queue.length });
     entry.grant(release);
   }

@@ -113,9 +113,14 @@ export class LastfmTransport {
       // An HTTP client's own timeout may only notice an idle socket; this bounds the whole call, so a server
       // that trickles bytes cannot hold it open.
       const signal = AbortSignal.timeout(options.timeoutMs ?? this.options.timeoutMs);
-      return await (httpMethod === 'POST'
-        ? this.http.send({ method: 'POST', url: this.apiUrl, body: encoded, headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' }, signal })
-        : this.http.send({ method: 'GET', url: `${this.apiUrl}?${encoded}`, headers: {}, signal }));
+      const answer =
+        httpMethod === 'POST'
+          ? this.http.send({ method: 'POST', url: this.apiUrl, body: encoded, headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' }, signal })
+          : this.http.send({ method: 'GET', url: `${this.apiUrl}?${encoded}`, headers: {}, signal });
+      // Told once the request is on its way, not before: held up between the two, this process
+      // counts the call's second from a little late (safe), never from before it was sent.
+      release.sending();
+      return await answer;
     } catch (error) {
       const kind = error instanceof HttpTransportError ? error.kind : signalTimedOut(error) ? 'timeout' : 'network';
       throw new LastfmUnavailableError(kind, method, { detail: error instanceof HttpTransportError ? error.detail : 'request failed' });

@@ -8,9 +8,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { createClient } from 'redis';
 import type { AttemptCounter, AttemptLimit } from '../core/attempts';
 import type { RateLimit, RateLimiter } from '../core/rate-limit';
-import { signedOutShare, slotLimit, type BudgetAnswer, type BudgetOptions, type CallBudget, type CallerKind, type CallPriority } from '../core/budget';
+import { SENT_SLOT_MS, SLOT_WINDOW_MS, backgroundSpacingMs, signedOutShare, slotLimit, type BudgetAnswer, type BudgetOptions, type CallBudget, type CallerKind, type CallPriority, type SlotCount } from '../core/budget';
 import type { ExchangeOutcome, TokenExchanges } from '../core/exchanges';
-import { ATTEMPT, BACK_OFF, RATE, RELEASE, RELEASE_LOCK, TAKE } from './scripts';
+import { ATTEMPT, BACK_OFF, FREE_BY, RATE, RELEASE_LOCK, TAKE } from './scripts';
 
 export type RedisClient = ReturnType<typeof createClient>;
 
@@ -30,6 +30,8 @@ export interface RedisSharedOptions {
   perSecond?: number;
   /** How long a slot whose call never reports back stays taken: the longest a call takes, plus a second (default 11 s). */
   leaseMs?: number;
+  /** Where a slot's second starts (default 'answer'; see CallBudget). */
+  countFrom?: SlotCount;
   /** Put before every key (default `lastfm-signin:`). */
   prefix?: string;
   /** How long one Redis command may take before it fails with RedisTimeoutError (default 3 s). */
@@ -75,7 +77,7 @@ export function redisSharedState(client: RedisClient, options: RedisSharedOption
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const timeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   return {
-    budget: new RedisBudget(client, { apiKey: options.apiKey, perSecond: options.perSecond ?? 5, leaseMs: options.leaseMs ?? 11_000, prefix, commandTimeoutMs: timeoutMs }),
+    budget: new RedisBudget(client, { apiKey: options.apiKey, perSecond: options.perSecond ?? 5, leaseMs: options.leaseMs ?? 11_000, ...(options.countFrom === undefined ? {} : { countFrom: options.countFrom }), prefix, commandTimeoutMs: timeoutMs }),
     attempts: (name, limit) => new RedisAttempts(client, name, limit, { prefix, commandTimeoutMs: timeoutMs }),
     rateLimits: (name, limit) => new RedisRateLimiter(client, name, limit, { prefix, commandTimeoutMs: timeoutMs }),
     exchanges: new RedisExchanges(client, { sealer: options.sealer, prefix, commandTimeoutMs: timeoutMs }),
@@ -106,21 +108,31 @@ export class RedisBudget implements CallBudget {
     options: BudgetOptions & { apiKey: string; prefix?: string; commandTimeoutMs?: number },
   ) {
     this.key = `${options.prefix ?? DEFAULT_PREFIX}budget:${sha256(options.apiKey, 'hex').slice(0, 16)}`;
-    this.options = { perSecond: options.perSecond, leaseMs: options.leaseMs, commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS };
+    this.options = { perSecond: options.perSecond, leaseMs: options.leaseMs, countFrom: options.countFrom ?? 'answer', commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS };
   }
 
   async take(priority: CallPriority, who: CallerKind): Promise<BudgetAnswer> {
     const slot = randomUUID();
     const limit = slotLimit(this.options.perSecond, priority);
     const share = who === 'signed-out' ? signedOutShare(this.options.perSecond) : 0;
-    const [taken, retryInMs, pausedMs] = (await this.run(
-      this.client.eval(TAKE, { keys: [`${this.key}:slots`, `${this.key}:pause`, `${this.key}:signed-out`], arguments: [slot, String(limit), String(this.options.leaseMs), String(share)] }),
-    )) as [number, number, number];
+    const keys = [`${this.key}:slots`, `${this.key}:pause`, `${this.key}:signed-out`, `${this.key}:background-last`, `${this.key}:waiting`, `${this.key}:answer-ms`];
+    const spacing = String(backgroundSpacingMs(this.options.perSecond, this.options.countFrom));
+    const args = [slot, String(limit), String(this.options.leaseMs), String(share), priority === 'background' ? '1' : '0', spacing, this.options.countFrom === 'send' ? '0' : String(this.options.perSecond)];
+    const [taken, retryInMs, pausedMs] = (await this.run(this.client.eval(TAKE, { keys, arguments: args }))) as [number, number, number];
     return taken === 1 ? { ok: true, slot } : { ok: false, retryInMs, pausedMs };
   }
 
+  async sending(slot: string): Promise<void> {
+    if (this.options.countFrom === 'send') await this.freeBy(slot, SENT_SLOT_MS, 0);
+  }
+
   async release(slot: string): Promise<void> {
-    await this.run(this.client.eval(RELEASE, { keys: [`${this.key}:slots`, `${this.key}:signed-out`], arguments: [slot] }));
+    await this.freeBy(slot, SLOT_WINDOW_MS, this.options.countFrom === 'send' ? 0 : this.options.leaseMs);
+  }
+
+  private async freeBy(slot: string, ms: number, answeredLeaseMs: number): Promise<void> {
+    const keys = [`${this.key}:slots`, `${this.key}:signed-out`, `${this.key}:answer-ms`];
+    await this.run(this.client.eval(FREE_BY, { keys, arguments: [slot, String(ms), String(answeredLeaseMs)] }));
   }
 
   async backOff(ms: number): Promise<void> {
