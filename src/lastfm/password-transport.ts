@@ -1,9 +1,9 @@
-import { isIP } from 'node:net';
+import { carriesPasswordSafely } from 'lastfm-sign-in';
 
 /**
- * Why a password must not be sent to this web service root, or undefined when it may. Last.fm
- * itself refuses auth.getMobileSession over plain HTTP; a password on the open network is the
- * real harm, so plain HTTP is allowed only to the built-in sandbox and to this machine.
+ * Why a password must not be sent to this web service root, or undefined when it may, in the
+ * words of this app's settings. The rule is the library's (`carriesPasswordSafely`); the built-in
+ * sandbox is the one exception: its address is this app's own.
  */
 export function passwordRefusalReason(apiUrl: string, sandbox: boolean): string | undefined {
   if (sandbox) return undefined;
@@ -13,7 +13,7 @@ export function passwordRefusalReason(apiUrl: string, sandbox: boolean): string 
   } catch {
     return 'The Last.fm web service address (LASTFM_API_URL) is not a valid URL.';
   }
-  if (url.protocol === 'https:' || isLoopback(url.hostname)) return undefined;
+  if (carriesPasswordSafely(url)) return undefined;
   return `The Last.fm web service address (LASTFM_API_URL) is ${url.protocol.replace(':', '')}, not https, so a password sent there could be read on the way. This app only sends passwords over https (or to this machine). Use "Sign in with Last.fm" instead, or ask the operator to fix LASTFM_API_URL.`;
 }
 
@@ -23,14 +23,6 @@ export function passwordRefusalReason(apiUrl: string, sandbox: boolean): string 
  * Sandbox mode is no exception; its demo passwords are harmless, but people reuse real ones.
  */
 export function pageRefusalReason(publicUrl: URL): string | undefined {
-  if (publicUrl.protocol === 'https:' || isLoopback(publicUrl.hostname)) return undefined;
+  if (carriesPasswordSafely(publicUrl)) return undefined;
   return `This app's address (PUBLIC_URL) is ${publicUrl.protocol.replace(':', '')}, not https, so a password typed here would cross the network in clear between your browser and this app. Use "Sign in with Last.fm" instead, or ask the operator to serve the app over https.`;
-}
-
-/** localhost, 127.0.0.0/8 and ::1, as URL.hostname spells them. */
-export function isLoopback(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/\.$/, '');
-  if (host === 'localhost') return true;
-  if (host === '[::1]' || host === '::1') return true;
-  return isIP(host) === 4 && host.startsWith('127.');
 }

@@ -1,4 +1,4 @@
-import { isLoopback, passwordRefusalReason } from '../../src/lastfm/password-transport';
+import { pageRefusalReason, passwordRefusalReason } from '../../src/lastfm/password-transport';
 
 describe('passwordRefusalReason', () => {
   it.each(['https://ws.audioscrobbler.com/2.0/', 'http://127.0.0.1:3000/2.0/', 'http://127.8.9.10/2.0/', 'http://localhost:8080/2.0/', 'http://[::1]:3000/2.0/'])(
@@ -20,18 +20,10 @@ describe('passwordRefusalReason', () => {
   });
 });
 
-describe('isLoopback', () => {
-  it.each([
-    ['localhost', true],
-    ['LOCALHOST.', true],
-    ['127.0.0.1', true],
-    ['127.255.255.254', true],
-    ['[::1]', true],
-    ['::1', true],
-    ['127.0.0.1.nip.io', false],
-    ['0.0.0.0', false],
-    ['[::ffff:7f00:1]', false],
-  ])('%s → %s', (host, expected) => {
-    expect(isLoopback(host)).toBe(expected);
+describe('pageRefusalReason', () => {
+  it('allows https and this machine, and refuses plain http elsewhere naming PUBLIC_URL', () => {
+    expect(pageRefusalReason(new URL('https://example.org/'))).toBeUndefined();
+    expect(pageRefusalReason(new URL('http://localhost:3000/'))).toBeUndefined();
+    expect(pageRefusalReason(new URL('http://example.org/'))).toContain('PUBLIC_URL');
   });
 });

@@ -29,6 +29,7 @@ export type { CallListener, LastfmCallEvent } from './core/call-events';
 export { MAX_SCROBBLES_PER_CALL, MAX_TAGS_PER_CALL, scrobbleParams, tagTargetParams, type TagTarget } from './core/call-params';
 export { SCROBBLE_WINDOW_SECONDS, TOKEN_LIFETIME_MS } from './core/protocol-limits';
 export { isLastfmTokenShape } from './core/token-shape';
+export { carriesPasswordSafely, isLoopbackHost } from './core/password-transport';
 export {
   ignoredReason,
   parseNowPlaying,

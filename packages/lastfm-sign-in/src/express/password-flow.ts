@@ -1,5 +1,4 @@
-import { isIP } from 'node:net';
-import type { LastfmSession } from '../index';
+import { carriesPasswordSafely, type LastfmSession } from '../index';
 import { wantsJson } from './answer';
 import { SignInError } from './errors';
 import { oneString } from './fields';
@@ -58,19 +57,13 @@ export function passwordSignIn(settings: Settings, flow: NonNullable<Settings['p
  * site and Last.fm (which refuses it anyway).
  */
 function passwordRefusal(settings: Settings): string | undefined {
-  if (!safeTransport(settings.publicUrl)) return 'This site is not served over https, so a password typed here would cross the network in clear. Use "Sign in with Last.fm" instead.';
+  if (!carriesPasswordSafely(settings.publicUrl)) return 'This site is not served over https, so a password typed here would cross the network in clear. Use "Sign in with Last.fm" instead.';
   let api: URL;
   try {
     api = new URL(settings.apiUrl);
   } catch {
     return 'The Last.fm web service address is not a valid URL.';
   }
-  if (!safeTransport(api)) return 'The Last.fm web service address is not https, so a password sent there could be read on the way. Use "Sign in with Last.fm" instead.';
+  if (!carriesPasswordSafely(api)) return 'The Last.fm web service address is not https, so a password sent there could be read on the way. Use "Sign in with Last.fm" instead.';
   return undefined;
-}
-
-function safeTransport(url: URL): boolean {
-  if (url.protocol === 'https:') return true;
-  const host = url.hostname.toLowerCase().replace(/\.$/, '');
-  return host === 'localhost' || host === '[::1]' || (isIP(host) === 4 && host.startsWith('127.'));
 }
