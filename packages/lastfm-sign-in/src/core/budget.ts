@@ -24,8 +24,9 @@ export type BudgetAnswer =
  * `perSecond` arrivals of any second, but each slot also waits out the answer's time (with 300 ms
  * answers, 5 / 1.3 calls a second). `countFrom: 'send'` ends a slot a second and a margin
  * (SEND_MARGIN_MS) after its call was sent (`sending`), or a second after the answer if that comes
- * sooner: the full rate whatever the answers take, as long as every call reaches Last.fm within
- * the margin of its send. A slot whose call never reports back frees after `leaseMs`. Outbox
+ * sooner: the full rate whatever the answers take, as long as the time from send to arrival
+ * differs between any two calls by less than the margin (a call that must open a new TLS
+ * connection can break that). A slot whose call never reports back frees after `leaseMs`. Outbox
  * deliveries (background) may use every slot, one grant per backgroundSpacingMs so that slots
  * free one at a time; any other call refused for want of a slot marks that it waits, and
  * background calls then stand aside until it has had the next one. Reads may use all but a

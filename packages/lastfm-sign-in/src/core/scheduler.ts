@@ -225,8 +225,17 @@ export class CallScheduler {
       void this.budget.release(slot).catch(() => undefined);
       this.nudge();
     };
-    // Not awaited: the call must not wait for the budget to hear it is going.
-    const release: Release = Object.assign(done, { sending: () => void this.budget.sending(slot).catch(() => undefined) });
+    // Not awaited: the call must not wait for the budget to hear it is going. Nor may a budget of
+    // the host's that lacks `sending` (or throws) turn a call already sent into a failure: its
+    // answer would be lost, and an outbox would send the same scrobbles again.
+    const sending = () => {
+      try {
+        Promise.resolve(this.budget.sending(slot)).catch(() => undefined);
+      } catch {
+        // The slot still frees on release; only a send-counted second starts later than it could.
+      }
+    };
+    const release: Release = Object.assign(done, { sending });
     this.listener({ type: 'granted', method: entry.method, priority: entry.priority, waitedMs: grantedAt - entry.queuedAt, waiting: this.queue.length });
     entry.grant(release);
   }

@@ -117,8 +117,10 @@ export class LastfmTransport {
         httpMethod === 'POST'
           ? this.http.send({ method: 'POST', url: this.apiUrl, body: encoded, headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' }, signal })
           : this.http.send({ method: 'GET', url: `${this.apiUrl}?${encoded}`, headers: {}, signal });
-      // Told once the request is on its way, not before: held up between the two, this process
-      // counts the call's second from a little late (safe), never from before it was sent.
+      // Told once the request is handed to the HTTP client. A request that must first open a
+      // connection (DNS, TCP, TLS) reaches Last.fm later than one on a warm socket, so counting
+      // from the send holds only while such delays differ by less than SEND_MARGIN_MS: why it is
+      // not the default.
       release.sending();
       return await answer;
     } catch (error) {

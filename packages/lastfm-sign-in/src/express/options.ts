@@ -2,12 +2,12 @@ import type { Request, Response } from 'express';
 import { KeySealer, MemoryAttempts, MemoryExchanges, createLastfmClient, type AttemptCounter, type AttemptLimit, type CallBudget, type LastfmClient, type TokenExchanges } from '../index';
 import type { FailureMode } from './answer';
 
-/** The person as the host sees them: never the session key. */
+/** The person as the host sees them: never the session key. Frozen: one object serves every question in a request. */
 export interface SignedInUser {
-  name: string;
-  subscriber: boolean;
+  readonly name: string;
+  readonly subscriber: boolean;
   /** Milliseconds since the epoch. */
-  signedInAt: number;
+  readonly signedInAt: number;
 }
 
 /**
