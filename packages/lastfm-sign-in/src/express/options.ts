@@ -245,6 +245,7 @@ function parsePublicUrl(value: unknown): URL {
 }
 
 function localPath(value: unknown, option: string): string {
-  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//')) throw new TypeError(`lastfmSignIn: ${option} must be a path starting with /`);
+  // Browsers read "/\host" as "//host", another site, as they do "//host" itself.
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) throw new TypeError(`lastfmSignIn: ${option} must be a path starting with /`);
   return value;
 }
