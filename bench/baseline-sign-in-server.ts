@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { baselineSession } from './baseline-session';
 import { serveParent } from './child';
+import { serveProfiler } from './cpu-profile';
 
 declare module 'express-session' {
   interface SessionData {
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
       })
       .on('error', next);
   });
+  if (process.env.BENCH_PROFILE === '1') serveProfiler();
   serveParent((server.address() as AddressInfo).port);
 }
 

@@ -102,6 +102,7 @@ export function areaOf(frame: CallFrame): string | undefined {
   if (url.startsWith('node:')) return NODE_HTTP.test(url) ? 'node http/net/streams' : undefined;
   if (url.endsWith('/bench/cpu-profile.js')) return 'the profiler itself';
   if (url.endsWith('/bench/baseline-server.js')) return "bare Express's page handler";
+  if (url.endsWith('/bench/baseline-sign-in-server.js')) return "bare Express's sign-in handlers";
   const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
   if (modules !== null) {
     const name = modules[1] ?? '';
@@ -110,8 +111,14 @@ export function areaOf(frame: CallFrame): string | undefined {
     if (name === 'helmet') return 'helmet';
     if (['compression', 'compressible', 'bytes'].includes(name)) return 'compression';
     if (name === 'ejs') return 'ejs render';
-    if (name === 'lastfm-sign-in') return 'lastfm-sign-in library';
     return `package ${name}`;
+  }
+  const library = /\/packages\/lastfm-sign-in\/(?:dist\/(?:cjs|esm)|src)\/(.+)\.js$/.exec(url);
+  if (library !== null) {
+    const file = library[1] ?? '';
+    // The built-in stand-in answers the authorize page, the allow and auth.getSession in a sign-in.
+    if (file.startsWith('testing/')) return 'Last.fm stand-in (sandbox)';
+    return `library ${file}`;
   }
   if (url.includes('/packages/lastfm-sign-in/')) return 'lastfm-sign-in library';
   const app = /\/(?:build\/)?src\/(.+)\.js$/.exec(url);

@@ -137,10 +137,10 @@ export class MemoryOutbox implements OutboxStore {
     this.ordered.delete(user);
   }
 
-  resume(user: string, sealedKey: string, now: number): Promise<void> {
+  resume(user: string, sealKey: () => string, now: number): Promise<void> {
     const person = this.people.get(user);
     if (person === undefined) return Promise.resolve();
-    Object.assign(person, { sealedKey, held: false, heldSince: undefined, failures: 0, dueAt: Math.min(person.dueAt, now) });
+    Object.assign(person, { sealedKey: sealKey(), held: false, heldSince: undefined, failures: 0, dueAt: Math.min(person.dueAt, now) });
     return Promise.resolve();
   }
 

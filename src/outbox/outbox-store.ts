@@ -166,8 +166,12 @@ export interface OutboxStore {
   renew(claim: Claim, leaseMs: number, now: number, sending: boolean): Promise<boolean>;
   /** Records the answers; a person with nothing left waiting is forgotten, sealed key and all. */
   finish(claim: Claim, outcome: ClaimOutcome, now: number): Promise<void>;
-  /** The person signed in again: the new key, and a held queue goes again. */
-  resume(user: string, sealedKey: string, now: number): Promise<void>;
+  /**
+   * The person signed in again: the new key, and a held queue goes again. `sealKey` is called
+   * only where it may be kept: a store that can tell the person has nothing here seals nothing
+   * (most sign-ins; sealing is an AES-GCM run).
+   */
+  resume(user: string, sealKey: () => string, now: number): Promise<void>;
   /**
    * Drops the person's waiting scrobbles and their key at once (they chose so when signing out
    * everywhere); a call already under way cannot be taken back. Returns how many were dropped.

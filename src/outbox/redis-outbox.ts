@@ -88,8 +88,9 @@ export class RedisOutbox implements OutboxStore {
     return Number(await this.eval(DISCARD, [PREFIX, user]));
   }
 
-  async resume(user: string, sealedKey: string, now: number): Promise<void> {
-    await this.eval(RESUME, [PREFIX, user, sealedKey, String(now)]);
+  async resume(user: string, sealKey: () => string, now: number): Promise<void> {
+    // Sealed whatever the store holds: the script decides, in one round trip.
+    await this.eval(RESUME, [PREFIX, user, sealKey(), String(now)]);
   }
 
   async view(user: string, page: OutboxPage, now: number): Promise<OutboxView> {

@@ -118,7 +118,7 @@ export class ScrobbleOutbox {
 
   /** The person signed in again: keep their new key, and send what was held. */
   async resume(user: { name: string; key: string }): Promise<void> {
-    await this.store.resume(user.name, this.sealer.seal(user.key, keyContext(user.name)), this.now());
+    await this.store.resume(user.name, () => this.sealer.seal(user.key, keyContext(user.name)), this.now());
     this.changes.notify();
   }
 

@@ -180,8 +180,11 @@ export class SqliteOutbox implements OutboxStore {
     );
   }
 
-  resume(user: string, sealedKey: string, now: number): Promise<void> {
-    return this.run(() => void this.sql.resume.run(sealedKey, now, user));
+  resume(user: string, sealKey: () => string, now: number): Promise<void> {
+    return this.run(() => {
+      // One connection, synchronous: nobody adds the person between the look and the update.
+      if (this.sql.person.get(user) !== undefined) this.sql.resume.run(sealKey(), now, user);
+    });
   }
 
   view(user: string, page: OutboxPage, now: number): Promise<OutboxView> {

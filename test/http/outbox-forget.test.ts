@@ -101,6 +101,28 @@ describe.each([
       await close();
     }
   });
+
+  it('on a sign-in keeps nothing for someone with nothing waiting, and the new key for someone with', async () => {
+    const { store, kept, close } = await open();
+    try {
+      await store.resume('ada', () => 'sealed-new', NOW);
+      expect(await kept()).toBe(false);
+      await store.add('ada', 'sealed', scrobbles(1), NOW, 100);
+      let sealed = 0;
+      await store.resume(
+        'ada',
+        () => {
+          sealed += 1;
+          return 'sealed-new';
+        },
+        NOW,
+      );
+      expect(sealed).toBe(1);
+      expect((await store.claim({ user: 'ada', max: 2, leaseMs: 10_000, now: NOW }))?.sealedKey).toBe('sealed-new');
+    } finally {
+      await close();
+    }
+  });
 });
 
 describe('signing out everywhere with scrobbles waiting', () => {
@@ -208,7 +230,7 @@ describe('a person held on the Redis outbox', () => {
         const ttl = await client.pTTL(key);
         expect([key, ttl > 0 && ttl <= KEEP_HELD_MS]).toEqual([key, true]);
       }
-      await store.resume('ada', 'sealed-2', NOW);
+      await store.resume('ada', () => 'sealed-2', NOW);
       for (const key of keys) expect([key, await client.pTTL(key)]).toEqual([key, -1]);
 
       // Held again and left to expire: the name goes from the list of people too.
