@@ -6,7 +6,7 @@
 export { createLastfmClient, LASTFM_API_URL, LASTFM_AUTH_URL, type LastfmClientConfig } from './core/create-client';
 export { LastfmClient, type LastfmClientOptions, type LastfmSession, type NowPlaying } from './core/client';
 export { LastfmTransport, type SendOptions, type TransportOptions } from './core/transport';
-export { createAxiosTransport, createNodeTransport, HttpTransportError, type AxiosTransportOptions, type HttpRequest, type HttpTransport, type RawAnswer } from './core/http';
+export { createAxiosTransport, HttpTransportError, type AxiosTransportOptions, type HttpRequest, type HttpTransport, type RawAnswer } from './core/http';
 export { cleanParams, createSigner, signParams, type ParamValue, type Params, type Signer } from './core/signature';
 export { LastfmBusyError, LastfmError, LastfmUnavailableError, type BusyReason, type UnavailableReason } from './core/errors';
 export { kindOfCode, type LastfmErrorKind } from './core/error-codes';

@@ -29,7 +29,7 @@ export interface LastfmClientConfig {
    * Use `lastfm-sign-in/redis` when several instances use the same API key.
    */
   budget?: CallBudget;
-  /** Sends each request; node:http by default (createNodeTransport). */
+  /** Sends each request; axios by default. */
   transport?: HttpTransport;
   /** Sent as User-Agent by the default transport; name your application. */
   userAgent?: string;

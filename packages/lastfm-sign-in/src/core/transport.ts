@@ -2,7 +2,7 @@ import { MemoryBudget, type CallPriority } from './budget';
 import { LastfmError, LastfmUnavailableError } from './errors';
 import { reported, type CallListener } from './call-events';
 import { systemClock } from './clock';
-import { createNodeTransport, HttpTransportError, type HttpTransport, type RawAnswer } from './http';
+import { createAxiosTransport, HttpTransportError, type HttpTransport, type RawAnswer } from './http';
 import { interpretResponse } from './interpret';
 import type { JsonObject } from './parse';
 import { CallScheduler } from './scheduler';
@@ -14,7 +14,7 @@ export interface TransportOptions {
   signer: Signer;
   /** Sent as User-Agent by the default transport (Last.fm asks clients to name themselves). */
   userAgent: string;
-  /** Sends each request; node:http by default (createNodeTransport). */
+  /** Sends each request; axios by default. */
   http?: HttpTransport;
   /** The longest one call may take, from sending to the last byte of the answer. */
   timeoutMs: number;
@@ -63,7 +63,7 @@ export class LastfmTransport {
     this.scheduler =
       options.scheduler ??
       new CallScheduler({ budget: new MemoryBudget({ perSecond: options.rateLimitPerSecond ?? 5, leaseMs: options.timeoutMs + 1000 }, Date.now), clock: systemClock });
-    this.http = options.http ?? createNodeTransport({ userAgent: options.userAgent, timeoutMs: options.timeoutMs });
+    this.http = options.http ?? createAxiosTransport({ userAgent: options.userAgent, timeoutMs: options.timeoutMs });
   }
 
   /**
