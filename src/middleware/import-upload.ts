@@ -119,6 +119,8 @@ export function createImportUpload({ csrfMatches, deadlineMs = IMPORT_DEADLINE_M
       const passing = new PassThrough();
       file = passing;
       stream.on('limit', () => stop(tooBig()));
+      // A body that ends inside the file fails busboy's file stream too; unheard, that error would end the process.
+      stream.on('error', () => stop(unreadable('The upload was cut off or not a well-formed form.')));
       stream.pipe(passing);
       handOn({ fields, file: { name: info.filename ?? '', stream: passing } });
     });
