@@ -2,7 +2,7 @@ import session from 'express-session';
 import request from 'supertest';
 import { DEMO_ACCOUNTS, startSandbox, type StartedSandbox } from '../src/testing';
 import { lastfmSignIn } from '../src/express';
-import { MAJORS, buildHost, cookieFrom } from './helpers/host';
+import { MAJORS, buildHost, cookieFrom, SAME_ORIGIN } from './helpers/host';
 
 let sandbox: StartedSandbox;
 
@@ -13,8 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sandbox.close();
 });
-
-const SAME_ORIGIN = { 'Sec-Fetch-Site': 'same-origin' };
 
 /** The Last.fm token the stand-in issued last (the library never shows it). */
 function newestToken(): string {

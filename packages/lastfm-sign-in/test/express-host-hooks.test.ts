@@ -4,7 +4,7 @@ import request from 'supertest';
 import { createLastfmClient } from '../src';
 import { startSandbox, type StartedSandbox } from '../src/testing';
 import { lastfmSignIn } from '../src/express';
-import { MAJORS, buildHost, cookieFrom, signIn, startLogin } from './helpers/host';
+import { MAJORS, buildHost, cookieFrom, signIn, startLogin, SAME_ORIGIN } from './helpers/host';
 
 let sandbox: StartedSandbox;
 
@@ -15,8 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sandbox.close();
 });
-
-const SAME_ORIGIN = { 'Sec-Fetch-Site': 'same-origin' };
 
 describe.each(MAJORS)('the host\'s hooks on %s', (_major, expressMajor) => {
   test('onStart sees each web login and desktop token before anything is stored or sent, and a refusal there reaches the host', async () => {

@@ -15,6 +15,8 @@ export type ExpressFactory = (typeof MAJORS)[number][1];
 
 export const PUBLIC_URL = 'http://127.0.0.1';
 export const COOKIE = 'host.sid';
+/** What a browser says of a form posted from the site's own page. */
+export const SAME_ORIGIN = { 'Sec-Fetch-Site': 'same-origin' };
 
 export interface Host {
   app: Express;
