@@ -101,11 +101,16 @@ export function createImportUpload({ csrfMatches, deadlineMs = IMPORT_DEADLINE_M
     };
     parser.on('field', (name, value, info) => {
       if (!tokenFirst(name, value)) return;
-      if (!FORM_FIELDS.has(name)) stop(unreadable(`This form has no field named "${name.slice(0, 40)}".`));
+      // The request went on with its fields when the file began: a field after it would be lost unsaid.
+      if (file !== undefined) stop(unreadable(`The field "${name.slice(0, 40)}" came after the file; send the file last, as the import form does.`));
+      else if (!FORM_FIELDS.has(name)) stop(unreadable(`This form has no field named "${name.slice(0, 40)}".`));
       else if (info.valueTruncated) stop(unreadable(`The pasted history is longer than ${MAX_FIELD_BYTES / 1024} KB; send it as a file.`));
       else if (!Object.hasOwn(fields, name)) fields[name] = value;
     });
     parser.on('file', (name, stream, info) => {
+      // A body that ends inside a file part fails busboy's stream for it, read or not; unheard, that
+      // error would end the process. The upload's own end is told by the parser's 'error'.
+      stream.on('error', () => undefined);
       if (!tokenFirst(name) || name !== 'file' || file !== undefined) {
         stream.resume();
         if (name !== 'file') stop(unreadable(`This form has no file named "${name.slice(0, 40)}".`));
@@ -117,9 +122,11 @@ export function createImportUpload({ csrfMatches, deadlineMs = IMPORT_DEADLINE_M
         return;
       }
       const passing = new PassThrough();
+      // The route may not be reading yet (it awaits the outbox first) when the upload is stopped: the
+      // error stays on the stream for the reader, and must not end the process meanwhile.
+      passing.on('error', () => undefined);
       file = passing;
       stream.on('limit', () => stop(tooBig()));
-      // A body that ends inside the file fails busboy's file stream too; unheard, that error would end the process.
       stream.on('error', () => stop(unreadable('The upload was cut off or not a well-formed form.')));
       stream.pipe(passing);
       handOn({ fields, file: { name: info.filename ?? '', stream: passing } });

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
+import { HttpError } from '../../src/errors';
 import { createImportUpload, importUploadOf } from '../../src/middleware/import-upload';
 
 /*
@@ -37,41 +38,52 @@ it('after an answer given before the file was read, the deadline passes without 
   }
 });
 
-/** Sends a multipart body that ends inside the file part, without its closing boundary. */
-function cutOffUpload(port: number): Promise<{ status: number; text: string }> {
-  const boundary = 'cutoffboundary';
-  const head = `--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\nx\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="history.json"\r\nContent-Type: application/json\r\n\r\n[{"ts":"2026-01-01T00:00:00Z"`;
+const BOUNDARY = 'importboundary';
+const field = (name: string, value: string) => `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+const fileHead = (filename: string) => `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/json\r\n\r\n`;
+
+/** Posts a hand-written multipart body, so a test can cut it off or order its parts as no browser would. */
+function postRaw(port: number, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/', headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` } }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/', headers: { 'Content-Type': `multipart/form-data; boundary=${BOUNDARY}` } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
     });
     req.on('error', reject);
-    req.end(head);
+    req.end(body);
   });
 }
 
-it('a body that ends inside the file reaches the route as a failed file stream, never as an unhandled error', async () => {
+/**
+ * The upload in front of a route that reads the file as the import route does, after `before`
+ * (the real route awaits the outbox first). Refusals answer with their status and words. Fails
+ * the test if anything reaches the process as an uncaught error.
+ */
+async function uploadTo(body: string, before: (req: express.Request) => Promise<void> = () => Promise.resolve()): Promise<{ status: number; text: string }> {
   const app = express();
   app.use(createImportUpload({ csrfMatches: () => true, deadlineMs: 5000 }));
-  app.post('/', (req, res) => {
-    const file = importUploadOf(req)?.file;
-    if (file === undefined) {
-      res.status(500).send('no file handed on');
+  app.post('/', (req, res, next) => {
+    void (async () => {
+      await before(req);
+      const file = importUploadOf(req)?.file;
+      if (file === undefined) {
+        res.status(200).send('no file');
+        return;
+      }
+      let bytes = 0;
+      for await (const chunk of file.stream) bytes += chunk.length;
+      res.status(200).send(`read to the end: ${bytes} bytes`);
+    })().catch(next);
+  });
+  app.use(((error: unknown, _req, res, next) => {
+    if (res.headersSent) {
+      next(error);
       return;
     }
-    void (async () => {
-      try {
-        let bytes = 0;
-        for await (const chunk of file.stream) bytes += chunk.length;
-        res.status(200).send(`read to the end: ${bytes} bytes`);
-      } catch (error) {
-        res.status(400).send(error instanceof Error ? error.message : 'failed');
-      }
-    })();
-  });
+    res.status(error instanceof HttpError ? error.status : 500).send(error instanceof Error ? error.message : 'failed');
+  }) as express.ErrorRequestHandler);
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const uncaught: unknown[] = [];
@@ -80,13 +92,42 @@ it('a body that ends inside the file reaches the route as a failed file stream, 
   };
   process.on('uncaughtException', onUncaught);
   try {
-    const res = await cutOffUpload((server.address() as AddressInfo).port);
-    expect(res.status).toBe(400);
-    expect(res.text).toBe('The upload was cut off or not a well-formed form.');
+    const answer = await postRaw((server.address() as AddressInfo).port, body);
     expect(uncaught).toEqual([]);
+    return answer;
   } finally {
     process.off('uncaughtException', onUncaught);
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+describe('a malformed import upload is a 400 in words, never an uncaught error', () => {
+  it('a body that ends inside the file', async () => {
+    const res = await uploadTo(field('_csrf', 'x') + fileHead('history.json') + '[{"ts":"2026-01-01T00:00:00Z"');
+    expect(res).toEqual({ status: 400, text: 'The upload was cut off or not a well-formed form.' });
+  });
+
+  it('a body that ends inside an empty file input (no file chosen)', async () => {
+    const res = await uploadTo(field('_csrf', 'x') + fileHead('') + 'partial');
+    expect(res).toEqual({ status: 400, text: 'The upload was cut off or not a well-formed form.' });
+  });
+
+  it('an unknown field after the file, refused while the route has not begun to read', async () => {
+    // The route starts reading only once the whole request has been taken in, refusal and all.
+    const res = await uploadTo(field('_csrf', 'x') + fileHead('history.json') + '[]\r\n' + field('zzz', '1') + `--${BOUNDARY}--\r\n`, (req) => new Promise((resolve) => (req.complete ? resolve() : req.once('end', () => resolve()))));
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('"zzz" came after the file');
+  });
+
+  it('a form field after the file, which would otherwise be lost unsaid', async () => {
+    const res = await uploadTo(field('_csrf', 'x') + fileHead('history.json') + '[]\r\n' + field('timeZone', 'Europe/Berlin') + `--${BOUNDARY}--\r\n`);
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('"timeZone" came after the file; send the file last');
+  });
+
+  it('takes the form in its own order: token, fields, then the file', async () => {
+    const res = await uploadTo(field('_csrf', 'x') + field('timeZone', 'UTC') + fileHead('history.json') + '[]\r\n' + `--${BOUNDARY}--\r\n`);
+    expect(res).toEqual({ status: 200, text: 'read to the end: 2 bytes' });
+  });
 });
