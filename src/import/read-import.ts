@@ -63,13 +63,16 @@ export async function readImport(source: AsyncIterable<Buffer | string>, options
   const decoder = new StringDecoder('utf8');
   let parser: ((chunk: string) => void) | undefined;
   let head = '';
+  /** Characters of the head after its leading white space, counted chunk by chunk (not the whole head again each time). */
+  let begun = 0;
   let finish: () => void = () => undefined;
   for await (const chunk of source) {
     const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
     if (parser === undefined) {
       head += text;
+      begun += begun === 0 ? text.trimStart().length : text.length;
       // Enough to tell the format once something other than white space has come.
-      if (head.trimStart().length < 16) continue;
+      if (begun < 16) continue;
       ({ parser, finish } = parserFor(head, tally, options));
       parser(head.replace(/^\uFEFF/, ''));
       continue;
@@ -108,23 +111,43 @@ function parserFor(head: string, tally: Tally, options: ImportOptions): { parser
   }, tally);
 }
 
-/** Feeds whole lines to `read`, keeping a line cut between two chunks until its end comes. */
+/** No play takes a line this long; past it a line is read from its start only (and found malformed). */
+const MAX_LINE_CHARS = 64 * 1024;
+
+/**
+ * Feeds whole lines to `read`, keeping a line cut between chunks until its end comes. Each chunk is
+ * searched once: a file without line breaks must not be searched again from its start with every
+ * chunk, which for the largest upload held the process for seconds.
+ */
 function byLine(read: (text: string, line: number) => ReadEntry | undefined, tally: Tally): { parser: (chunk: string) => void; finish: () => void } {
-  let partial = '';
+  let pieces: string[] = [];
+  let kept = 0;
   let line = 0;
-  const take = (text: string) => {
+  const keep = (text: string) => {
+    if (kept >= MAX_LINE_CHARS) return;
+    const piece = text.slice(0, MAX_LINE_CHARS - kept);
+    pieces.push(piece);
+    kept += piece.length;
+  };
+  const take = () => {
     line += 1;
-    const entry = read(text.replace(/\r$/, ''), line);
+    const entry = read(pieces.join('').replace(/\r$/, ''), line);
+    pieces = [];
+    kept = 0;
     if (entry !== undefined) tally.add(entry);
   };
   return {
     parser(chunk) {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      for (const text of lines) take(text);
+      let from = 0;
+      for (let end = chunk.indexOf('\n'); end !== -1; end = chunk.indexOf('\n', from)) {
+        keep(chunk.slice(from, end));
+        take();
+        from = end + 1;
+      }
+      if (from < chunk.length) keep(chunk.slice(from));
     },
     finish() {
-      if (partial !== '') take(partial);
+      if (kept > 0) take();
     },
   };
 }

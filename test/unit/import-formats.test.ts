@@ -128,6 +128,18 @@ describe('Spotify extended streaming history', () => {
 });
 
 describe('lines of today’s batch form, and CSV', () => {
+  it('reads a line far longer than any play as one malformed line, and the lines after it as usual, in any chunks', async () => {
+    const long = 'x'.repeat(200 * 1024);
+    const text = [long, `Air - Sexy Boy | Moon Safari | ${iso(NOW - 500)}`].join('\n');
+    for (const size of [text.length, 4096, 7]) {
+      const summary = await readImport(chunks(text, size), options);
+      expect(summary.format).toBe('lines');
+      expect(summary.leftOut).toEqual({ malformed: 1 });
+      expect(summary.examples.map((e) => e.line)).toEqual([1]);
+      expect(summary.plays).toEqual([{ artist: 'Air', track: 'Sexy Boy', album: 'Moon Safari', timestamp: NOW - 500, line: 2 }]);
+    }
+  });
+
   it('reads timed lines and CSV rows; lines without a time are left out, since an import keeps the times played', async () => {
     const text = [`Air - Sexy Boy | Moon Safari | ${iso(NOW - 500)}`, 'No Time - At All', 'nonsense'].join('\n');
     const summary = await read(text);
