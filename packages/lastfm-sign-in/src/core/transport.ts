@@ -113,16 +113,12 @@ export class LastfmTransport {
       // An HTTP client's own timeout may only notice an idle socket; this bounds the whole call, so a server
       // that trickles bytes cannot hold it open.
       const signal = AbortSignal.timeout(options.timeoutMs ?? this.options.timeoutMs);
-      const answer =
-        httpMethod === 'POST'
-          ? this.http.send({ method: 'POST', url: this.apiUrl, body: encoded, headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' }, signal })
-          : this.http.send({ method: 'GET', url: `${this.apiUrl}?${encoded}`, headers: {}, signal });
-      // Told once the request is handed to the HTTP client. A request that must first open a
-      // connection (DNS, TCP, TLS) reaches Last.fm later than one on a warm socket, so counting
-      // from the send holds only while such delays differ by less than SEND_MARGIN_MS: why it is
-      // not the default.
-      release.sending();
-      return await answer;
+      // Told once the request's bytes are on the connection, not when it is handed to the client:
+      // opening a connection (DNS, TCP, TLS) then no longer counts toward SEND_MARGIN_MS.
+      const onSent = release.sending;
+      return await (httpMethod === 'POST'
+        ? this.http.send({ method: 'POST', url: this.apiUrl, body: encoded, headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' }, signal, onSent })
+        : this.http.send({ method: 'GET', url: `${this.apiUrl}?${encoded}`, headers: {}, signal, onSent }));
     } catch (error) {
       const kind = error instanceof HttpTransportError ? error.kind : signalTimedOut(error) ? 'timeout' : 'network';
       throw new LastfmUnavailableError(kind, method, { detail: error instanceof HttpTransportError ? error.detail : 'request failed' });
