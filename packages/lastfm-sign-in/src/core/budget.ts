@@ -23,20 +23,26 @@ export type BudgetAnswer =
  * answer: the call arrived before its answer came, so no delay on the way can make more than
  * `perSecond` arrivals of any second, but each slot also waits out the answer's time (with 300 ms
  * answers, 5 / 1.3 calls a second). `countFrom: 'send'` ends a slot a second and a margin
- * (SEND_MARGIN_MS) after its call was sent (`sending`), or a second after the answer if that comes
- * sooner: the full rate whatever the answers take, as long as the time from send to arrival
- * differs between any two calls by less than the margin (a call that must open a new TLS
- * connection can break that). A slot whose call never reports back frees after `leaseMs`. Outbox
- * deliveries (background) may use every slot, one grant per backgroundSpacingMs so that slots
- * free one at a time; any other call refused for want of a slot marks that it waits, and
- * background calls then stand aside until it has had the next one. Reads may use all but a
- * reserve, so a write or sign-in on any instance finds a slot soon however busy reads are.
- * MemoryBudget keeps it in one process; `lastfm-sign-in/redis` shares it between instances.
+ * (SEND_MARGIN_MS) after its call's bytes were written to the connection (`sending`), or a second
+ * after the answer if that comes sooner: the full rate whatever the answers take. Why that holds:
+ * the budget stamps `sending` with its own clock when it hears of it, which is no earlier than the
+ * bytes left; the next call is granted no earlier than that stamp plus a second and the margin,
+ * and arrives no earlier than its grant plus its own one-way trip. So two calls arrive closer than
+ * a second only if one's trip (including the time Last.fm takes to count it) exceeds the other's
+ * by more than the margin. The mark comes after any DNS lookup, connect and TLS handshake, so
+ * connection setup no longer counts, only the jitter of a trip over an open connection and any
+ * stall at Last.fm's end; a call whose transport never reports `sending` is counted from its
+ * answer. A slot whose call never reports back frees after `leaseMs`. Outbox deliveries
+ * (background) may use every slot, one grant per backgroundSpacingMs so that slots free one at a
+ * time; any other call refused for want of a slot marks that it waits, and background calls then
+ * stand aside until it has had the next one. Reads may use all but a reserve, so a write or
+ * sign-in on any instance finds a slot soon however busy reads are. MemoryBudget keeps it in one
+ * process; `lastfm-sign-in/redis` shares it between instances.
  */
 export interface CallBudget {
   /** `who` is required so that a wrapper cannot drop it unseen and lift the signed-out share. */
   take(priority: CallPriority, who: CallerKind): Promise<BudgetAnswer>;
-  /** The slot's call goes now: counting from the send, its second starts here. */
+  /** The slot's call has been written to the connection: counting from the send, its second starts here. */
   sending(slot: string): Promise<void>;
   /** The slot's call has its answer (or failed, or was never sent): it frees a second from now at the latest. */
   release(slot: string): Promise<void>;
@@ -79,12 +85,12 @@ export function signedOutShare(perSecond: number): number {
 export const SLOT_WINDOW_MS = 1000;
 
 /**
- * A slot counted from its send lasts this much longer than the window: a call reaches Last.fm a
- * little after the budget hears it is sent (the network, both ends' event loops), and the sixth
- * must not arrive within a second of the first however differently the two were delayed. Against
- * the strict stand-in with 300 ms answers on 3 instances and 2 oversubscribed cores, 100 ms left
- * the closest six arrivals 61 ms or more beyond a second; 50 ms once let an error 29 through
- * (bench/README.md, issue 21). Each 10 ms of it costs about 1/100 of the rate when answers are slow.
+ * A slot counted from its send lasts this much longer than the window: the most by which one
+ * call's trip from its written bytes to being counted at Last.fm may exceed another's (the
+ * argument at CallBudget). Connection setup no longer counts, but a stall at the counting end
+ * does: the strict stand-in, in its own process on 2 busy cores, had its event loop held up by
+ * 50-350 ms in most runs, and with 50 ms an error 29 came in 3 of 4 drain runs (bench/README.md,
+ * issue 21). Each 10 ms of it costs about 1/100 of the rate when answers are slow.
  */
 export const SEND_MARGIN_MS = 100;
 

@@ -63,8 +63,8 @@ export interface CallTicket {
 
 /**
  * Call when the call has its answer (or has failed, or was never sent): its slot frees a second
- * later at the latest. `sending()`: the call goes now, which is where a budget counting from the
- * send starts its second; without it the slot is held as if counted from the answer.
+ * later at the latest. `sending()`: the call's bytes are on the connection, which is where a budget
+ * counting from the send starts its second; without it the slot is held as if counted from the answer.
  */
 export type Release = (() => void) & { sending: () => void };
 
