@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import request from 'supertest';
 import type { SessionData } from 'express-session';
-import { SLOT_WINDOW_MS, backgroundSpacingMs, type CallBudget } from 'lastfm-sign-in';
+import { SENT_SLOT_MS, SLOT_WINDOW_MS, backgroundSpacingMs, type CallBudget } from 'lastfm-sign-in';
 import type { Config } from '../../src/config';
 import type { SessionBackend } from '../../src/stores/backend';
 import { createSharedState } from '../../src/shared-state/create-shared-state';
@@ -279,5 +279,23 @@ describe('several processes on one SQLite file', () => {
     await a.release(first.slot);
     expect((await b.take('background', 'signed-in')).ok).toBe(true);
     expect(await a.take('background', 'signed-in')).toEqual({ ok: false, retryInMs: backgroundSpacingMs(5, 'answer', 300), pausedMs: 0 });
+  });
+
+  it('counting slots from the send, free a slot a second and the margin after its send, as the memory and Redis budgets do: a slow answer does not hold the next call back', async () => {
+    const config = sqliteConfig({ LASTFM_RATE_LIMIT: '1', LASTFM_SLOTS_FROM: 'send' });
+    let now = 1_000_000;
+    const [a, b] = [createSqliteBackend(config), createSqliteBackend(config)].map((sessions) => {
+      opened.push(sessions);
+      return createSharedState(config, sessions, { budgetNow: () => now }).budget;
+    }) as [CallBudget, CallBudget];
+    const first = await a.take('write', 'signed-in');
+    if (!first.ok) throw new Error('first slot refused');
+    await a.sending(first.slot);
+    now += 500;
+    await a.release(first.slot);
+    now += SENT_SLOT_MS - 500 - 1;
+    expect(await b.take('write', 'signed-in')).toEqual({ ok: false, retryInMs: 1, pausedMs: 0 });
+    now += 1;
+    expect((await b.take('write', 'signed-in')).ok).toBe(true);
   });
 });
