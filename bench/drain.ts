@@ -49,6 +49,8 @@ export interface DrainResult extends DrainCase {
   busiestSecond: number;
   /** The closest six arrivals came to fitting in one second, in ms over 1,000 (below: a 29). */
   tightestSpanMs: number;
+  /** The stand-in's longest event-loop stall (10 ms resolution): a call it counted that late had its trip stretched by as much. */
+  standInStallMs: number;
   loves: { count: number; statuses: Record<string, number>; p50Ms: number; p99Ms: number; maxMs: number };
   scrobblesAtStandIn: number;
   distinctAtStandIn: number;
@@ -177,6 +179,7 @@ export async function measureDrain({ instances, answerDelayMs, slotsFrom }: Drai
       errors29: gained('refusedWith29', after),
       busiestSecond: after.busiestSecond ?? 0,
       tightestSpanMs: (after.tightestSpanMs ?? 0) - 1000,
+      standInStallMs: after.loopDelayMaxMs ?? 0,
       loves: { count: sorted.length, statuses: loveStatuses, p50Ms: pick(sorted, 0.5), p99Ms: pick(sorted, 0.99), maxMs: Math.round(sorted.at(-1) ?? Number.NaN) },
       scrobblesAtStandIn: counted.scrobblesStored ?? 0,
       distinctAtStandIn: counted.scrobblesDistinct ?? 0,

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import express from 'express';
 import { createSandboxRouter, SANDBOX_API_KEY, SANDBOX_SHARED_SECRET, SandboxState } from 'lastfm-sign-in/testing';
 
@@ -20,6 +21,11 @@ export class StrictStandIn {
   private readonly lastFew: number[] = [];
   private tightest = Number.POSITIVE_INFINITY;
   private counted = { stored: 0, distinct: 0 };
+  /**
+   * How late this process's loop ran: an arrival is counted when the loop reads it, so a stall
+   * here delays one call's count and not the next's, as a busy server of Last.fm's would.
+   */
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
   private server: http.Server | undefined;
 
   /** `answerDelayMs`: how long each answered call takes after its arrival was counted, as a distant Last.fm's would. */
@@ -66,6 +72,7 @@ export class StrictStandIn {
     const server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     this.server = server;
+    this.loopDelay.enable();
     return this;
   }
 
@@ -87,6 +94,7 @@ export class StrictStandIn {
       busiestSecond: this.busiest,
       // How far the closest perSecond + 1 arrivals were from fitting in one second (29): the margin left.
       tightestSpanMs: Number.isFinite(this.tightest) ? Math.round(this.tightest) : -1,
+      loopDelayMaxMs: Math.round(this.loopDelay.max / 1e6),
       ...this.scrobbleCounts(),
     };
   }
@@ -113,6 +121,7 @@ export class StrictStandIn {
   async stop(): Promise<void> {
     const server = this.server;
     if (server === undefined) return;
+    this.loopDelay.disable();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
