@@ -88,9 +88,10 @@ export const SLOT_WINDOW_MS = 1000;
  * A slot counted from its send lasts this much longer than the window: the most by which one
  * call's trip from its written bytes to being counted at Last.fm may exceed another's (the
  * argument at CallBudget). Connection setup no longer counts, but a stall at the counting end
- * does: the strict stand-in, in its own process on 2 busy cores, had its event loop held up by
- * 50-350 ms in most runs, and with 50 ms an error 29 came in 3 of 4 drain runs (bench/README.md,
- * issue 21). Each 10 ms of it costs about 1/100 of the rate when answers are slow.
+ * does: the strict stand-in, in its own process on 2 busy cores, had its event loop held up by up
+ * to 20-360 ms in each drain case, and with 50 ms an error 29 came in 3 of 4 drain runs; 100 ms
+ * gave none in 3 (bench/README.md, issue 21). Each 10 ms of it costs about 1/100 of the rate when
+ * answers are slow.
  */
 export const SEND_MARGIN_MS = 100;
 
