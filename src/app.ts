@@ -112,17 +112,21 @@ export function createApp(config: Config, deps: AppDeps): Express {
   // The shared deadline needs AsyncLocalStorage, which on Node 20 hooks every promise in the
   // process (about 4% of a page view, measured: bench/README.md): only where a store call can wait.
   if (!(sessions.inProcess === true && shared.kind === 'memory' && outbox.kind !== 'redis')) app.use(storeBudgetPerRequest);
+  if (deps.metrics !== undefined) app.use(countRequests(deps.metrics));
+  // Before compression, which tells the stand-in's web service by its public path.
+  if (config.basePath !== '') app.use(restoreBasePath(config.basePath));
   // gzip or brotli, as the browser asks, for whatever is worth it (HTML, CSS, JS, JSON, SVG, text).
   // Only where the request accepts an encoding: the middleware's hooks cost about a sixth of a page
   // view even when it has nothing to do (measured: bench/README.md), and a client that asks for no
-  // encoding can be answered by nothing else.
+  // encoding can be answered by nothing else. Nor for the built-in stand-in's web service: its
+  // callers are programs, above all this app's own server-to-server calls (axios asks for gzip),
+  // whose answers are mostly under compression's 1 KB threshold, yet the hooks were 6% of a sign-in.
   const compress = compression();
+  const sandboxApi = config.sandbox ? `${config.basePath}/sandbox/2.0/` : undefined;
   app.use((req, res, next) => {
-    if (req.headers['accept-encoding'] === undefined) next();
+    if (req.headers['accept-encoding'] === undefined || (sandboxApi !== undefined && req.url.startsWith(sandboxApi))) next();
     else compress(req, res, next);
   });
-  if (deps.metrics !== undefined) app.use(countRequests(deps.metrics));
-  if (config.basePath !== '') app.use(restoreBasePath(config.basePath));
 
   app.use(
     securityHeaders({
@@ -200,14 +204,9 @@ export function createApp(config: Config, deps: AppDeps): Express {
   site.use(csrf.verify);
   site.use(refuseMalformedText);
 
-  const home = createHome({
-    accounts,
-    now,
-    outboxRetryMaxMs: config.lastfm.outboxRetryMaxMs,
-    passwordRefusal: pageRefusalReason(config.publicUrl) ?? passwordRefusalReason(config.lastfm.apiUrl, config.sandbox),
-  });
-  site.use('/', home.router);
-  site.use('/desktop', createDesktopPage(signIn));
+  // Sign-in and sign-out first of the routes, right after the CSRF check they rely on: the
+  // library trusts every POST under /auth to have passed it (routes/auth). A sign-in's two
+  // exchanges here then pass no other router (measured: bench/README.md, the sign-in round trip).
   site.use('/auth', createAuthRouter({
     config,
     signIn,
@@ -216,6 +215,14 @@ export function createApp(config: Config, deps: AppDeps): Express {
     signOuts: sessions.signOuts,
     discardWaiting: (user) => outbox.discard(user),
   }));
+  const home = createHome({
+    accounts,
+    now,
+    outboxRetryMaxMs: config.lastfm.outboxRetryMaxMs,
+    passwordRefusal: pageRefusalReason(config.publicUrl) ?? passwordRefusalReason(config.lastfm.apiUrl, config.sandbox),
+  });
+  site.use('/', home.router);
+  site.use('/desktop', createDesktopPage(signIn));
   site.use('/track/import', createImportsRouter({ imports: new ImportService({ lastfm, outbox, staging: shared.imports, now, maxPlays: config.lastfm.outboxMaxPerPerson }), basePath: config.basePath }));
   site.use('/track', createTracksRouter({ accounts, basePath: config.basePath, now }));
   site.use('/tags', createTagsRouter({ accounts, basePath: config.basePath }));

@@ -52,7 +52,7 @@ const RECENTLY_OPENED = 1000;
 const OPENED_FROM = Symbol('sealed form');
 
 interface OpenedUser extends SessionUser {
-  [OPENED_FROM]?: { key: string; sealedKey: string };
+  [OPENED_FROM]?: { key: string; name: string; sealedKey: string };
 }
 
 /**
@@ -66,6 +66,13 @@ interface OpenedUser extends SessionUser {
  */
 export class EncryptedStore extends Store implements UpdatingStore {
   private readonly recentlyOpened = new Map<string, string>();
+  /**
+   * A new session as this store last wrote it, by the live session object: express-session writes
+   * a session again at the end of a request that regenerated it even when the request already
+   * saved it (expressjs/session#935), as every sign-in does. Unchanged, that second write is
+   * skipped; it would also write back a session another request ended in between.
+   */
+  private readonly lastWritten = new WeakMap<object, string>();
   constructor(
     private readonly inner: Store,
     private readonly sealer: KeySealer,
@@ -96,7 +103,21 @@ export class EncryptedStore extends Store implements UpdatingStore {
     }
     const done = this.settleOnce(callback);
     this.guard(done, () => {
-      this.inner.set(sid, this.seal(session), (error: unknown) => done(error ? SessionStoreUnavailableError.from(error) : undefined));
+      const sealed = this.seal(session);
+      const written = `${sid}\u0000${JSON.stringify(sealed)}`;
+      if (this.lastWritten.get(session) === written) {
+        done(undefined);
+        return;
+      }
+      this.inner.set(sid, sealed, (error: unknown) => {
+        if (error) {
+          this.lastWritten.delete(session);
+          done(SessionStoreUnavailableError.from(error));
+          return;
+        }
+        this.lastWritten.set(session, written);
+        done(undefined);
+      });
     });
   }
 
@@ -185,12 +206,23 @@ export class EncryptedStore extends Store implements UpdatingStore {
     if (lastfm.desktopTokens !== undefined) sealed.desktopTokens = this.sealTokens(lastfm.desktopTokens);
     const user = lastfm.user as OpenedUser | undefined;
     if (user?.key !== undefined) {
-      const opened = user[OPENED_FROM];
-      const sealedKey = opened?.key === user.key ? opened.sealedKey : this.sealer.seal(user.key, CONTEXT + user.name);
+      const sealedKey = this.sealedKeyOf(user);
       const stored: StoredUser = { name: user.name, subscriber: user.subscriber, signedInAt: user.signedInAt, sealedKey };
       sealed.user = stored;
     }
     return { ...session, lastfm: sealed } as WithLastfm;
+  }
+
+  /**
+   * The key's sealed form, sealed once per live user: kept on the user (never serialized) so a
+   * session written twice in one request, or touched later, holds the same bytes.
+   */
+  private sealedKeyOf(user: OpenedUser & { key: string }): string {
+    const opened = user[OPENED_FROM];
+    if (opened?.key === user.key && opened.name === user.name) return opened.sealedKey;
+    const sealedKey = this.sealer.seal(user.key, CONTEXT + user.name);
+    if (Object.isExtensible(user)) Object.defineProperty(user, OPENED_FROM, { value: { key: user.key, name: user.name, sealedKey }, enumerable: false, configurable: true });
+    return sealedKey;
   }
 
   /**
@@ -237,7 +269,7 @@ export class EncryptedStore extends Store implements UpdatingStore {
     // No readable key: the session goes on, signed out.
     if (user !== undefined && key !== undefined) {
       const person: OpenedUser = { name: user.name, key, subscriber: user.subscriber, signedInAt: user.signedInAt };
-      Object.defineProperty(person, OPENED_FROM, { value: { key, sealedKey: user.sealedKey }, enumerable: false });
+      Object.defineProperty(person, OPENED_FROM, { value: { key, name: user.name, sealedKey: user.sealedKey }, enumerable: false, configurable: true });
       opened.user = person;
     }
     return { ...stored, lastfm: opened } as WithLastfm;

@@ -62,6 +62,32 @@ describe('EncryptedStore', () => {
     expect((await raw(inner, 'sid')).lastfm?.user?.sealedKey).toBe(before);
   });
 
+  it('writes a new session saved again unchanged once, sealed once (express-session saves a regenerated session twice), and again once it changed', async () => {
+    const sealer = new KeySealer([SECRET]);
+    const seals = jest.spyOn(sealer, 'seal');
+    const own = new EncryptedStore(inner, sealer);
+    const writes = jest.spyOn(inner, 'set');
+    const fresh = session('a-fresh-key');
+    await call((done) => own.set('new', fresh, done));
+    await call((done) => own.set('new', fresh, done));
+    expect(writes).toHaveBeenCalledTimes(1);
+    expect(seals).toHaveBeenCalledTimes(1);
+
+    // Another request ends the session in between: the unchanged second save does not bring it back.
+    await call((done) => inner.destroy('new', done));
+    await call((done) => own.set('new', fresh, done));
+    expect(await call((done) => inner.get('new', done))).toBeUndefined();
+
+    fresh.csrfToken = 'changed';
+    await call((done) => own.set('new', fresh, done));
+    expect(writes).toHaveBeenCalledTimes(2);
+    expect(seals).toHaveBeenCalledTimes(1);
+    expect((await raw(inner, 'new')).csrfToken).toBe('changed');
+    // The same session under another id is another write.
+    await call((done) => own.set('newer', fresh, done));
+    expect(writes).toHaveBeenCalledTimes(3);
+  });
+
   it('seals afresh when the key was replaced after opening', async () => {
     const opened = await call<Stored>((done) => store.get('sid', done));
     if (opened?.lastfm?.user === undefined) throw new Error('no session');
