@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { createSigner, LastfmClient, LastfmTransport } from 'lastfm-sign-in';
 import { DEMO_ACCOUNTS, SandboxState } from 'lastfm-sign-in/testing';
 import { createApp } from '../src/app';
+import { createExpressServer } from '../src/express-server';
 import { buildAppDeps } from '../src/app-deps';
 import { loadConfig } from '../src/config';
 import { createLastfmClient } from '../src/lastfm/create-client';
@@ -19,7 +20,7 @@ import { serveProfiler } from './cpu-profile';
  * bench/throttle.ts measures on its own).
  */
 async function main(): Promise<void> {
-  const server = http.createServer();
+  const { server, serve } = createExpressServer();
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
       upstreamConnections += 1;
     }
   });
-  server.on('request', app);
+  serve(app);
   if (process.env.BENCH_PROFILE === '1') serveProfiler();
   serveParent(port, () => ({
     upstreamConnections,

@@ -60,7 +60,7 @@ export function serveParent(port: number, stats: () => Record<string, number> = 
     }
     if (message.type === 'stats') {
       const cpu = process.cpuUsage();
-      process.send?.({ type: 'stats', stats: { ...stats(), cpuMicros: cpu.user + cpu.system } });
+      process.send?.({ type: 'stats', stats: { ...stats(), cpuMicros: cpu.user + cpu.system, cpuUserMicros: cpu.user, cpuSystemMicros: cpu.system } });
     }
   });
   process.on('SIGTERM', () => process.exit(0));

@@ -1,6 +1,6 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../src/app';
+import { createExpressServer } from '../src/express-server';
 import { buildAppDeps } from '../src/app-deps';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
@@ -13,7 +13,7 @@ import { serveParent } from './child';
  * the many-instances benches.
  */
 async function main(): Promise<void> {
-  const server = http.createServer();
+  const { server, serve } = createExpressServer();
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const sessions = await createSessionStore(config, { logger });
   const deps = buildAppDeps(config, { sessions, logger });
   const app = createApp(config, deps);
-  server.on('request', app);
+  serve(app);
   serveParent(port);
 }
 

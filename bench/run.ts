@@ -47,8 +47,8 @@ interface HomeRow {
   /** Median of the per-round app/baseline ratios. */
   ratio: number;
   ratios: number[];
-  /** Median server CPU (user + system) per page view, in microseconds. */
-  cpu: { appUsPerView: number; baselineUsPerView: number };
+  /** Median server CPU (user + system, and each apart) per page view, in microseconds. */
+  cpu: { appUsPerView: number; baselineUsPerView: number; appUserUs: number; appSystemUs: number; baselineUserUs: number; baselineSystemUs: number };
 }
 
 function median(values: number[]): number {
@@ -100,9 +100,16 @@ async function homeVersusBaseline(app: ChildServer): Promise<HomeRow[]> {
       // cancels out; the median of those ratios is the result.
       const ratios = appRuns.map((run, i) => run.requestsPerSecond / (baseRuns[i]?.requestsPerSecond ?? Number.NaN));
       const ratio = median(ratios);
-      const cpu = { appUsPerView: median(appRuns.map((run) => run.cpuUsPerRequest)), baselineUsPerView: median(baseRuns.map((run) => run.cpuUsPerRequest)) };
+      const cpu = {
+        appUsPerView: median(appRuns.map((run) => run.cpuUsPerRequest)),
+        baselineUsPerView: median(baseRuns.map((run) => run.cpuUsPerRequest)),
+        appUserUs: median(appRuns.map((run) => run.cpuUserUsPerRequest)),
+        appSystemUs: median(appRuns.map((run) => run.cpuSystemUsPerRequest)),
+        baselineUserUs: median(baseRuns.map((run) => run.cpuUserUsPerRequest)),
+        baselineSystemUs: median(baseRuns.map((run) => run.cpuSystemUsPerRequest)),
+      };
       rows.push({ connections, baseline: base, app: mine, ratio, ratios, cpu });
-      console.log(`home @${connections}: app ${mine.requestsPerSecond.toFixed(0)} req/s vs baseline ${base.requestsPerSecond.toFixed(0)}; paired ratios ${ratios.map((r) => r.toFixed(2)).join(', ')} (median ${ratio.toFixed(2)}x); server CPU per view ${cpu.appUsPerView.toFixed(0)} µs vs ${cpu.baselineUsPerView.toFixed(0)} µs`);
+      console.log(`home @${connections}: app ${mine.requestsPerSecond.toFixed(0)} req/s vs baseline ${base.requestsPerSecond.toFixed(0)}; paired ratios ${ratios.map((r) => r.toFixed(2)).join(', ')} (median ${ratio.toFixed(2)}x); server CPU per view ${cpu.appUsPerView.toFixed(0)} µs (user ${cpu.appUserUs.toFixed(0)}, system ${cpu.appSystemUs.toFixed(0)}) vs ${cpu.baselineUsPerView.toFixed(0)} µs (user ${cpu.baselineUserUs.toFixed(0)}, system ${cpu.baselineSystemUs.toFixed(0)})`);
     }
   } finally {
     await baseline.stop();

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import ejs from 'ejs';
 import compression from 'compression';
 import type { LastfmClient } from 'lastfm-sign-in';
@@ -49,6 +49,7 @@ import { createMetricsRouter } from './routes/metrics';
 import { refuseMalformedText } from './middleware/well-formed-text';
 import { signInCallRate } from './middleware/sign-in-rate';
 import { securityHeaders } from './middleware/security-headers';
+import { inSequence } from './middleware/in-sequence';
 
 /**
  * What the app works with, built by buildAppDeps (src/app-deps.ts) for server.ts, the test
@@ -96,7 +97,6 @@ export function createApp(config: Config, deps: AppDeps): Express {
   // Express caches compiled templates only when NODE_ENV=production; development keeps edits live.
   app.set('view cache', config.nodeEnv !== 'development');
   app.set('trust proxy', config.trustProxy);
-  app.use(createRequestLogger(logger));
   const accounts = new AccountService({ lastfm, cache: readCache, outbox });
   const signInStarts = shared.attempts('sign-in-start', signInStartLimit(config.signInStartsPerMinute));
   const signIn = createLastfmSignIn({
@@ -108,13 +108,14 @@ export function createApp(config: Config, deps: AppDeps): Express {
     passwordLimits: deps.passwordLimits,
     onSignIn: (user) => accounts.signedIn(user),
   });
-  app.use(readSignInWith(signIn));
+  // What every request runs before the site's routes, as one router layer (in-sequence.ts).
+  const everyRequest: RequestHandler[] = [createRequestLogger(logger), readSignInWith(signIn)];
   // The shared deadline needs AsyncLocalStorage, which on Node 20 hooks every promise in the
   // process (about 4% of a page view, measured: bench/README.md): only where a store call can wait.
-  if (!(sessions.inProcess === true && shared.kind === 'memory' && outbox.kind !== 'redis')) app.use(storeBudgetPerRequest);
-  if (deps.metrics !== undefined) app.use(countRequests(deps.metrics));
+  if (!(sessions.inProcess === true && shared.kind === 'memory' && outbox.kind !== 'redis')) everyRequest.push(storeBudgetPerRequest);
+  if (deps.metrics !== undefined) everyRequest.push(countRequests(deps.metrics));
   // Before compression, which tells the stand-in's web service by its public path.
-  if (config.basePath !== '') app.use(restoreBasePath(config.basePath));
+  if (config.basePath !== '') everyRequest.push(restoreBasePath(config.basePath));
   // gzip or brotli, as the browser asks, for whatever is worth it (HTML, CSS, JS, JSON, SVG, text).
   // Only where the request accepts an encoding: the middleware's hooks cost about a sixth of a page
   // view even when it has nothing to do (measured: bench/README.md), and a client that asks for no
@@ -123,12 +124,11 @@ export function createApp(config: Config, deps: AppDeps): Express {
   // whose answers are mostly under compression's 1 KB threshold, yet the hooks were 6% of a sign-in.
   const compress = compression();
   const sandboxApi = config.sandbox ? `${config.basePath}/sandbox/2.0/` : undefined;
-  app.use((req, res, next) => {
+  everyRequest.push((req, res, next) => {
     if (req.headers['accept-encoding'] === undefined || (sandboxApi !== undefined && req.url.startsWith(sandboxApi))) next();
     else compress(req, res, next);
   });
-
-  app.use(
+  everyRequest.push(
     securityHeaders({
       contentSecurityPolicy: {
         useDefaults: false,
@@ -151,6 +151,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
       strictTransportSecurity: config.publicUrl.protocol === 'https:',
     }),
   );
+  app.use(inSequence(...everyRequest));
 
   const site = express.Router();
   // Only asset paths reach the static handler: at the root it would stat public/ and build a
@@ -192,17 +193,14 @@ export function createApp(config: Config, deps: AppDeps): Express {
   }
 
   // Everything below has a session.
-  site.use(session);
-  site.use(locals);
-  site.use(noStoreWhenSignedIn);
+  site.use(inSequence(...session, locals, noStoreWhenSignedIn));
   // The signed-in areas: their Last.fm failures are worded for the person's own account. Checked
   // before any body is read, so a visitor's upload is refused unread.
   site.use(['/track', '/tags'], signedInOnly, failuresAs('account'));
   site.use(createBodyParser(['/track/scrobble-batch', '/track/import']));
   site.use('/track/scrobble-batch', createBatchUpload({ csrfMatches: csrf.matches }));
   site.use('/track/import', createImportUpload({ csrfMatches: csrf.matches }));
-  site.use(csrf.verify);
-  site.use(refuseMalformedText);
+  site.use(inSequence(csrf.verify, refuseMalformedText));
 
   // Sign-in and sign-out first of the routes, right after the CSRF check they rely on: the
   // library trusts every POST under /auth to have passed it (routes/auth). A sign-in's two
@@ -221,7 +219,7 @@ export function createApp(config: Config, deps: AppDeps): Express {
     outboxRetryMaxMs: config.lastfm.outboxRetryMaxMs,
     passwordRefusal: pageRefusalReason(config.publicUrl) ?? passwordRefusalReason(config.lastfm.apiUrl, config.sandbox),
   });
-  site.use('/', home.router);
+  site.get('/', home.page);
   site.use('/desktop', createDesktopPage(signIn));
   site.use('/track/import', createImportsRouter({ imports: new ImportService({ lastfm, outbox, staging: shared.imports, now, maxPlays: config.lastfm.outboxMaxPerPerson }), basePath: config.basePath }));
   site.use('/track', createTracksRouter({ accounts, basePath: config.basePath, now }));

@@ -11,6 +11,7 @@ import { DEVELOPMENT_SECRET_FILE, keepDevelopmentSecret } from './development-se
 import { ConfigError } from './errors';
 import { describeFileError } from './file-errors';
 import { describeListenError } from './listen-errors';
+import { createExpressServer } from './express-server';
 import { createStdoutDestination } from './log-destination';
 import { createLogger, type Logger } from './logger';
 import { SessionStoreStartError } from './stores/backend';
@@ -50,7 +51,9 @@ async function main(): Promise<void> {
 
   const deps = buildAppDeps(config, { sessions, logger });
   const app = createApp(config, deps);
-  const server = http.createServer(app);
+  // Requests made with Express's prototypes from the start: see express-server.ts.
+  const { server, serve } = createExpressServer();
+  serve(app);
   const host = config.host ?? '0.0.0.0';
   try {
     await listen(server, config.port, host);

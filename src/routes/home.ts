@@ -1,4 +1,4 @@
-import { Router, type ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { AccountService } from '../services/account';
 import { wantsJson } from '../wants-json';
 import { takeFlash } from './flash';
@@ -51,11 +51,12 @@ export interface HomeDeps {
  * `formErrors` goes after every signed-in area: a form's refused input (400), or a form too large
  * to read (413), shows the home page again with the message beside that form and what was typed.
  */
-export function createHome({ accounts, now, outboxRetryMaxMs, passwordRefusal }: HomeDeps): { router: Router; formErrors: ErrorRequestHandler } {
+export function createHome({ accounts, now, outboxRetryMaxMs, passwordRefusal }: HomeDeps): { page: RequestHandler; formErrors: ErrorRequestHandler } {
   const showHome = createHomePage(accounts, now, outboxRetryMaxMs);
-  const router = Router();
 
-  router.get('/', async (req, res, next) => {
+  // A handler for the site's own `GET /` rather than a router mounted at `/`: every request that
+  // gets this far would enter that router and walk its routes.
+  const page: RequestHandler = async (req, res, next) => {
     if (signedInUser(req) !== undefined) {
       await showHome(req, res, next, takeFlash(req), 200);
       return;
@@ -63,7 +64,7 @@ export function createHome({ accounts, now, outboxRetryMaxMs, passwordRefusal }:
     const which = req.query['signed-out'];
     const signedOut = typeof which === 'string' && Object.hasOwn(SIGNED_OUT, which) ? SIGNED_OUT[which] : undefined;
     res.render('welcome', { title: 'Welcome', signedOut, passwordRefusal });
-  });
+  };
 
   const formErrors: ErrorRequestHandler = (error: unknown, req, res, next) => {
     // Errors from before the session (a missing asset, a store outage) have no session to show a home page for.
@@ -85,5 +86,5 @@ export function createHome({ accounts, now, outboxRetryMaxMs, passwordRefusal }:
     next(error);
   };
 
-  return { router, formErrors };
+  return { page, formErrors };
 }

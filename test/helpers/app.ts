@@ -1,4 +1,3 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { Express } from 'express';
@@ -7,6 +6,7 @@ import type { Store } from 'express-session';
 import { systemClock, type Clock, type RetryPolicy } from 'lastfm-sign-in';
 import { DEMO_ACCOUNTS, SANDBOX_SHARED_SECRET, SandboxState } from 'lastfm-sign-in/testing';
 import { createApp } from '../../src/app';
+import { createExpressServer } from '../../src/express-server';
 import { buildAppDeps } from '../../src/app-deps';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger, type Logger } from '../../src/logger';
@@ -112,12 +112,13 @@ export function sessionCookie(response: request.Response, name: string): string 
 
 /** Runs the whole app on a real loopback port, in sandbox mode, as `npm start` would. */
 export async function startSandboxServer(env: Record<string, string> = {}, deps: TestAppDeps = {}): Promise<{ baseUrl: string; config: Config; logs: LogCapture; close: () => Promise<void> }> {
-  const server = http.createServer();
+  // Served as server.ts serves it (express-server.ts).
+  const { server, serve } = createExpressServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}/`, ...env });
   const { app, logs } = buildApp(config, deps);
-  server.on('request', app);
+  serve(app);
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     config,
