@@ -11,8 +11,9 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 export function inSequence(...handlers: RequestHandler[]): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     let index = 0;
+    // As the router reads `next(x)`: nothing, a falsy value or 'route' goes on; anything else is an error.
     const step = (error?: unknown): void => {
-      if (error !== undefined && error !== null && error !== 'route') {
+      if (error && error !== 'route') {
         next(error);
         return;
       }
@@ -26,12 +27,12 @@ export function inSequence(...handlers: RequestHandler[]): RequestHandler {
       try {
         returned = handler(req, res, step);
       } catch (thrown) {
-        next(thrown);
+        step(thrown);
         return;
       }
       if (isPromise(returned)) {
-        // As Express 5's router does: a handler's rejected promise is its error.
-        returned.then(undefined, (reason: unknown) => next(reason ?? new Error('Rejected promise')));
+        // As Express 5's router does: a handler's rejected promise is its error, a falsy reason too.
+        returned.then(undefined, (reason: unknown) => step(reason || new Error('Rejected promise')));
       }
     };
     step();

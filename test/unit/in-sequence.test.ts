@@ -69,4 +69,23 @@ describe('middlewares in sequence, as one layer', () => {
     const left = await request(appWith(router)).get('/').expect(200);
     expect(left.body).toEqual({ ran: ['a'] });
   });
+  it('reads next(false), next(0) and next(\'\') as going on, and a promise rejected with nothing as an error, as the router does', async () => {
+    for (const value of [false, 0, '']) {
+      const res = await request(appWith(inSequence(step('a'), (_req, _res, next) => next(value), step('b')))).get('/').expect(200);
+      expect(res.body).toEqual({ ran: ['a', 'b'] });
+    }
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the case under test: a rejection without an Error
+    const rejectedWithNothing: RequestHandler = () => Promise.reject(false);
+    const res = await request(appWith(inSequence(step('a'), rejectedWithNothing, step('b')))).get('/').expect(500);
+    expect(res.body).toEqual({ error: 'Rejected promise', ran: ['a'] });
+  });
+
+  it("goes on after a throw of 'route', as after next('route')", async () => {
+    const throwsRoute: RequestHandler = () => {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- the case under test: what the router reads as next('route')
+      throw 'route';
+    };
+    const res = await request(appWith(inSequence(step('a'), throwsRoute, step('b')))).get('/').expect(200);
+    expect(res.body).toEqual({ ran: ['a', 'b'] });
+  });
 });
