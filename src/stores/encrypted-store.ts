@@ -104,18 +104,21 @@ export class EncryptedStore extends Store implements UpdatingStore {
     const done = this.settleOnce(callback);
     this.guard(done, () => {
       const sealed = this.seal(session);
-      const written = `${sid}\u0000${JSON.stringify(sealed)}`;
+      const written = `${sid}\u0000${JSON.stringify(withoutExpiry(sealed))}`;
       if (this.lastWritten.get(session) === written) {
-        done(undefined);
+        // The same session again, its cookie's expiry pushed back by the rolling cookie in between:
+        // that is a touch, and only if it is still stored, so an end meanwhile is not undone.
+        touchIfStored(this.inner, sid, this.touchable(session), (error) => done(error ? SessionStoreUnavailableError.from(error) : undefined));
         return;
       }
+      // Noted as issued, not as answered: a later write of the same object is compared with this one.
+      this.lastWritten.set(session, written);
       this.inner.set(sid, sealed, (error: unknown) => {
         if (error) {
-          this.lastWritten.delete(session);
+          if (this.lastWritten.get(session) === written) this.lastWritten.delete(session);
           done(SessionStoreUnavailableError.from(error));
           return;
         }
-        this.lastWritten.set(session, written);
         done(undefined);
       });
     });
@@ -287,4 +290,13 @@ function readStoredUser(raw: unknown): StoredUser | undefined {
   const { name, subscriber, signedInAt, sealedKey } = raw as Record<string, unknown>;
   if (typeof name !== 'string' || typeof subscriber !== 'boolean' || typeof signedInAt !== 'number' || typeof sealedKey !== 'string') return undefined;
   return { name, subscriber, signedInAt, sealedKey };
+}
+
+/**
+ * A session as written, but for when its cookie ends: every save of a rolling cookie moves the
+ * expiry (and `originalMaxAge`, worked out from it against the clock).
+ */
+function withoutExpiry(session: SessionData): unknown {
+  const { cookie, ...rest } = session;
+  return { ...rest, cookie: { path: cookie.path, domain: cookie.domain, httpOnly: cookie.httpOnly, secure: cookie.secure, sameSite: cookie.sameSite } };
 }

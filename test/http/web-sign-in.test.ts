@@ -1,7 +1,9 @@
+import { MemoryStore } from 'express-session';
 import request from 'supertest';
 import type { Config } from '../../src/config';
 import { buildApp, csrfFrom, fakeConfig, sessionCookie, type LogCapture } from '../helpers/app';
 import { FAKE_API_KEY, FAKE_SECRET, FakeLastfm } from '../helpers/fake-lastfm';
+import { sessionIdOf, signInAs } from '../helpers/sign-in';
 
 let fake: FakeLastfm;
 let config: Config;
@@ -306,5 +308,18 @@ describe('the sign-out confirmation', () => {
     expect(odd.text).not.toContain('data-testid="signed-out"');
     const inherited = await request(app).get('/?signed-out=constructor').expect(200);
     expect(inherited.text).not.toContain('data-testid="signed-out"');
+  });
+});
+
+describe('the signed-in session is written once', () => {
+  it('writes the new session to the store once per sign-in, though express-session saves it again with its rolling cookie moved', async () => {
+    const inner = new MemoryStore();
+    const writes = jest.spyOn(inner, 'set');
+    const own = buildApp(config, { sessionStore: inner }).app;
+    const cookie = await signInAs(own, fake, 'rj');
+    const sid = sessionIdOf(cookie);
+    expect(writes.mock.calls.filter(([id]) => id === sid)).toHaveLength(1);
+    // The one write is the signed-in session, and the page after it sees the person.
+    expect((await request(own).get('/').set('Cookie', cookie).expect(200)).text).toContain('rj');
   });
 });

@@ -15,9 +15,9 @@ function call<T>(run: (done: (error: unknown, value?: T | null) => void) => void
 type Stored = SessionData & { lastfm?: LastfmSessionData };
 
 /** What the inner store holds for `sid`, as it would be written to disk or Redis. */
-async function raw(inner: MemoryStore, sid: string): Promise<{ lastfm?: { user?: { sealedKey?: string } } } & Record<string, unknown>> {
+async function raw(inner: MemoryStore, sid: string): Promise<{ lastfm?: { user?: { sealedKey?: string } }; cookie: { expires: string } } & Record<string, unknown>> {
   const stored = await call<SessionData>((done) => inner.get(sid, done));
-  return JSON.parse(JSON.stringify(stored)) as { lastfm?: { user?: { sealedKey?: string } } };
+  return JSON.parse(JSON.stringify(stored)) as { lastfm?: { user?: { sealedKey?: string } }; cookie: { expires: string } };
 }
 
 function session(key: string): Stored {
@@ -86,6 +86,28 @@ describe('EncryptedStore', () => {
     // The same session under another id is another write.
     await call((done) => own.set('newer', fresh, done));
     expect(writes).toHaveBeenCalledTimes(3);
+  });
+
+  it('saves a new session again as a touch when only its rolling cookie moved: one write, the later expiry kept, and no write once it has ended', async () => {
+    const own = new EncryptedStore(inner, new KeySealer([SECRET]));
+    const writes = jest.spyOn(inner, 'set');
+    const touches = jest.spyOn(inner, 'touch');
+    const fresh = session('a-fresh-key');
+    await call((done) => own.set('new', fresh, done));
+    const firstExpiry = Date.parse((await raw(inner, 'new')).cookie.expires);
+    // As express-session's rolling cookie does between the route's save and its own at the end.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    fresh.cookie.maxAge = 60_000;
+    await call((done) => own.set('new', fresh, done));
+    expect(writes).toHaveBeenCalledTimes(1);
+    expect(touches).toHaveBeenCalledTimes(1);
+    expect(Date.parse((await raw(inner, 'new')).cookie.expires)).toBeGreaterThan(firstExpiry);
+
+    await call((done) => inner.destroy('new', done));
+    fresh.cookie.maxAge = 60_000;
+    await call((done) => own.set('new', fresh, done));
+    expect(await call((done) => inner.get('new', done))).toBeUndefined();
+    expect(writes).toHaveBeenCalledTimes(1);
   });
 
   it('seals afresh when the key was replaced after opening', async () => {
