@@ -200,29 +200,29 @@ describe('SQLite session store', () => {
   });
 });
 
+/** Two budgets on one SQLite file, as two processes would open it; on `clock.now` when given. */
+function budgetsOfTwoProcesses(env: Record<string, string>, clock?: { now: number }): [CallBudget, CallBudget] {
+  const config = sqliteConfig(env);
+  return [createSqliteBackend(config), createSqliteBackend(config)].map((sessions) => {
+    opened.push(sessions);
+    return createSharedState(config, sessions, clock === undefined ? {} : { budgetNow: () => clock.now }).budget;
+  }) as [CallBudget, CallBudget];
+}
+
 describe('several processes on one SQLite file', () => {
   it('share one call budget: together they take no more slots a second than LASTFM_RATE_LIMIT', async () => {
-    const config = sqliteConfig({ LASTFM_RATE_LIMIT: '5' });
-    // Two backends on the same file, as two processes would open it.
-    const budgets = [createSqliteBackend(config), createSqliteBackend(config)].map((sessions) => {
-      opened.push(sessions);
-      return createSharedState(config, sessions).budget;
-    });
+    const budgets = budgetsOfTwoProcesses({ LASTFM_RATE_LIMIT: '5' });
     const answers = [];
     for (let i = 0; i < 10; i += 1) answers.push(await budgets[i % 2]?.take('write', 'signed-in'));
     expect(answers.filter((answer) => answer?.ok)).toHaveLength(5);
-    await budgets[0]?.backOff(60_000);
-    const paused = await budgets[1]?.take('sign-in', 'signed-out');
+    await budgets[0].backOff(60_000);
+    const paused = await budgets[1].take('sign-in', 'signed-out');
     expect(paused).toMatchObject({ ok: false });
-    expect(paused?.ok === false && paused.pausedMs).toBeGreaterThan(50_000);
+    expect(!paused.ok && paused.pausedMs).toBeGreaterThan(50_000);
   });
 
   it('keep sign-in calls of every process within 2 of the 5 slots, the other 3 for signed-in calls', async () => {
-    const config = sqliteConfig({ LASTFM_RATE_LIMIT: '5' });
-    const budgets = [createSqliteBackend(config), createSqliteBackend(config)].map((sessions) => {
-      opened.push(sessions);
-      return createSharedState(config, sessions).budget;
-    });
+    const budgets = budgetsOfTwoProcesses({ LASTFM_RATE_LIMIT: '5' });
     const signIns = [];
     for (let i = 0; i < 4; i += 1) signIns.push(await budgets[i % 2]?.take('sign-in', 'signed-out'));
     expect(signIns.map((answer) => answer?.ok)).toEqual([true, true, false, false]);
@@ -232,13 +232,8 @@ describe('several processes on one SQLite file', () => {
   });
 
   it('pace outbox deliveries across processes, and keep them off the next slot while a write waits for it (issue 21)', async () => {
-    const config = sqliteConfig({ LASTFM_RATE_LIMIT: '5' });
-    let now = 1_000_000;
-    const budgets = [createSqliteBackend(config), createSqliteBackend(config)].map((sessions) => {
-      opened.push(sessions);
-      return createSharedState(config, sessions, { budgetNow: () => now }).budget;
-    });
-    const [a, b] = budgets as [CallBudget, CallBudget];
+    const clock = { now: 1_000_000 };
+    const [a, b] = budgetsOfTwoProcesses({ LASTFM_RATE_LIMIT: '5' }, clock);
     /** Sent and answered at once. */
     const sendNow = async (budget: CallBudget): Promise<boolean> => {
       const answer = await budget.take('background', 'signed-in');
@@ -252,50 +247,42 @@ describe('several processes on one SQLite file', () => {
     expect(await b.take('background', 'signed-in')).toEqual({ ok: false, retryInMs: backgroundSpacingMs(5), pausedMs: 0 });
     // Background alone takes every slot, one a spacing apart, each free a second after its answer.
     for (let i = 1; i < 5; i += 1) {
-      now += backgroundSpacingMs(5);
+      clock.now += backgroundSpacingMs(5);
       expect(await sendNow(i % 2 === 0 ? a : b)).toBe(true);
     }
-    now += 10;
+    clock.now += 10;
     const write = await b.take('write', 'signed-in');
     const firstFrees = SLOT_WINDOW_MS - 4 * backgroundSpacingMs(5) - 10;
     expect(write).toEqual({ ok: false, retryInMs: firstFrees, pausedMs: 0 });
-    now += firstFrees;
+    clock.now += firstFrees;
     // The freed slot is the write's: the drain on the other process stands aside.
     expect((await a.take('background', 'signed-in')).ok).toBe(false);
     expect((await b.take('write', 'signed-in')).ok).toBe(true);
   });
 
   it('space outbox deliveries by a second plus the recent answer time, over every process on the file (issue 21)', async () => {
-    const config = sqliteConfig({ LASTFM_RATE_LIMIT: '5' });
-    let now = 1_000_000;
-    const [a, b] = [createSqliteBackend(config), createSqliteBackend(config)].map((sessions) => {
-      opened.push(sessions);
-      return createSharedState(config, sessions, { budgetNow: () => now }).budget;
-    }) as [CallBudget, CallBudget];
+    const clock = { now: 1_000_000 };
+    const [a, b] = budgetsOfTwoProcesses({ LASTFM_RATE_LIMIT: '5' }, clock);
     const first = await a.take('background', 'signed-in');
     if (!first.ok) throw new Error('first slot refused');
     await a.sending(first.slot);
-    now += 300;
+    clock.now += 300;
     await a.release(first.slot);
     expect((await b.take('background', 'signed-in')).ok).toBe(true);
     expect(await a.take('background', 'signed-in')).toEqual({ ok: false, retryInMs: backgroundSpacingMs(5, 'answer', 300), pausedMs: 0 });
   });
 
   it('counting slots from the send, free a slot a second and the margin after its send, as the memory and Redis budgets do: a slow answer does not hold the next call back', async () => {
-    const config = sqliteConfig({ LASTFM_RATE_LIMIT: '1', LASTFM_SLOTS_FROM: 'send' });
-    let now = 1_000_000;
-    const [a, b] = [createSqliteBackend(config), createSqliteBackend(config)].map((sessions) => {
-      opened.push(sessions);
-      return createSharedState(config, sessions, { budgetNow: () => now }).budget;
-    }) as [CallBudget, CallBudget];
+    const clock = { now: 1_000_000 };
+    const [a, b] = budgetsOfTwoProcesses({ LASTFM_RATE_LIMIT: '1', LASTFM_SLOTS_FROM: 'send' }, clock);
     const first = await a.take('write', 'signed-in');
     if (!first.ok) throw new Error('first slot refused');
     await a.sending(first.slot);
-    now += 500;
+    clock.now += 500;
     await a.release(first.slot);
-    now += SENT_SLOT_MS - 500 - 1;
+    clock.now += SENT_SLOT_MS - 500 - 1;
     expect(await b.take('write', 'signed-in')).toEqual({ ok: false, retryInMs: 1, pausedMs: 0 });
-    now += 1;
+    clock.now += 1;
     expect((await b.take('write', 'signed-in')).ok).toBe(true);
   });
 });

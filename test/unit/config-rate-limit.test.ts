@@ -1,5 +1,5 @@
 import { loadConfig } from '../../src/config';
-import { ConfigError } from '../../src/errors';
+import { problemsOf } from '../helpers/config-problems';
 
 describe('LASTFM_RATE_LIMIT', () => {
   it('defaults to 5 calls per second', () => {
@@ -12,13 +12,7 @@ describe('LASTFM_RATE_LIMIT', () => {
   });
 
   it.each(['0', '51', '2.5', 'fast', '-1'])('refuses %s with one line naming the variable', (value) => {
-    let problems: readonly string[] = [];
-    try {
-      loadConfig({ LASTFM_RATE_LIMIT: value });
-    } catch (error) {
-      if (error instanceof ConfigError) problems = error.problems;
-    }
-    expect(problems).toEqual([`LASTFM_RATE_LIMIT must be a whole number of requests per second from 1 to 50 (got "${value}")`]);
+    expect(problemsOf({ LASTFM_RATE_LIMIT: value })).toEqual([`LASTFM_RATE_LIMIT must be a whole number of requests per second from 1 to 50 (got "${value}")`]);
   });
 });
 
@@ -29,13 +23,7 @@ describe('SIGN_IN_CALLS_PER_MINUTE', () => {
   });
 
   it.each(['0', '2.5', 'many'])('refuses %s with one line naming the variable', (value) => {
-    let problems: readonly string[] = [];
-    try {
-      loadConfig({ SIGN_IN_CALLS_PER_MINUTE: value });
-    } catch (error) {
-      if (error instanceof ConfigError) problems = error.problems;
-    }
-    expect(problems).toEqual([expect.stringMatching(/^SIGN_IN_CALLS_PER_MINUTE must be a whole number of sign-in requests a minute from 1 to 1000000 \(got "/)]);
+    expect(problemsOf({ SIGN_IN_CALLS_PER_MINUTE: value })).toEqual([expect.stringMatching(/^SIGN_IN_CALLS_PER_MINUTE must be a whole number of sign-in requests a minute from 1 to 1000000 \(got "/)]);
   });
 });
 
@@ -47,12 +35,6 @@ describe('LASTFM_SLOTS_FROM', () => {
   });
 
   it.each(['sent', 'SEND', 'both'])('refuses %s with one line naming the variable', (value) => {
-    let problems: readonly string[] = [];
-    try {
-      loadConfig({ LASTFM_SLOTS_FROM: value });
-    } catch (error) {
-      if (error instanceof ConfigError) problems = error.problems;
-    }
-    expect(problems).toEqual([`LASTFM_SLOTS_FROM must be answer or send (where a call's second of the rate starts), not "${value}"`]);
+    expect(problemsOf({ LASTFM_SLOTS_FROM: value })).toEqual([`LASTFM_SLOTS_FROM must be answer or send (where a call's second of the rate starts), not "${value}"`]);
   });
 });
